@@ -1,0 +1,209 @@
+package ir
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Graph is a whole computation: ordered inputs, loop nodes, ordered outputs.
+// Every node writes one buffer named after the node.
+type Graph struct {
+	Name    string
+	Device  string // "cuda", "cuda:1", "cpu", or any registered device
+	Inputs  []*Buffer
+	Nodes   []*Node
+	Outputs []string
+}
+
+// Buffer is a named, typed, strided tensor in device memory.
+type Buffer struct {
+	Name    string
+	DType   DType
+	Shape   []int64
+	Strides []int64 // nil means contiguous
+	Offset  int64   // storage offset, in elements
+}
+
+// NodeKind separates elementwise loops from reductions.
+type NodeKind string
+
+// The loop node kinds.
+const (
+	Pointwise NodeKind = "pointwise"
+	Reduction NodeKind = "reduction"
+)
+
+// ReductionType says how a reduction combines the values of its body.
+type ReductionType string
+
+// The reduction types. The three welford types compute one field of a
+// Welford mean/variance pass each; kernels share the pass between them.
+const (
+	Sum           ReductionType = "sum"
+	Prod          ReductionType = "prod"
+	Max           ReductionType = "max"
+	Min           ReductionType = "min"
+	ArgMax        ReductionType = "argmax"
+	ArgMin        ReductionType = "argmin"
+	Any           ReductionType = "any"
+	WelfordMean   ReductionType = "welford_mean"
+	WelfordM2     ReductionType = "welford_m2"
+	WelfordWeight ReductionType = "welford_weight"
+)
+
+// ReductionTypes lists every reduction type in a fixed order.
+func ReductionTypes() []ReductionType {
+	return []ReductionType{Sum, Prod, Max, Min, ArgMax, ArgMin, Any, WelfordMean, WelfordM2, WelfordWeight}
+}
+
+// IsWelford reports the welford reduction types.
+func (r ReductionType) IsWelford() bool {
+	return r == WelfordMean || r == WelfordM2 || r == WelfordWeight
+}
+
+// Node is a loop nest. A pointwise node computes Body at every point of
+// Ranges; a reduction node combines Body over ReductionRanges for each point
+// of Ranges. Inside Body the loop variables are i0, i1, ... for Ranges and r0,
+// r1, ... for ReductionRanges. The node's buffer is contiguous with shape
+// Ranges.
+type Node struct {
+	Name            string
+	Kind            NodeKind
+	DType           DType // the result type; filled in by Validate
+	Ranges          []int64
+	ReductionRanges []int64
+	Reduction       ReductionType
+	Body            *Expr
+	// Origin names the tensor op this node came from, for kernel names.
+	Origin string
+}
+
+// Buffer describes the buffer the node writes.
+func (n *Node) Buffer() *Buffer {
+	return &Buffer{Name: n.Name, DType: n.DType, Shape: n.Ranges}
+}
+
+// RangeVar is the name of loop variable d of the node's ranges.
+func RangeVar(d int) string { return "i" + strconv.Itoa(d) }
+
+// ReductionVar is the name of loop variable d of the node's reduction ranges.
+func ReductionVar(d int) string { return "r" + strconv.Itoa(d) }
+
+// VarSizes maps each loop variable of n to its range size.
+func (n *Node) VarSizes() map[string]int64 {
+	m := make(map[string]int64, len(n.Ranges)+len(n.ReductionRanges))
+	for d, s := range n.Ranges {
+		m[RangeVar(d)] = s
+	}
+	for d, s := range n.ReductionRanges {
+		m[ReductionVar(d)] = s
+	}
+	return m
+}
+
+// Numel is the number of points in Ranges.
+func (n *Node) Numel() int64 { return Product(n.Ranges) }
+
+// ReductionNumel is the number of points in ReductionRanges (1 when none).
+func (n *Node) ReductionNumel() int64 { return Product(n.ReductionRanges) }
+
+// Product multiplies sizes; the product of none is 1.
+func Product(xs []int64) int64 {
+	p := int64(1)
+	for _, x := range xs {
+		p *= x
+	}
+	return p
+}
+
+// ContiguousStrides returns row-major strides for shape.
+func ContiguousStrides(shape []int64) []int64 {
+	s := make([]int64, len(shape))
+	acc := int64(1)
+	for i := len(shape) - 1; i >= 0; i-- {
+		s[i] = acc
+		acc *= shape[i]
+	}
+	return s
+}
+
+// StridesOrContiguous returns the buffer's strides, filling in the contiguous
+// default.
+func (b *Buffer) StridesOrContiguous() []int64 {
+	if b.Strides != nil {
+		return b.Strides
+	}
+	return ContiguousStrides(b.Shape)
+}
+
+// Numel is the number of elements.
+func (b *Buffer) Numel() int64 { return Product(b.Shape) }
+
+// Extent is the number of elements from the first element to one past the
+// last one reachable through the strides (the storage it needs past Offset).
+func (b *Buffer) Extent() int64 {
+	if b.Numel() == 0 {
+		return 0
+	}
+	e := int64(1)
+	for i, s := range b.StridesOrContiguous() {
+		e += (b.Shape[i] - 1) * s
+	}
+	return e
+}
+
+// Lookup returns the buffer called name: an input or a node's output.
+func (g *Graph) Lookup(name string) *Buffer {
+	for _, b := range g.Inputs {
+		if b.Name == name {
+			return b
+		}
+	}
+	for _, n := range g.Nodes {
+		if n.Name == name {
+			return n.Buffer()
+		}
+	}
+	return nil
+}
+
+// Node returns the node called name, or nil.
+func (g *Graph) Node(name string) *Node {
+	for _, n := range g.Nodes {
+		if n.Name == name {
+			return n
+		}
+	}
+	return nil
+}
+
+// DeviceType is the device without its index ("cuda" for "cuda:1").
+func (g *Graph) DeviceType() string {
+	t, _, _ := strings.Cut(g.Device, ":")
+	return t
+}
+
+// DeviceIndex is the device's index (0 when none is given).
+func (g *Graph) DeviceIndex() int {
+	_, idx, ok := strings.Cut(g.Device, ":")
+	if !ok {
+		return 0
+	}
+	i, _ := strconv.Atoi(idx)
+	return i
+}
+
+// ParseDevice checks a device string: a lowercase name, optionally ":index".
+func ParseDevice(s string) error {
+	name, idx, hasIdx := strings.Cut(s, ":")
+	if name == "" || !isIdentifier(name) || strings.ToLower(name) != name {
+		return fmt.Errorf("device %q: want a lowercase name such as cuda or cpu, optionally followed by :index", s)
+	}
+	if hasIdx {
+		if i, err := strconv.Atoi(idx); err != nil || i < 0 || i > 1023 || strconv.Itoa(i) != idx {
+			return fmt.Errorf("device %q: index %q is not a small non-negative integer", s, idx)
+		}
+	}
+	return nil
+}

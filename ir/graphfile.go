@@ -1,0 +1,461 @@
+package ir
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// FormatVersion is the graph file version this package reads and writes.
+const FormatVersion = 1
+
+// ReadGraph parses a graph file and validates the graph. Errors name the
+// place: a line and column for malformed JSON, a JSON path (with the node's
+// name) for everything else.
+func ReadGraph(data []byte) (*Graph, error) {
+	g, err := DecodeGraph(data)
+	if err != nil {
+		return nil, err
+	}
+	if err := Validate(g); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// DecodeGraph parses a graph file without validating it.
+func DecodeGraph(data []byte) (*Graph, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var root any
+	if err := dec.Decode(&root); err != nil {
+		return nil, jsonError(data, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, &Error{Msg: fmt.Sprintf("%s: unexpected data after the top-level object", lineCol(data, dec.InputOffset()))}
+	}
+	r := reader{}
+	obj := r.object(root, "")
+	if r.err != nil {
+		return nil, r.err
+	}
+	r.fields(obj, "", "version", "name", "device", "inputs", "nodes", "outputs")
+	if v := r.int(obj["version"], "version", true); r.err == nil && v != FormatVersion {
+		r.fail("version", "unsupported version %d (this fusegen reads version %d)", v, FormatVersion)
+	}
+	g := &Graph{
+		Name:   r.string(obj["name"], "name", true),
+		Device: r.string(obj["device"], "device", false),
+	}
+	if g.Device == "" {
+		g.Device = "cuda"
+	}
+	for i, in := range r.array(obj["inputs"], "inputs", true) {
+		g.Inputs = append(g.Inputs, r.buffer(in, fmt.Sprintf("inputs[%d]", i)))
+	}
+	for i, n := range r.array(obj["nodes"], "nodes", false) {
+		g.Nodes = append(g.Nodes, r.node(n, fmt.Sprintf("nodes[%d]", i)))
+	}
+	for i, o := range r.array(obj["outputs"], "outputs", true) {
+		g.Outputs = append(g.Outputs, r.string(o, fmt.Sprintf("outputs[%d]", i), true))
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	return g, nil
+}
+
+func jsonError(data []byte, err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return &Error{Msg: fmt.Sprintf("%s: invalid JSON: %v", lineCol(data, se.Offset), se)}
+	}
+	if errors.Is(err, io.EOF) {
+		return &Error{Msg: "empty file: want a JSON object"}
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return &Error{Msg: fmt.Sprintf("%s: invalid JSON: unexpected end of file", lineCol(data, int64(len(data))))}
+	}
+	return &Error{Msg: fmt.Sprintf("invalid JSON: %v", err)}
+}
+
+func lineCol(data []byte, off int64) string {
+	if off > int64(len(data)) {
+		off = int64(len(data))
+	}
+	line := 1 + bytes.Count(data[:off], []byte("\n"))
+	col := off - int64(bytes.LastIndexByte(data[:off], '\n'))
+	return fmt.Sprintf("line %d, column %d", line, col)
+}
+
+// reader converts the decoded JSON tree, keeping the first error.
+type reader struct{ err error }
+
+func (r *reader) fail(path, format string, a ...any) {
+	if r.err == nil {
+		r.err = errAt(path, format, a...)
+	}
+}
+
+func join(path, field string) string {
+	if path == "" {
+		return field
+	}
+	return path + "." + field
+}
+
+func kind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a bool"
+	case json.Number:
+		return "a number"
+	case string:
+		return "a string"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func (r *reader) object(v any, path string) map[string]any {
+	m, ok := v.(map[string]any)
+	if !ok && r.err == nil {
+		where := path
+		if where == "" {
+			where = "top level"
+		}
+		r.fail(where, "want an object, got %s", kind(v))
+	}
+	return m
+}
+
+// fields rejects keys outside allowed, so a typo is never silently ignored.
+func (r *reader) fields(m map[string]any, path string, allowed ...string) {
+	var unknown []string
+	for k := range m {
+		found := false
+		for _, a := range allowed {
+			found = found || a == k
+		}
+		if !found {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		r.fail(join(path, unknown[0]), "unknown field %q (known: %s)", unknown[0], strings.Join(allowed, ", "))
+	}
+}
+
+func (r *reader) string(v any, path string, required bool) string {
+	if v == nil {
+		if required {
+			r.fail(path, "missing (want a string)")
+		}
+		return ""
+	}
+	s, ok := v.(string)
+	if !ok {
+		r.fail(path, "want a string, got %s", kind(v))
+	}
+	return s
+}
+
+func (r *reader) int(v any, path string, required bool) int64 {
+	if v == nil {
+		if required {
+			r.fail(path, "missing (want an integer)")
+		}
+		return 0
+	}
+	n, ok := v.(json.Number)
+	if !ok {
+		r.fail(path, "want an integer, got %s", kind(v))
+		return 0
+	}
+	i, err := strconv.ParseInt(string(n), 10, 64)
+	if err != nil {
+		r.fail(path, "want an integer, got %s", n)
+	}
+	return i
+}
+
+func (r *reader) array(v any, path string, required bool) []any {
+	if v == nil {
+		if required {
+			r.fail(path, "missing (want an array)")
+		}
+		return nil
+	}
+	a, ok := v.([]any)
+	if !ok {
+		r.fail(path, "want an array, got %s", kind(v))
+	}
+	return a
+}
+
+func (r *reader) ints(v any, path string, required bool) []int64 {
+	a := r.array(v, path, required)
+	if a == nil {
+		return nil
+	}
+	out := make([]int64, len(a))
+	for i, x := range a {
+		out[i] = r.int(x, fmt.Sprintf("%s[%d]", path, i), true)
+	}
+	return out
+}
+
+func (r *reader) dtype(v any, path string, required bool) DType {
+	s := r.string(v, path, required)
+	if s == "" {
+		return ""
+	}
+	d, err := ParseDType(s)
+	if err != nil {
+		r.fail(path, "%v", err)
+	}
+	return d
+}
+
+func (r *reader) buffer(v any, path string) *Buffer {
+	m := r.object(v, path)
+	r.fields(m, path, "name", "dtype", "shape", "strides", "offset")
+	b := &Buffer{
+		Name:   r.string(m["name"], join(path, "name"), true),
+		DType:  r.dtype(m["dtype"], join(path, "dtype"), true),
+		Shape:  r.ints(m["shape"], join(path, "shape"), true),
+		Offset: r.int(m["offset"], join(path, "offset"), false),
+	}
+	if b.Shape == nil {
+		b.Shape = []int64{}
+	}
+	b.Strides = r.ints(m["strides"], join(path, "strides"), false)
+	return b
+}
+
+func (r *reader) node(v any, path string) *Node {
+	m := r.object(v, path)
+	if name, ok := m["name"].(string); ok {
+		path = fmt.Sprintf("%s %q", path, name)
+	}
+	r.fields(m, path, "name", "kind", "dtype", "ranges", "reduction_ranges", "reduction", "origin", "body")
+	n := &Node{
+		Name:            r.string(m["name"], join(path, "name"), true),
+		Kind:            NodeKind(r.string(m["kind"], join(path, "kind"), true)),
+		DType:           r.dtype(m["dtype"], join(path, "dtype"), false),
+		Ranges:          r.ints(m["ranges"], join(path, "ranges"), true),
+		ReductionRanges: r.ints(m["reduction_ranges"], join(path, "reduction_ranges"), false),
+		Reduction:       ReductionType(r.string(m["reduction"], join(path, "reduction"), false)),
+		Origin:          r.string(m["origin"], join(path, "origin"), false),
+	}
+	if n.Ranges == nil {
+		n.Ranges = []int64{}
+	}
+	if n.Origin != "" && !isIdentifier(n.Origin) {
+		r.fail(join(path, "origin"), "origin %q must be an op name (letters, digits and _)", n.Origin)
+	}
+	if m["body"] == nil {
+		r.fail(join(path, "body"), "missing (want an expression)")
+		return n
+	}
+	n.Body = r.expr(m["body"], join(path, "body"), 0)
+	return n
+}
+
+func (r *reader) expr(v any, path string, depth int) *Expr {
+	if r.err != nil {
+		return nil
+	}
+	if depth > maxExprDepth {
+		r.fail(path, "expression nested deeper than %d", maxExprDepth)
+		return nil
+	}
+	m := r.object(v, path)
+	r.fields(m, path, "op", "args", "dtype", "buffer", "index", "indirect", "value", "expr")
+	e := &Expr{
+		Op:     Op(r.string(m["op"], join(path, "op"), true)),
+		DType:  r.dtype(m["dtype"], join(path, "dtype"), false),
+		Buffer: r.string(m["buffer"], join(path, "buffer"), false),
+	}
+	for i, a := range r.array(m["args"], join(path, "args"), false) {
+		e.Args = append(e.Args, r.expr(a, fmt.Sprintf("%s.args[%d]", path, i), depth+1))
+	}
+	for i, a := range r.array(m["indirect"], join(path, "indirect"), false) {
+		e.Indirect = append(e.Indirect, r.expr(a, fmt.Sprintf("%s.indirect[%d]", path, i), depth+1))
+	}
+	if ix, ok := m["index"]; ok {
+		e.Index = []Index{}
+		for i, s := range r.array(ix, join(path, "index"), true) {
+			e.Index = append(e.Index, r.index(s, fmt.Sprintf("%s.index[%d]", path, i)))
+		}
+	}
+	if s, ok := m["expr"]; ok {
+		e.Expr = r.index(s, join(path, "expr"))
+	}
+	switch val := m["value"].(type) {
+	case nil:
+	case json.Number:
+		e.Value = string(val)
+	case bool:
+		e.Value = strconv.FormatBool(val)
+	case string:
+		switch val {
+		case "inf", "-inf", "nan":
+			e.Value = val
+		default:
+			r.fail(join(path, "value"), "want a number, a bool, or one of \"inf\", \"-inf\", \"nan\"; got %q", val)
+		}
+	default:
+		r.fail(join(path, "value"), "want a number, a bool, or one of \"inf\", \"-inf\", \"nan\"; got %s", kind(val))
+	}
+	if e.Op == OpConstant && e.Value == "" {
+		r.fail(join(path, "value"), "a constant needs a value")
+	}
+	return e
+}
+
+func (r *reader) index(v any, path string) Index {
+	if n, ok := v.(json.Number); ok {
+		v = string(n)
+	}
+	s := r.string(v, path, true)
+	if r.err != nil {
+		return Index{}
+	}
+	ix, err := ParseIndex(s)
+	if err != nil {
+		r.fail(path, "%v", err)
+	}
+	return ix
+}
+
+// The written form. Field order here is the canonical order.
+type fileGraph struct {
+	Version int          `json:"version"`
+	Name    string       `json:"name"`
+	Device  string       `json:"device"`
+	Inputs  []fileBuffer `json:"inputs"`
+	Nodes   []fileNode   `json:"nodes"`
+	Outputs []string     `json:"outputs"`
+}
+
+type fileBuffer struct {
+	Name    string  `json:"name"`
+	DType   DType   `json:"dtype"`
+	Shape   []int64 `json:"shape"`
+	Strides []int64 `json:"strides,omitempty"`
+	Offset  int64   `json:"offset,omitempty"`
+}
+
+type fileNode struct {
+	Name            string        `json:"name"`
+	Kind            NodeKind      `json:"kind"`
+	DType           DType         `json:"dtype,omitempty"`
+	Origin          string        `json:"origin,omitempty"`
+	Ranges          []int64       `json:"ranges"`
+	ReductionRanges []int64       `json:"reduction_ranges,omitempty"`
+	Reduction       ReductionType `json:"reduction,omitempty"`
+	Body            *fileExpr     `json:"body"`
+}
+
+type fileExpr struct {
+	Op       Op              `json:"op"`
+	DType    DType           `json:"dtype,omitempty"`
+	Buffer   string          `json:"buffer,omitempty"`
+	Index    []string        `json:"index,omitempty"`
+	Indirect []*fileExpr     `json:"indirect,omitempty"`
+	Value    json.RawMessage `json:"value,omitempty"`
+	Expr     string          `json:"expr,omitempty"`
+	Args     []*fileExpr     `json:"args,omitempty"`
+}
+
+// WriteGraph returns the canonical graph file for g: fixed field order,
+// contiguous strides and zero offsets left out, constants and index
+// expressions in canonical spelling. Writing what ReadGraph returned gives
+// the same bytes every time. Only leaf dtypes (constant, index, cast) are
+// written inside bodies; the rest are inferred on reading.
+func WriteGraph(g *Graph) ([]byte, error) {
+	f := fileGraph{Version: FormatVersion, Name: g.Name, Device: g.Device, Inputs: []fileBuffer{}, Nodes: []fileNode{}, Outputs: g.Outputs}
+	for _, b := range g.Inputs {
+		fb := fileBuffer{Name: b.Name, DType: b.DType, Shape: b.Shape, Offset: b.Offset}
+		if b.Strides != nil && !equalInts(b.Strides, ContiguousStrides(b.Shape)) {
+			fb.Strides = b.Strides
+		}
+		f.Inputs = append(f.Inputs, fb)
+	}
+	for _, n := range g.Nodes {
+		f.Nodes = append(f.Nodes, fileNode{
+			Name: n.Name, Kind: n.Kind, DType: n.DType, Origin: n.Origin, Ranges: n.Ranges,
+			ReductionRanges: n.ReductionRanges, Reduction: n.Reduction, Body: toFileExpr(n.Body),
+		})
+	}
+	if f.Outputs == nil {
+		f.Outputs = []string{}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(f); err != nil {
+		return nil, fmt.Errorf("write graph %q: %w", g.Name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+func toFileExpr(e *Expr) *fileExpr {
+	if e == nil {
+		return nil
+	}
+	f := &fileExpr{Op: e.Op, Buffer: e.Buffer}
+	switch e.Op {
+	case OpConstant, OpIndex, OpCast:
+		f.DType = e.DType
+	}
+	if e.Op == OpLoad {
+		f.Index = make([]string, len(e.Index))
+		for i, ix := range e.Index {
+			f.Index[i] = ix.String()
+		}
+	}
+	if e.Op == OpIndex {
+		f.Expr = e.Expr.String()
+	}
+	if e.Op == OpConstant {
+		switch e.Value {
+		case "inf", "-inf", "nan":
+			f.Value = json.RawMessage(strconv.Quote(e.Value))
+		default:
+			f.Value = json.RawMessage(e.Value)
+		}
+	}
+	for _, a := range e.Args {
+		f.Args = append(f.Args, toFileExpr(a))
+	}
+	for _, a := range e.Indirect {
+		f.Indirect = append(f.Indirect, toFileExpr(a))
+	}
+	return f
+}
+
+func equalInts(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

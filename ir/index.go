@@ -1,0 +1,604 @@
+package ir
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Index is an integer expression over loop variables, kept in one canonical
+// form: a sum of terms, each a coefficient times an atom, plus a constant.
+// Terms are sorted by their atom's spelling and like atoms are combined, so two
+// equal expressions built in different ways print the same.
+type Index struct {
+	Terms []Term
+	Const int64
+}
+
+// Term is Coeff times an atom. The atom is the variable Var when Inner is nil,
+// else ModularIndexing(Inner, Div, Mod) = (Inner // Div) % Mod, where Mod == 0
+// means no modulo. Inner is always non-negative (validation checks it), so
+// floor and truncating division agree and targets may use either.
+type Term struct {
+	Coeff int64
+	Var   string
+	Inner *Index
+	Div   int64
+	Mod   int64
+}
+
+// Const returns the constant index c.
+func ConstIndex(c int64) Index { return Index{Const: c} }
+
+// VarIndex returns the index that is the variable name.
+func VarIndex(name string) Index { return Index{Terms: []Term{{Coeff: 1, Var: name}}} }
+
+// IsConst reports an index with no variables.
+func (x Index) IsConst() bool { return len(x.Terms) == 0 }
+
+// IsVar reports whether x is exactly one variable and returns it.
+func (x Index) IsVar() (string, bool) {
+	if len(x.Terms) == 1 && x.Const == 0 && x.Terms[0].Coeff == 1 && x.Terms[0].Inner == nil {
+		return x.Terms[0].Var, true
+	}
+	return "", false
+}
+
+func (t Term) atom() string {
+	if t.Inner == nil {
+		return t.Var
+	}
+	in := t.Inner.String()
+	if _, ok := t.Inner.IsVar(); !ok {
+		in = "(" + in + ")"
+	}
+	switch {
+	case t.Mod == 0:
+		return fmt.Sprintf("(%s // %d)", in, t.Div)
+	case t.Div == 1:
+		return fmt.Sprintf("(%s %% %d)", in, t.Mod)
+	default:
+		return fmt.Sprintf("((%s // %d) %% %d)", in, t.Div, t.Mod)
+	}
+}
+
+// String prints x in Python syntax, which is also what the graph file holds.
+func (x Index) String() string {
+	var b strings.Builder
+	for i, t := range x.Terms {
+		c := t.Coeff
+		if i > 0 {
+			if c < 0 {
+				b.WriteString(" - ")
+				c = -c
+			} else {
+				b.WriteString(" + ")
+			}
+		} else if c < 0 {
+			b.WriteString("-")
+			c = -c
+		}
+		if c != 1 {
+			b.WriteString(strconv.FormatInt(c, 10))
+			b.WriteString("*")
+		}
+		b.WriteString(t.atom())
+	}
+	switch {
+	case len(x.Terms) == 0:
+		return strconv.FormatInt(x.Const, 10)
+	case x.Const > 0:
+		fmt.Fprintf(&b, " + %d", x.Const)
+	case x.Const < 0:
+		fmt.Fprintf(&b, " - %d", -x.Const)
+	}
+	return b.String()
+}
+
+// canon sorts terms, combines like atoms and drops zero coefficients.
+func canon(terms []Term, c int64) Index {
+	byAtom := map[string]int{}
+	var out []Term
+	for _, t := range terms {
+		if t.Coeff == 0 {
+			continue
+		}
+		k := t.atom()
+		if i, ok := byAtom[k]; ok {
+			out[i].Coeff += t.Coeff
+			continue
+		}
+		byAtom[k] = len(out)
+		out = append(out, t)
+	}
+	kept := out[:0]
+	for _, t := range out {
+		if t.Coeff != 0 {
+			kept = append(kept, t)
+		}
+	}
+	sort.SliceStable(kept, func(i, j int) bool { return termLess(kept[i], kept[j]) })
+	if len(kept) == 0 {
+		kept = nil
+	}
+	return Index{Terms: kept, Const: c}
+}
+
+// termLess orders plain variables first (by name), then compound atoms by spelling.
+func termLess(a, b Term) bool {
+	if (a.Inner == nil) != (b.Inner == nil) {
+		return a.Inner == nil
+	}
+	return a.atom() < b.atom()
+}
+
+// Add returns x + y.
+func (x Index) Add(y Index) Index {
+	terms := append(append([]Term{}, x.Terms...), y.Terms...)
+	return canon(terms, x.Const+y.Const)
+}
+
+// Scale returns c * x.
+func (x Index) Scale(c int64) Index {
+	terms := make([]Term, len(x.Terms))
+	for i, t := range x.Terms {
+		t.Coeff *= c
+		terms[i] = t
+	}
+	return canon(terms, x.Const*c)
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+func floorMod(a, b int64) int64 { return a - floorDiv(a, b)*b }
+
+// FloorDiv returns x // d for d > 0, simplified where that needs no ranges.
+func (x Index) FloorDiv(d int64) Index {
+	if d == 1 {
+		return x
+	}
+	if x.IsConst() {
+		return ConstIndex(floorDiv(x.Const, d))
+	}
+	// Terms whose coefficient d divides come out of the division exactly.
+	var out, rest []Term
+	for _, t := range x.Terms {
+		if t.Coeff%d == 0 {
+			t.Coeff /= d
+			out = append(out, t)
+		} else {
+			rest = append(rest, t)
+		}
+	}
+	c := x.Const
+	var outConst int64
+	if len(rest) == 0 {
+		outConst = floorDiv(c, d)
+		return canon(out, outConst)
+	}
+	if c%d == 0 {
+		outConst = c / d
+		c = 0
+	}
+	inner := canon(rest, c)
+	if len(inner.Terms) == 1 && inner.Const == 0 && inner.Terms[0].Coeff == 1 && inner.Terms[0].Inner != nil {
+		t := inner.Terms[0]
+		switch {
+		case t.Mod == 0:
+			out = append(out, Term{Coeff: 1, Inner: t.Inner, Div: t.Div * d})
+			return canon(out, outConst)
+		case t.Mod%d == 0:
+			out = append(out, Term{Coeff: 1, Inner: t.Inner, Div: t.Div * d, Mod: t.Mod / d})
+			return canon(out, outConst)
+		}
+	}
+	out = append(out, Term{Coeff: 1, Inner: &inner, Div: d})
+	return canon(out, outConst)
+}
+
+// Mod returns x % d for d > 0, simplified where that needs no ranges.
+func (x Index) Mod(d int64) Index {
+	if d == 1 {
+		return Index{}
+	}
+	var rest []Term
+	for _, t := range x.Terms {
+		if t.Coeff%d != 0 {
+			rest = append(rest, t)
+		}
+	}
+	c := floorMod(x.Const, d)
+	if len(rest) == 0 {
+		return ConstIndex(c)
+	}
+	inner := canon(rest, c)
+	if len(inner.Terms) == 1 && inner.Const == 0 && inner.Terms[0].Coeff == 1 && inner.Terms[0].Inner != nil {
+		t := inner.Terms[0]
+		if t.Mod == 0 || (t.Mod%d == 0) {
+			return canon([]Term{{Coeff: 1, Inner: t.Inner, Div: t.Div, Mod: d}}, 0)
+		}
+	}
+	return canon([]Term{{Coeff: 1, Inner: &inner, Div: 1, Mod: d}}, 0)
+}
+
+// Vars returns the variables x mentions, sorted.
+func (x Index) Vars() []string {
+	seen := map[string]bool{}
+	var walk func(Index)
+	walk = func(x Index) {
+		for _, t := range x.Terms {
+			if t.Inner == nil {
+				seen[t.Var] = true
+			} else {
+				walk(*t.Inner)
+			}
+		}
+	}
+	walk(x)
+	out := make([]string, 0, len(seen))
+	for v := range seen {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Subst replaces variables by indices; variables not in m stay.
+func (x Index) Subst(m map[string]Index) Index {
+	out := ConstIndex(x.Const)
+	for _, t := range x.Terms {
+		var a Index
+		if t.Inner == nil {
+			r, ok := m[t.Var]
+			if !ok {
+				r = VarIndex(t.Var)
+			}
+			a = r
+		} else {
+			a = t.Inner.Subst(m).FloorDiv(t.Div)
+			if t.Mod != 0 {
+				a = a.Mod(t.Mod)
+			}
+		}
+		out = out.Add(a.Scale(t.Coeff))
+	}
+	return out
+}
+
+// Eval computes x with the variables bound by env (floor semantics).
+func (x Index) Eval(env map[string]int64) int64 {
+	v := x.Const
+	for _, t := range x.Terms {
+		var a int64
+		if t.Inner == nil {
+			a = env[t.Var]
+		} else {
+			a = floorDiv(t.Inner.Eval(env), t.Div)
+			if t.Mod != 0 {
+				a = floorMod(a, t.Mod)
+			}
+		}
+		v += t.Coeff * a
+	}
+	return v
+}
+
+// Interval is a closed integer range.
+type Interval struct{ Lo, Hi int64 }
+
+// Bounds returns the smallest and largest value x takes when each variable v
+// ranges over [0, sizes[v]-1]. Unknown variables are treated as [0, 0].
+func (x Index) Bounds(sizes map[string]int64) Interval {
+	iv := Interval{x.Const, x.Const}
+	for _, t := range x.Terms {
+		a := t.atomBounds(sizes)
+		lo, hi := t.Coeff*a.Lo, t.Coeff*a.Hi
+		if lo > hi {
+			lo, hi = hi, lo
+		}
+		iv.Lo += lo
+		iv.Hi += hi
+	}
+	return iv
+}
+
+func (t Term) atomBounds(sizes map[string]int64) Interval {
+	if t.Inner == nil {
+		n := sizes[t.Var]
+		if n < 1 {
+			n = 1
+		}
+		return Interval{0, n - 1}
+	}
+	in := t.Inner.Bounds(sizes)
+	a := Interval{floorDiv(in.Lo, t.Div), floorDiv(in.Hi, t.Div)}
+	if t.Mod != 0 {
+		if a.Lo >= 0 && a.Hi < t.Mod {
+			return a
+		}
+		return Interval{0, t.Mod - 1}
+	}
+	return a
+}
+
+// Simplify applies the simplifications that need variable ranges: a division
+// whose dividend is always below the divisor vanishes, a modulo that can never
+// wrap is dropped, and c*((x//D)%M) + c*M*((x//(D*M))%M2) merges into
+// c*((x//D)%(M*M2)), which turns a split contiguous index back into one term.
+func (x Index) Simplify(sizes map[string]int64) Index {
+	for {
+		y := x.simplifyOnce(sizes)
+		if y.String() == x.String() {
+			return y
+		}
+		x = y
+	}
+}
+
+func (x Index) simplifyOnce(sizes map[string]int64) Index {
+	out := ConstIndex(x.Const)
+	var terms []Term
+	for _, t := range x.Terms {
+		if t.Inner == nil {
+			terms = append(terms, t)
+			continue
+		}
+		inner := t.Inner.Simplify(sizes)
+		b := inner.Bounds(sizes)
+		var a Index
+		switch {
+		case b.Lo >= 0 && b.Hi < t.Div:
+			a = Index{}
+		case t.Mod != 0 && b.Lo >= 0 && b.Hi < t.Div*t.Mod:
+			a = inner.FloorDiv(t.Div)
+		default:
+			a = inner.FloorDiv(t.Div)
+			if t.Mod != 0 {
+				a = a.Mod(t.Mod)
+			}
+		}
+		out = out.Add(a.Scale(t.Coeff))
+	}
+	out = out.Add(canon(terms, 0))
+	return mergeSplits(out)
+}
+
+// mergeSplits performs the merge rule of Simplify once, where it applies.
+func mergeSplits(x Index) Index {
+	for i, a := range x.Terms {
+		if a.Inner == nil || a.Mod == 0 {
+			continue
+		}
+		for j, b := range x.Terms {
+			if i == j || b.Inner == nil || b.Div != a.Div*a.Mod || b.Coeff != a.Coeff*a.Mod {
+				continue
+			}
+			if a.Inner.String() != b.Inner.String() {
+				continue
+			}
+			mod := int64(0)
+			if b.Mod != 0 {
+				mod = a.Mod * b.Mod
+			}
+			var terms []Term
+			for k, t := range x.Terms {
+				if k != i && k != j {
+					terms = append(terms, t)
+				}
+			}
+			merged := a.Inner.FloorDiv(a.Div)
+			if mod != 0 {
+				merged = merged.Mod(mod)
+			}
+			return canon(terms, x.Const).Add(merged.Scale(a.Coeff))
+		}
+	}
+	return x
+}
+
+// ParseIndex reads an index expression in Python syntax: integers, variable
+// names, +, -, * (one side constant), // and % (by a positive constant), and
+// parentheses.
+func ParseIndex(s string) (Index, error) {
+	p := &indexParser{src: s}
+	p.next()
+	x, err := p.expr()
+	if err != nil {
+		return Index{}, err
+	}
+	if p.tok != "" {
+		return Index{}, fmt.Errorf("index %q: unexpected %q at offset %d", s, p.tok, p.tokPos)
+	}
+	return x, nil
+}
+
+type indexParser struct {
+	src    string
+	pos    int
+	tok    string
+	tokPos int
+}
+
+func (p *indexParser) next() {
+	for p.pos < len(p.src) && (p.src[p.pos] == ' ' || p.src[p.pos] == '\t') {
+		p.pos++
+	}
+	p.tokPos = p.pos
+	if p.pos >= len(p.src) {
+		p.tok = ""
+		return
+	}
+	c := p.src[p.pos]
+	switch {
+	case c == '/' && p.pos+1 < len(p.src) && p.src[p.pos+1] == '/':
+		p.tok = "//"
+		p.pos += 2
+	case strings.IndexByte("+-*%()", c) >= 0:
+		p.tok = string(c)
+		p.pos++
+	case c >= '0' && c <= '9':
+		start := p.pos
+		for p.pos < len(p.src) && p.src[p.pos] >= '0' && p.src[p.pos] <= '9' {
+			p.pos++
+		}
+		p.tok = p.src[start:p.pos]
+	case c == '_' || c == '$' || (c|0x20 >= 'a' && c|0x20 <= 'z'):
+		start := p.pos
+		p.pos++
+		for p.pos < len(p.src) {
+			c := p.src[p.pos]
+			if c == '_' || (c >= '0' && c <= '9') || (c|0x20 >= 'a' && c|0x20 <= 'z') {
+				p.pos++
+				continue
+			}
+			break
+		}
+		p.tok = p.src[start:p.pos]
+	default:
+		p.tok = string(c)
+		p.pos++
+	}
+}
+
+func (p *indexParser) errf(format string, a ...any) error {
+	return fmt.Errorf("index %q at offset %d: %s", p.src, p.tokPos, fmt.Sprintf(format, a...))
+}
+
+func (p *indexParser) expr() (Index, error) {
+	x, err := p.term()
+	if err != nil {
+		return x, err
+	}
+	for p.tok == "+" || p.tok == "-" {
+		op := p.tok
+		p.next()
+		y, err := p.term()
+		if err != nil {
+			return x, err
+		}
+		if op == "-" {
+			y = y.Scale(-1)
+		}
+		x = x.Add(y)
+	}
+	return x, nil
+}
+
+const maxIndexMagnitude = int64(1) << 53
+
+func (p *indexParser) term() (Index, error) {
+	x, err := p.unary()
+	if err != nil {
+		return x, err
+	}
+	for p.tok == "*" || p.tok == "//" || p.tok == "%" {
+		op := p.tok
+		p.next()
+		y, err := p.unary()
+		if err != nil {
+			return x, err
+		}
+		switch op {
+		case "*":
+			switch {
+			case y.IsConst():
+				x = x.Scale(y.Const)
+			case x.IsConst():
+				x = y.Scale(x.Const)
+			default:
+				return x, p.errf("product of two variable terms is not affine")
+			}
+		default:
+			if !y.IsConst() || y.Const <= 0 {
+				return x, p.errf("%s needs a positive integer constant on its right", op)
+			}
+			if op == "//" {
+				x = x.FloorDiv(y.Const)
+			} else {
+				x = x.Mod(y.Const)
+			}
+		}
+		if x.magnitude() > maxIndexMagnitude {
+			return x, p.errf("constant too large")
+		}
+	}
+	return x, nil
+}
+
+func (x Index) magnitude() int64 {
+	m := abs64(x.Const)
+	for _, t := range x.Terms {
+		if a := abs64(t.Coeff); a > m {
+			m = a
+		}
+		if t.Inner != nil {
+			if a := t.Inner.magnitude(); a > m {
+				m = a
+			}
+			if t.Div > m {
+				m = t.Div
+			}
+			if t.Mod > m {
+				m = t.Mod
+			}
+		}
+	}
+	return m
+}
+
+func abs64(a int64) int64 {
+	if a < 0 {
+		return -a
+	}
+	return a
+}
+
+func (p *indexParser) unary() (Index, error) {
+	if p.tok == "-" {
+		p.next()
+		x, err := p.unary()
+		return x.Scale(-1), err
+	}
+	if p.tok == "+" {
+		p.next()
+		return p.unary()
+	}
+	return p.primary()
+}
+
+func (p *indexParser) primary() (Index, error) {
+	tok := p.tok
+	switch {
+	case tok == "":
+		return Index{}, p.errf("unexpected end")
+	case tok == "(":
+		p.next()
+		x, err := p.expr()
+		if err != nil {
+			return x, err
+		}
+		if p.tok != ")" {
+			return x, p.errf("missing )")
+		}
+		p.next()
+		return x, nil
+	case tok[0] >= '0' && tok[0] <= '9':
+		v, err := strconv.ParseInt(tok, 10, 64)
+		if err != nil || v > maxIndexMagnitude {
+			return Index{}, p.errf("integer %s out of range", tok)
+		}
+		p.next()
+		return ConstIndex(v), nil
+	case tok[0] == '_' || tok[0] == '$' || (tok[0]|0x20 >= 'a' && tok[0]|0x20 <= 'z'):
+		p.next()
+		return VarIndex(tok), nil
+	}
+	return Index{}, p.errf("unexpected %q", tok)
+}

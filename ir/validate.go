@@ -1,0 +1,581 @@
+package ir
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Error is a validation or format error at one place in a graph. Path reads
+// like a JSON path into the graph file, with the node's name beside its
+// position, e.g. `nodes[2] "y": body.args[0]`.
+type Error struct {
+	Path string
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Path == "" {
+		return e.Msg
+	}
+	return e.Path + ": " + e.Msg
+}
+
+func errAt(path, format string, a ...any) error {
+	return &Error{Path: path, Msg: fmt.Sprintf(format, a...)}
+}
+
+var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func isIdentifier(s string) bool { return identRE.MatchString(s) }
+
+// Python's keywords and builtins, and the names the generated module defines
+// itself; a buffer named like one of them would shadow it.
+var reservedNames = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`False None True and as assert async await break class continue def del
+	elif else except finally for from global if import in is lambda nonlocal not or pass raise return try
+	while with yield match case type
+	abs aiter all anext any ascii bin bool breakpoint bytearray bytes callable chr classmethod compile
+	complex copyright credits delattr dict dir divmod enumerate eval exec exit filter float format
+	frozenset getattr globals hasattr hash help hex id input int isinstance issubclass iter len license
+	list locals map max memoryview min next object oct open ord pow print property quit range repr
+	reversed round set setattr slice sorted staticmethod str sum super tuple vars zip __import__
+	__name__ __file__ __builtins__ __doc__ __spec__ __loader__ __package__
+	torch triton tl math contextlib args call get_args benchmark get_raw_stream`) {
+		m[w] = true
+	}
+	return m
+}()
+
+// CheckName reports whether s can name a buffer in generated Python: an
+// identifier that is no keyword or builtin, does not start with an
+// underscore, and does not take a prefix the generated code uses.
+func CheckName(s string) error {
+	switch {
+	case s == "":
+		return errors.New("name is empty")
+	case !isIdentifier(s):
+		return fmt.Errorf("name %q is not a Python identifier (letters, digits and _, not starting with a digit)", s)
+	case reservedNames[s]:
+		return fmt.Errorf("name %q is a Python keyword or builtin, or a name the generated module uses", s)
+	case strings.HasPrefix(s, "_"):
+		return fmt.Errorf("name %q starts with an underscore, which is reserved for generated names", s)
+	case strings.HasPrefix(s, "triton_"), strings.HasPrefix(s, "stream"):
+		return fmt.Errorf("name %q takes a prefix (triton_, stream) that generated names use", s)
+	case len(s) > 64:
+		return fmt.Errorf("name %q is longer than 64 characters", s)
+	}
+	return nil
+}
+
+var graphNameRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+
+// maxElements bounds every size product, far above any real tensor, so that
+// index arithmetic cannot overflow int64.
+const maxElements = int64(1) << 48
+
+// Validate checks g and fills in the inferred dtypes of its nodes and
+// expressions. Every error names the node and the field at fault.
+func Validate(g *Graph) error {
+	if !graphNameRE.MatchString(g.Name) {
+		return errAt("name", "graph name %q must be 1 to 128 characters of letters, digits, _, . and -", g.Name)
+	}
+	if err := ParseDevice(g.Device); err != nil {
+		return errAt("device", "%v", err)
+	}
+	defined := map[string]string{} // name -> path where defined
+	for i, b := range g.Inputs {
+		path := fmt.Sprintf("inputs[%d]", i)
+		if err := CheckName(b.Name); err != nil {
+			return errAt(path+".name", "%v", err)
+		}
+		if prev, ok := defined[b.Name]; ok {
+			return errAt(path+".name", "duplicate name %q (first defined at %s)", b.Name, prev)
+		}
+		defined[b.Name] = path
+		if err := checkBuffer(b, path); err != nil {
+			return err
+		}
+	}
+	for i, n := range g.Nodes {
+		path := fmt.Sprintf("nodes[%d]", i)
+		if err := CheckName(n.Name); err != nil {
+			return errAt(path+".name", "%v", err)
+		}
+		if prev, ok := defined[n.Name]; ok {
+			return errAt(path+".name", "duplicate name %q (first defined at %s)", n.Name, prev)
+		}
+		defined[n.Name] = path
+	}
+	for i, n := range g.Nodes {
+		if err := validateNode(g, n, fmt.Sprintf("nodes[%d] %q", i, n.Name)); err != nil {
+			return err
+		}
+	}
+	if _, err := TopoOrder(g); err != nil {
+		return err
+	}
+	if len(g.Outputs) == 0 {
+		return errAt("outputs", "the graph has no outputs")
+	}
+	seen := map[string]bool{}
+	for i, o := range g.Outputs {
+		path := fmt.Sprintf("outputs[%d]", i)
+		if _, ok := defined[o]; !ok {
+			return errAt(path, "output %q is not an input or a node", o)
+		}
+		if seen[o] {
+			return errAt(path, "output %q is listed twice", o)
+		}
+		seen[o] = true
+	}
+	return nil
+}
+
+func checkShape(shape []int64, path string) error {
+	total := int64(1)
+	for d, s := range shape {
+		if s < 1 {
+			return errAt(fmt.Sprintf("%s[%d]", path, d), "size %d must be positive", s)
+		}
+		if s > maxElements || total > maxElements/s {
+			return errAt(path, "more than 2^48 elements")
+		}
+		total *= s
+	}
+	return nil
+}
+
+func checkBuffer(b *Buffer, path string) error {
+	if !b.DType.Valid() {
+		return errAt(path+".dtype", "unknown dtype %q", b.DType)
+	}
+	if err := checkShape(b.Shape, path+".shape"); err != nil {
+		return err
+	}
+	if b.Strides != nil {
+		if len(b.Strides) != len(b.Shape) {
+			return errAt(path+".strides", "%d strides for %d dimensions", len(b.Strides), len(b.Shape))
+		}
+		for d, s := range b.Strides {
+			if s < 0 || s > maxElements {
+				return errAt(fmt.Sprintf("%s.strides[%d]", path, d), "stride %d must be between 0 and 2^48", s)
+			}
+		}
+	}
+	if b.Offset < 0 || b.Offset > maxElements {
+		return errAt(path+".offset", "storage offset %d must be between 0 and 2^48", b.Offset)
+	}
+	if b.Extent() > maxElements {
+		return errAt(path, "strides reach more than 2^48 elements")
+	}
+	return nil
+}
+
+func validateNode(g *Graph, n *Node, path string) error {
+	if err := checkShape(n.Ranges, path+".ranges"); err != nil {
+		return err
+	}
+	switch n.Kind {
+	case Pointwise:
+		if len(n.ReductionRanges) != 0 {
+			return errAt(path+".reduction_ranges", "a pointwise node has no reduction ranges")
+		}
+		if n.Reduction != "" {
+			return errAt(path+".reduction", "a pointwise node has no reduction type")
+		}
+	case Reduction:
+		if len(n.ReductionRanges) == 0 {
+			return errAt(path+".reduction_ranges", "a reduction node needs at least one reduction range")
+		}
+		if err := checkShape(n.ReductionRanges, path+".reduction_ranges"); err != nil {
+			return err
+		}
+		if n.Numel() > maxElements/n.ReductionNumel() {
+			return errAt(path, "ranges times reduction ranges exceed 2^48 points")
+		}
+		known := false
+		for _, r := range ReductionTypes() {
+			known = known || r == n.Reduction
+		}
+		if !known {
+			return errAt(path+".reduction", "unknown reduction type %q (want sum, prod, max, min, argmax, argmin, any, welford_mean, welford_m2 or welford_weight)", n.Reduction)
+		}
+	default:
+		return errAt(path+".kind", "unknown node kind %q (want pointwise or reduction)", n.Kind)
+	}
+	if n.Body == nil {
+		return errAt(path+".body", "missing body")
+	}
+	v := &exprChecker{g: g, sizes: n.VarSizes(), self: n.Name}
+	bodyType, err := v.check(n.Body, path+".body")
+	if err != nil {
+		return err
+	}
+	out := bodyType
+	if n.Kind == Reduction {
+		switch n.Reduction {
+		case Sum, Prod:
+			if bodyType == Bool {
+				return errAt(path+".body", "%s of bool is not defined; cast the body to an integer type", n.Reduction)
+			}
+		case ArgMax, ArgMin:
+			if bodyType == Bool {
+				return errAt(path+".body", "%s of bool is not defined", n.Reduction)
+			}
+			out = Int64
+		case Any:
+			if bodyType != Bool {
+				return errAt(path+".body", "any needs a bool body, got %s", bodyType)
+			}
+		case WelfordMean, WelfordM2, WelfordWeight:
+			if !bodyType.IsFloat() {
+				return errAt(path+".body", "%s needs a float body, got %s", n.Reduction, bodyType)
+			}
+		}
+	}
+	if n.DType != "" && n.DType != out {
+		return errAt(path+".dtype", "declared dtype %s but the body computes %s", n.DType, out)
+	}
+	n.DType = out
+	return nil
+}
+
+type exprChecker struct {
+	g     *Graph
+	sizes map[string]int64
+	self  string
+	depth int
+}
+
+const maxExprDepth = 256
+
+func (v *exprChecker) check(e *Expr, path string) (DType, error) {
+	if e == nil {
+		return "", errAt(path, "missing expression")
+	}
+	v.depth++
+	defer func() { v.depth-- }()
+	if v.depth > maxExprDepth {
+		return "", errAt(path, "expression nested deeper than %d", maxExprDepth)
+	}
+	arity := Arity(e.Op)
+	if arity < 0 {
+		return "", errAt(path+".op", "unknown op %q", e.Op)
+	}
+	if len(e.Args) != arity {
+		return "", errAt(path+".args", "%s takes %d argument(s), got %d", e.Op, arity, len(e.Args))
+	}
+	if e.Op != OpLoad && (e.Buffer != "" || e.Index != nil || e.Indirect != nil) {
+		return "", errAt(path, "buffer, index and indirect belong to load only")
+	}
+	if e.Op != OpConstant && e.Value != "" {
+		return "", errAt(path+".value", "value belongs to constant only")
+	}
+	args := make([]DType, len(e.Args))
+	for i, a := range e.Args {
+		t, err := v.check(a, fmt.Sprintf("%s.args[%d]", path, i))
+		if err != nil {
+			return "", err
+		}
+		args[i] = t
+	}
+	switch e.Op {
+	case OpLoad:
+		return v.checkLoad(e, path)
+	case OpConstant:
+		if !e.DType.Valid() {
+			return "", errAt(path+".dtype", "constant needs a dtype, got %q", e.DType)
+		}
+		canon, err := CanonicalValue(e.Value, e.DType)
+		if err != nil {
+			return "", errAt(path+".value", "%v", err)
+		}
+		e.Value = canon
+		return e.DType, nil
+	case OpIndex:
+		if e.DType != Int32 && e.DType != Int64 {
+			return "", errAt(path+".dtype", "index needs dtype int32 or int64, got %q", e.DType)
+		}
+		if err := v.checkIndex(e.Expr, path+".expr", false); err != nil {
+			return "", err
+		}
+		b := e.Expr.Bounds(v.sizes)
+		if e.DType == Int32 && (b.Lo < -(1<<31) || b.Hi >= 1<<31) {
+			return "", errAt(path+".expr", "value can reach %d, beyond int32", b.Hi)
+		}
+		return e.DType, nil
+	case OpCast:
+		if !e.DType.Valid() {
+			return "", errAt(path+".dtype", "cast needs a target dtype, got %q", e.DType)
+		}
+		return e.DType, nil
+	case OpWhere:
+		if args[0] != Bool {
+			return "", errAt(path+".args[0]", "where needs a bool condition, got %s", args[0])
+		}
+		if args[1] != args[2] {
+			return "", errAt(path, "where's branches differ in dtype: %s and %s", args[1], args[2])
+		}
+		return v.result(e, path, args[1])
+	}
+	a := args[0]
+	if len(args) == 2 && args[0] != args[1] {
+		return "", errAt(path, "%s's operands differ in dtype: %s and %s (cast one)", e.Op, args[0], args[1])
+	}
+	switch opClasses[e.Op] {
+	case classFloatUnary, classFloatBinary:
+		if !a.IsFloat() {
+			return "", errAt(path, "%s needs float operands, got %s", e.Op, a)
+		}
+		return v.result(e, path, a)
+	case classNumUnary, classArith:
+		if a == Bool {
+			return "", errAt(path, "%s needs numeric operands, got bool", e.Op)
+		}
+		return v.result(e, path, a)
+	case classPredicate:
+		if a == Bool {
+			return "", errAt(path, "%s needs a numeric operand, got bool", e.Op)
+		}
+		return v.result(e, path, Bool)
+	case classLogicalNot, classCompare:
+		return v.result(e, path, Bool)
+	case classLogical:
+		if a != Bool {
+			return "", errAt(path, "%s needs bool operands, got %s", e.Op, a)
+		}
+		return v.result(e, path, Bool)
+	case classBitwise:
+		if a.IsFloat() {
+			return "", errAt(path, "%s needs integer or bool operands, got %s", e.Op, a)
+		}
+		return v.result(e, path, a)
+	case classMinMax:
+		return v.result(e, path, a)
+	}
+	return "", errAt(path+".op", "unknown op %q", e.Op)
+}
+
+// result records an inferred dtype, refusing a contradicting declared one.
+func (v *exprChecker) result(e *Expr, path string, t DType) (DType, error) {
+	if e.DType != "" && e.DType != t {
+		return "", errAt(path+".dtype", "declared dtype %s but %s computes %s", e.DType, e.Op, t)
+	}
+	e.DType = t
+	return t, nil
+}
+
+func (v *exprChecker) checkLoad(e *Expr, path string) (DType, error) {
+	if e.Buffer == v.self {
+		return "", errAt(path+".buffer", "node reads its own buffer %q (a cycle)", e.Buffer)
+	}
+	b := v.g.Lookup(e.Buffer)
+	if b == nil {
+		return "", errAt(path+".buffer", "undefined buffer %q", e.Buffer)
+	}
+	if len(e.Index) != len(b.Shape) {
+		return "", errAt(path+".index", "%d indices for %q, which has %d dimensions", len(e.Index), e.Buffer, len(b.Shape))
+	}
+	usedIndirect := make([]bool, len(e.Indirect))
+	for k, ind := range e.Indirect {
+		t, err := v.check(ind, fmt.Sprintf("%s.indirect[%d]", path, k))
+		if err != nil {
+			return "", err
+		}
+		if !t.IsInt() {
+			return "", errAt(fmt.Sprintf("%s.indirect[%d]", path, k), "an indirect index must be an integer, got %s", t)
+		}
+	}
+	for d, ix := range e.Index {
+		ipath := fmt.Sprintf("%s.index[%d]", path, d)
+		if name, ok := ix.IsVar(); ok && strings.HasPrefix(name, "$") {
+			k, err := strconv.Atoi(name[1:])
+			if err != nil || k < 0 || k >= len(e.Indirect) {
+				return "", errAt(ipath, "%s names no entry of indirect (it has %d)", name, len(e.Indirect))
+			}
+			usedIndirect[k] = true
+			continue
+		}
+		if err := v.checkIndex(ix, ipath, true); err != nil {
+			return "", err
+		}
+		bounds := ix.Bounds(v.sizes)
+		if bounds.Lo < 0 || bounds.Hi >= b.Shape[d] {
+			return "", errAt(ipath, "index %s ranges over [%d, %d], outside dimension %d of %q (size %d)", ix, bounds.Lo, bounds.Hi, d, e.Buffer, b.Shape[d])
+		}
+	}
+	for k, used := range usedIndirect {
+		if !used {
+			return "", errAt(fmt.Sprintf("%s.indirect[%d]", path, k), "indirect value $%d is not used by any index", k)
+		}
+	}
+	return b.DType, nil
+}
+
+// checkIndex checks that an index mentions only this node's loop variables
+// and that nothing it divides can be negative.
+func (v *exprChecker) checkIndex(ix Index, path string, inLoad bool) error {
+	for _, name := range ix.Vars() {
+		if strings.HasPrefix(name, "$") {
+			if inLoad {
+				return errAt(path, "an indirect value %s must be the whole index of a dimension", name)
+			}
+			return errAt(path, "an indirect value %s may appear only in a load's index", name)
+		}
+		if _, ok := v.sizes[name]; !ok {
+			return errAt(path, "unknown loop variable %q (this node has %s)", name, v.varList())
+		}
+	}
+	var walk func(Index) error
+	walk = func(x Index) error {
+		for _, t := range x.Terms {
+			if t.Inner == nil {
+				continue
+			}
+			if b := t.Inner.Bounds(v.sizes); b.Lo < 0 {
+				return errAt(path, "%s can be negative where it is divided", t.Inner)
+			}
+			if err := walk(*t.Inner); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return walk(ix)
+}
+
+func (v *exprChecker) varList() string {
+	var names []string
+	for d := 0; ; d++ {
+		if _, ok := v.sizes[RangeVar(d)]; !ok {
+			break
+		}
+		names = append(names, RangeVar(d))
+	}
+	for d := 0; ; d++ {
+		if _, ok := v.sizes[ReductionVar(d)]; !ok {
+			break
+		}
+		names = append(names, ReductionVar(d))
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// TopoOrder returns the nodes so that each comes after the nodes it reads,
+// keeping file order where the dependencies allow. A cycle is an error that
+// names the nodes on it.
+func TopoOrder(g *Graph) ([]*Node, error) {
+	index := map[string]int{}
+	for i, n := range g.Nodes {
+		index[n.Name] = i
+	}
+	const (
+		unvisited = iota
+		visiting
+		done
+	)
+	state := make([]int, len(g.Nodes))
+	order := make([]*Node, 0, len(g.Nodes))
+	var stack []string
+	var visit func(i int) error
+	visit = func(i int) error {
+		switch state[i] {
+		case done:
+			return nil
+		case visiting:
+			start := 0
+			for k, s := range stack {
+				if s == g.Nodes[i].Name {
+					start = k
+				}
+			}
+			cycle := append(append([]string{}, stack[start:]...), g.Nodes[i].Name)
+			return errAt(fmt.Sprintf("nodes[%d] %q", i, g.Nodes[i].Name), "cycle: %s", strings.Join(cycle, " -> "))
+		}
+		state[i] = visiting
+		stack = append(stack, g.Nodes[i].Name)
+		if g.Nodes[i].Body != nil {
+			for _, r := range g.Nodes[i].Body.Reads() {
+				if j, ok := index[r]; ok {
+					if err := visit(j); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		stack = stack[:len(stack)-1]
+		state[i] = done
+		order = append(order, g.Nodes[i])
+		return nil
+	}
+	for i := range g.Nodes {
+		if err := visit(i); err != nil {
+			return nil, err
+		}
+	}
+	return order, nil
+}
+
+// CanonicalValue checks a constant's spelling against its dtype and returns
+// the canonical spelling.
+func CanonicalValue(s string, t DType) (string, error) {
+	switch {
+	case t == Bool:
+		switch s {
+		case "true", "1":
+			return "true", nil
+		case "false", "0":
+			return "false", nil
+		}
+		return "", fmt.Errorf("%q is not a bool (true or false)", s)
+	case t.IsInt():
+		i, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			f, ferr := strconv.ParseFloat(s, 64)
+			if ferr != nil || f != float64(int64(f)) {
+				return "", fmt.Errorf("%q is not an integer", s)
+			}
+			i = int64(f)
+		}
+		lo, hi := intRange(t)
+		if i < lo || i > hi {
+			return "", fmt.Errorf("%d is out of range for %s", i, t)
+		}
+		return strconv.FormatInt(i, 10), nil
+	default:
+		switch s {
+		case "inf", "+inf", "Infinity":
+			return "inf", nil
+		case "-inf", "-Infinity":
+			return "-inf", nil
+		case "nan", "NaN":
+			return "nan", nil
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return "", fmt.Errorf("%q is not a number (or inf, -inf, nan)", s)
+		}
+		return strconv.FormatFloat(f, 'g', -1, 64), nil
+	}
+}
+
+func intRange(t DType) (int64, int64) {
+	switch t {
+	case Int8:
+		return -128, 127
+	case Uint8:
+		return 0, 255
+	case Int16:
+		return -32768, 32767
+	case Int32:
+		return -(1 << 31), 1<<31 - 1
+	}
+	return -(1 << 63), 1<<63 - 1
+}
