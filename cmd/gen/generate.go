@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/pmezard/go-difflib/difflib"
+
+	"github.com/fusegen/fusegen"
+	"github.com/fusegen/fusegen/ir"
+)
+
+const usageText = `usage: gen [flags] GRAPH.json
+       gen templates export DIR
+       gen devices
+
+flags:
+`
+
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func generateCmd(args []string, stdout, stderr io.Writer) error {
+	flags := newFlagSet("gen", stderr)
+	out := flags.String("o", "", "write the module to `PATH` atomically (default: standard output)")
+	device := flags.String("device", "", "device override set `NAME` (default: the graph's device, else cuda)")
+	tmplDir := flags.String("templates", "", "overlay `DIR`: its files replace or add templates by relative path")
+	check := flags.Bool("check", false, "with -o: write nothing; exit 1 with a diff if PATH is stale")
+	explain := flags.Bool("explain", false, "print every fusion decision and its reason to standard error")
+	flags.Usage = func() {
+		fmt.Fprint(stderr, usageText)
+		flags.PrintDefaults()
+	}
+	if err := flags.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if flags.NArg() != 1 {
+		flags.Usage()
+		return usageError{fmt.Sprintf("want exactly one graph file, got %d arguments", flags.NArg())}
+	}
+	if *check && *out == "" {
+		return usageError{"-check needs -o PATH"}
+	}
+	graphPath := flags.Arg(0)
+	data, err := os.ReadFile(graphPath)
+	if err != nil {
+		return fmt.Errorf("read graph: %w", err)
+	}
+	gen, err := newGenerator(*tmplDir)
+	if err != nil {
+		return err
+	}
+	g, err := ir.DecodeGraph(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", graphPath, err)
+	}
+	res, err := gen.Generate(g, fusegen.Options{Device: *device})
+	if err != nil {
+		return fmt.Errorf("%s: %w", graphPath, err)
+	}
+	if *explain {
+		for _, d := range res.Schedule.Decisions {
+			fmt.Fprintln(stderr, d)
+		}
+	}
+	module := res.Files[fusegen.ModulePath(g)]
+	switch {
+	case *check:
+		return checkFile(*out, module, stdout)
+	case *out != "":
+		return writeAtomic(*out, module)
+	}
+	_, err = stdout.Write(module)
+	return err
+}
+
+func newGenerator(dir string) (*fusegen.Generator, error) {
+	if dir == "" {
+		return fusegen.New(nil, "")
+	}
+	info, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("templates overlay: %w", err)
+	}
+	if !info.IsDir() {
+		return nil, fmt.Errorf("templates overlay %s: not a directory", dir)
+	}
+	return fusegen.New(os.DirFS(dir), dir)
+}
+
+// writeAtomic replaces path with data through a temporary file in the same
+// folder and a rename, so readers never see a partial file. A file whose
+// content would not change is left alone.
+func writeAtomic(path string, data []byte) error {
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	name := tmp.Name()
+	_, werr := tmp.Write(data)
+	cerr := tmp.Close()
+	if werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Chmod(name, 0o644)
+	}
+	if werr == nil {
+		werr = os.Rename(name, path)
+	}
+	if werr != nil {
+		os.Remove(name)
+		return fmt.Errorf("write %s: %w", path, werr)
+	}
+	return nil
+}
+
+// checkFile compares data with path and prints a unified diff when they differ.
+func checkFile(path string, data []byte, stdout io.Writer) error {
+	old, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("check %s: %w", path, err)
+	}
+	if bytes.Equal(old, data) {
+		return nil
+	}
+	fmt.Fprint(stdout, unifiedDiff(path+" (on disk)", path+" (generated)", string(old), string(data)))
+	return errStale
+}
+
+func templatesCmd(args []string, stdout io.Writer) error {
+	if len(args) != 2 || args[0] != "export" {
+		return usageError{"usage: gen templates export DIR"}
+	}
+	dir := args[1]
+	gen, err := fusegen.New(nil, "")
+	if err != nil {
+		return err
+	}
+	files := gen.Templates().Files()
+	for _, name := range sortedNames(files) {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return fmt.Errorf("export templates: %w", err)
+		}
+		if err := writeAtomic(p, []byte(files[name])); err != nil {
+			return fmt.Errorf("export templates: %w", err)
+		}
+	}
+	fmt.Fprintf(stdout, "wrote %d templates to %s\n", len(files), dir)
+	return nil
+}
+
+func devicesCmd(args []string, stdout, stderr io.Writer) error {
+	flags := newFlagSet("gen devices", stderr)
+	tmplDir := flags.String("templates", "", "overlay `DIR` whose devices/ files add devices")
+	if err := flags.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	gen, err := newGenerator(*tmplDir)
+	if err != nil {
+		return err
+	}
+	for _, d := range gen.Templates().Devices() {
+		fmt.Fprintln(stdout, d)
+	}
+	return nil
+}
+
+func sortedNames(m map[string]string) []string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// unifiedDiff renders the difference between two texts as a unified diff.
+func unifiedDiff(fromName, toName, from, to string) string {
+	d, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
+		A: difflib.SplitLines(from), B: difflib.SplitLines(to),
+		FromFile: fromName, ToFile: toName, Context: 3,
+	})
+	if err != nil {
+		return fmt.Sprintf("--- %s\n+++ %s\n(diff failed: %v)\n", fromName, toName, err)
+	}
+	return d
+}

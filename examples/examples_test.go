@@ -1,0 +1,289 @@
+// Package examples holds example graph files. Its tests check that every
+// graph file in the repository reads and is in canonical form, and that the
+// JSON Schema in docs/ agrees with the op, dtype and reduction lists of
+// package ir.
+package examples
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/fusegen/fusegen/ir"
+)
+
+const (
+	schemaPath = "../docs/graph.schema.json"
+	formatPath = "../docs/graph-format.md"
+	benchDir   = "../bench/gpu/graphs"
+
+	// canonicalExample names the graph that docs/graph-format.md shows in
+	// canonical form.
+	canonicalExample = "scaled_rowmax"
+)
+
+// exampleNames are the graphs every directory of graph files must hold.
+var exampleNames = []string{
+	"pointwise_chain", "gelu_tanh", "bias_residual_relu", "two_outputs",
+	"rowsum", "colsum", "var_mean",
+}
+
+func loadSchema(t *testing.T) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(schemaPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s map[string]any
+	if err := json.Unmarshal(data, &s); err != nil {
+		t.Fatalf("%s: %v", schemaPath, err)
+	}
+	return s
+}
+
+// def returns $defs[name] of the schema.
+func def(t *testing.T, s map[string]any, name string) map[string]any {
+	t.Helper()
+	defs, ok := s["$defs"].(map[string]any)
+	if !ok {
+		t.Fatalf("%s: no $defs object", schemaPath)
+	}
+	d, ok := defs[name].(map[string]any)
+	if !ok {
+		t.Fatalf("%s: no $defs.%s object", schemaPath, name)
+	}
+	return d
+}
+
+// enum returns the string enum of $defs[name].
+func enum(t *testing.T, s map[string]any, name string) []string {
+	t.Helper()
+	raw, ok := def(t, s, name)["enum"].([]any)
+	if !ok {
+		t.Fatalf("%s: $defs.%s has no enum array", schemaPath, name)
+	}
+	out := make([]string, len(raw))
+	for i, v := range raw {
+		str, ok := v.(string)
+		if !ok {
+			t.Fatalf("%s: $defs.%s.enum[%d] is not a string", schemaPath, name, i)
+		}
+		out[i] = str
+	}
+	return out
+}
+
+// sameSet reports the names only in want and only in got.
+func sameSet(t *testing.T, what string, want, got []string) {
+	t.Helper()
+	in := func(xs []string, x string) bool { return slices.Contains(xs, x) }
+	for _, w := range want {
+		if !in(got, w) {
+			t.Errorf("schema %s: %q is missing", what, w)
+		}
+	}
+	for _, g := range got {
+		if !in(want, g) {
+			t.Errorf("schema %s: %q is not in package ir's list", what, g)
+		}
+	}
+	seen := map[string]bool{}
+	for _, g := range got {
+		if seen[g] {
+			t.Errorf("schema %s: %q is listed twice", what, g)
+		}
+		seen[g] = true
+	}
+}
+
+func stringsOf[T ~string](xs []T) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = string(x)
+	}
+	return out
+}
+
+func TestSchemaParses(t *testing.T) {
+	s := loadSchema(t)
+	if got := s["$schema"]; got != "https://json-schema.org/draft/2020-12/schema" {
+		t.Errorf("$schema = %v, want draft 2020-12", got)
+	}
+	for _, name := range []string{"buffer", "node", "expr", "index", "dtype", "op", "reduction_type"} {
+		def(t, s, name)
+	}
+	props, _ := s["properties"].(map[string]any)
+	version, _ := props["version"].(map[string]any)
+	if v, ok := version["const"].(float64); !ok || v != ir.FormatVersion {
+		t.Errorf("schema version const = %v, want %d", version["const"], ir.FormatVersion)
+	}
+}
+
+func TestSchemaEnumsMatchIR(t *testing.T) {
+	s := loadSchema(t)
+	sameSet(t, "$defs.op", stringsOf(ir.Ops()), enum(t, s, "op"))
+	sameSet(t, "$defs.dtype", stringsOf(ir.DTypes()), enum(t, s, "dtype"))
+	sameSet(t, "$defs.reduction_type", stringsOf(ir.ReductionTypes()), enum(t, s, "reduction_type"))
+	sameSet(t, "$defs.node_kind", []string{string(ir.Pointwise), string(ir.Reduction)}, enum(t, s, "node_kind"))
+
+	// The arity groups the schema uses to check args.
+	var unary, binary []string
+	for _, op := range ir.Ops() {
+		switch {
+		case op == ir.OpCast:
+		case ir.Arity(op) == 1:
+			unary = append(unary, string(op))
+		case ir.Arity(op) == 2:
+			binary = append(binary, string(op))
+		}
+	}
+	sameSet(t, "$defs.unary_op", unary, enum(t, s, "unary_op"))
+	sameSet(t, "$defs.binary_op", binary, enum(t, s, "binary_op"))
+}
+
+func TestSchemaReservedNames(t *testing.T) {
+	s := loadSchema(t)
+	for _, name := range enum(t, s, "reserved_name") {
+		if ir.CheckName(name) == nil {
+			t.Errorf("schema reserves %q but ir.CheckName accepts it", name)
+		}
+	}
+	pat, _ := def(t, s, "name")["pattern"].(string)
+	re, err := regexp.Compile(pat)
+	if err != nil {
+		t.Fatalf("$defs.name.pattern: %v", err)
+	}
+	for _, name := range []string{"x", "bias", "out_1", "m2", "Var", strings.Repeat("a", 64)} {
+		if err := ir.CheckName(name); err != nil {
+			t.Errorf("ir.CheckName(%q): %v", name, err)
+		}
+		if !re.MatchString(name) {
+			t.Errorf("$defs.name.pattern refuses %q, which ir.CheckName accepts", name)
+		}
+	}
+	for _, name := range []string{"_x", "1x", "a-b", strings.Repeat("a", 65)} {
+		if ir.CheckName(name) == nil {
+			t.Errorf("ir.CheckName(%q) accepts it", name)
+		}
+		if re.MatchString(name) {
+			t.Errorf("$defs.name.pattern accepts %q, which ir.CheckName refuses", name)
+		}
+	}
+}
+
+// graphFiles lists the graph files of dir, failing when there are none.
+func graphFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no graph files in %s", dir)
+	}
+	sort.Strings(files)
+	return files
+}
+
+func TestExpectedGraphFilesExist(t *testing.T) {
+	for _, name := range exampleNames {
+		for _, path := range []string{name + ".json", filepath.Join(benchDir, name+"_odd.json")} {
+			if _, err := os.Stat(path); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+}
+
+func TestGraphFilesAreCanonical(t *testing.T) {
+	files := append(graphFiles(t, "."), graphFiles(t, benchDir)...)
+	for _, path := range files {
+		t.Run(path, func(t *testing.T) {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, err := ir.ReadGraph(data)
+			if err != nil {
+				t.Fatalf("ReadGraph: %v", err)
+			}
+			if want := strings.TrimSuffix(filepath.Base(path), ".json"); g.Name != want {
+				t.Errorf("graph name %q, want the file name %q", g.Name, want)
+			}
+			out, err := ir.WriteGraph(g)
+			if err != nil {
+				t.Fatalf("WriteGraph: %v", err)
+			}
+			if !bytes.Equal(out, data) {
+				t.Errorf("not in canonical form; %s", firstDiff(data, out))
+			}
+		})
+	}
+}
+
+// firstDiff describes the first line where the file and the canonical form
+// differ.
+func firstDiff(file, canon []byte) string {
+	a := strings.Split(string(file), "\n")
+	b := strings.Split(string(canon), "\n")
+	line := func(xs []string, i int) string {
+		if i < len(xs) {
+			return strconv.Quote(xs[i])
+		}
+		return "end of file"
+	}
+	for i := 0; i < len(a) || i < len(b); i++ {
+		if i >= len(a) || i >= len(b) || a[i] != b[i] {
+			return fmt.Sprintf("line %d: file has %s, canonical form has %s", i+1, line(a, i), line(b, i))
+		}
+	}
+	return "they differ"
+}
+
+// TestFormatDocGraphs reads every complete graph (a JSON block with a
+// "version" field) in docs/graph-format.md, and checks that the one shown as
+// the canonical form (graph canonicalExample) is exactly that.
+func TestFormatDocGraphs(t *testing.T) {
+	data, err := os.ReadFile(formatPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := regexp.MustCompile("(?s)```json\n(.*?)```").FindAllSubmatch(data, -1)
+	n, sawCanonical := 0, false
+	for i, b := range blocks {
+		if !bytes.Contains(b[1], []byte(`"version"`)) {
+			continue
+		}
+		n++
+		g, err := ir.ReadGraph(b[1])
+		if err != nil {
+			t.Errorf("%s: json block %d: %v", formatPath, i, err)
+			continue
+		}
+		if g.Name != canonicalExample {
+			continue
+		}
+		sawCanonical = true
+		out, err := ir.WriteGraph(g)
+		if err != nil {
+			t.Fatalf("WriteGraph: %v", err)
+		}
+		if !bytes.Equal(out, b[1]) {
+			t.Errorf("%s: the canonical form example is not canonical; %s", formatPath, firstDiff(b[1], out))
+		}
+	}
+	if n == 0 {
+		t.Errorf("%s: no complete graph examples found", formatPath)
+	}
+	if !sawCanonical {
+		t.Errorf("%s: no example graph named %q", formatPath, canonicalExample)
+	}
+}

@@ -1,0 +1,168 @@
+// Package fusegen generates a Python module of Triton kernels and their host
+// wrapper from a graph of loop nodes. Generate is pure: it reads no files,
+// keeps no global state, and may be called from many goroutines at once.
+package fusegen
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"github.com/fusegen/fusegen/fusion"
+	"github.com/fusegen/fusegen/ir"
+	"github.com/fusegen/fusegen/templates"
+	"github.com/fusegen/fusegen/wrapper"
+)
+
+// Generator renders graphs with one parsed template set.
+type Generator struct {
+	set *templates.Set
+}
+
+// New parses the embedded templates, with overlay (may be nil) on top.
+// overlayName names the overlay in error messages.
+func New(overlay fs.FS, overlayName string) (*Generator, error) {
+	set, err := templates.Load(overlay, overlayName)
+	if err != nil {
+		return nil, err
+	}
+	return &Generator{set: set}, nil
+}
+
+// Templates returns the parsed template set.
+func (gen *Generator) Templates() *templates.Set { return gen.set }
+
+// Options tune one generation.
+type Options struct {
+	// Device overrides the graph's device ("cuda", "cuda:1", "cpu", or any
+	// device with an override template). Empty keeps the graph's device.
+	Device string
+}
+
+// Result is what one generation produced.
+type Result struct {
+	Files    map[string][]byte // relative path -> content
+	Schedule *fusion.Schedule
+}
+
+// ModulePath is the file name of the module generated for a graph.
+func ModulePath(g *ir.Graph) string { return g.Name + ".py" }
+
+// Generate validates g, schedules it and renders the module. The graph is
+// not modified except for the dtypes validation infers.
+func (gen *Generator) Generate(g *ir.Graph, opts Options) (*Result, error) {
+	if opts.Device != "" {
+		if err := ir.ParseDevice(opts.Device); err != nil {
+			return nil, err
+		}
+		gc := *g
+		gc.Device = opts.Device
+		g = &gc
+	}
+	if err := ir.Validate(g); err != nil {
+		return nil, err
+	}
+	r, err := gen.set.Device(g.DeviceType())
+	if err != nil {
+		return nil, err
+	}
+	sched, err := fusion.Plan(g)
+	if err != nil {
+		return nil, err
+	}
+	kernels, err := templates.BuildKernels(sched)
+	if err != nil {
+		return nil, err
+	}
+	mod, err := wrapper.Build(sched, kernels)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range kernels {
+		src, err := r.Execute("triton/kernel", k)
+		if err != nil {
+			return nil, err
+		}
+		mod.KernelSources = append(mod.KernelSources, src)
+	}
+	helpers, err := helperSources(r, mod.KernelSources)
+	if err != nil {
+		return nil, err
+	}
+	mod.HelperSources = helpers
+	out, err := r.Execute("module.tmpl", mod)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Files: map[string][]byte{ModulePath(g): tidy(out)}, Schedule: sched}, nil
+}
+
+// helperSources renders the helper functions that the kernels (or other
+// helpers) call, found by name: template "helper/NAME" defines NAME. They come
+// out in name order, so the module is the same whatever the kernels' order.
+func helperSources(r *templates.Renderer, kernels []string) ([]string, error) {
+	text := strings.Join(kernels, "\n")
+	var names []string
+	for _, t := range r.Defined("helper/") {
+		names = append(names, strings.TrimPrefix(t, "helper/"))
+	}
+	used := map[string]string{}
+	for changed := true; changed; {
+		changed = false
+		for _, name := range names {
+			if _, ok := used[name]; ok || !strings.Contains(text, name+"(") {
+				continue
+			}
+			src, err := r.Execute("helper/"+name, nil)
+			if err != nil {
+				return nil, err
+			}
+			used[name] = strings.TrimSpace(src)
+			text += "\n" + src
+			changed = true
+		}
+	}
+	var out []string
+	for _, name := range names { // Defined is sorted
+		if src, ok := used[name]; ok {
+			out = append(out, src)
+		}
+	}
+	return out, nil
+}
+
+// tidy strips trailing spaces, collapses runs of more than two blank lines and
+// ends the file with exactly one newline.
+func tidy(s string) []byte {
+	lines := strings.Split(s, "\n")
+	var b bytes.Buffer
+	blank := 0
+	for _, l := range lines {
+		l = strings.TrimRight(l, " \t\r")
+		if l == "" {
+			blank++
+			if blank > 2 {
+				continue
+			}
+		} else {
+			blank = 0
+		}
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	return append(bytes.TrimRight(b.Bytes(), "\n"), '\n')
+}
+
+// GenerateFile is a shorthand: read a graph file's bytes and generate.
+func (gen *Generator) GenerateFile(data []byte, opts Options) (*Result, error) {
+	g, err := ir.DecodeGraph(data)
+	if err != nil {
+		return nil, err
+	}
+	res, err := gen.Generate(g, opts)
+	if err != nil {
+		return nil, fmt.Errorf("%w", err)
+	}
+	return res, nil
+}

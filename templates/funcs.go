@@ -1,0 +1,87 @@
+package templates
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"text/template"
+
+	"github.com/Masterminds/sprig/v3"
+)
+
+// Removed lists the sprig functions the templates may not use: everything
+// that reads the clock, the environment, the network or a random source, and
+// everything whose result depends on map order. Output must be a function of
+// the graph and the templates alone.
+var Removed = []string{
+	"env", "expandenv", "getHostByName",
+	"now", "date", "dateInZone", "date_in_zone", "dateModify", "date_modify", "mustDateModify", "must_date_modify",
+	"ago", "duration", "durationRound", "htmlDate", "htmlDateInZone", "toDate", "mustToDate", "unixEpoch",
+	"randAlpha", "randAlphaNum", "randAscii", "randNumeric", "randBytes", "randInt", "uuidv4", "shuffle",
+	"bcrypt", "htpasswd", "encryptAES", "decryptAES", "genPrivateKey", "derivePassword",
+	"genCA", "genCAWithKey", "genSelfSignedCert", "genSelfSignedCertWithKey", "genSignedCert", "genSignedCertWithKey",
+	"buildCustomCert",
+	"keys", "values",
+	"osBase", "osClean", "osDir", "osExt", "osIsAbs",
+}
+
+// Funcs is the function map: sprig's hermetic map without Removed, plus
+// fusegen's own helpers. include executes a named template into a string; it
+// is bound to r's templates (nil while parsing).
+func Funcs(r *Renderer) template.FuncMap {
+	m := template.FuncMap(sprig.HermeticTxtFuncMap())
+	for _, name := range Removed {
+		delete(m, name)
+	}
+	depth := new(int)
+	m["include"] = r.include(depth)
+	m["tuple"] = pyTuple
+	m["sortedKeys"] = sortedKeys
+	m["isFloat"] = isFloat
+	return m
+}
+
+// pyTuple spells a list of integers as a Python tuple: (), (4,), (4, 8).
+func pyTuple(xs any) (string, error) {
+	var parts []string
+	switch v := xs.(type) {
+	case []int64:
+		for _, x := range v {
+			parts = append(parts, fmt.Sprint(x))
+		}
+	case []int:
+		for _, x := range v {
+			parts = append(parts, fmt.Sprint(x))
+		}
+	case []string:
+		parts = v
+	default:
+		return "", fmt.Errorf("tuple: want a list of integers or strings, got %T", xs)
+	}
+	switch len(parts) {
+	case 0:
+		return "()", nil
+	case 1:
+		return "(" + parts[0] + ",)", nil
+	}
+	return "(" + strings.Join(parts, ", ") + ")", nil
+}
+
+// sortedKeys returns a map's keys in sorted order (sprig's keys is unordered).
+func sortedKeys(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// isFloat reports whether a dtype name is a floating-point type.
+func isFloat(d any) bool {
+	switch fmt.Sprint(d) {
+	case "float16", "bfloat16", "float32", "float64":
+		return true
+	}
+	return false
+}

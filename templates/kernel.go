@@ -1,0 +1,276 @@
+package templates
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/fusegen/fusegen/fusion"
+	"github.com/fusegen/fusegen/ir"
+)
+
+// Kernel is the view model of one Triton kernel: plain data, every list in
+// the order it is printed.
+type Kernel struct {
+	Name       string
+	Category   string   // poi, red or per, as in Inductor's kernel names
+	Nodes      []string // the IR nodes it computes, for the provenance comment
+	Pointers   []Pointer
+	Numel      int64
+	RNumel     int64
+	XBlock     int64
+	RBlock     int64
+	NumWarps   int
+	NumStages  int
+	Grid       [3]int64
+	Reduction  bool
+	Persistent bool
+	Index64    bool // int64 index arithmetic: some offset can pass 2^31
+	XMask      bool // numel is not a multiple of XBLOCK
+	Debug      bool // compiled with device asserts on (indirect loads)
+	Pre        []Stmt
+	Loop       []Stmt // the body of the reduction loop (looped reductions only)
+	Post       []Stmt
+}
+
+// Pointer is one pointer parameter: in_ptrN for a buffer read, out_ptrN for
+// a buffer written.
+type Pointer struct {
+	Name   string
+	Buffer string
+	DType  ir.DType
+	Out    bool
+}
+
+// Stmt is one statement of a kernel body. Kind picks the template
+// ("stmt/<kind>") that prints it; which fields are set depends on Kind.
+type Stmt struct {
+	Kind  string // load, op, constant, index, assert, store, reduce_persistent, reduce_init, reduce_update, reduce_final
+	Var   string
+	Op    string   // op: the IR op; reduce_*: the reduction (sum, prod, max, min, argmax, argmin, any, welford)
+	Args  []string // op: operand variables
+	DType ir.DType // the compute type of the result (cast: of the target)
+	// cast
+	From ir.DType // compute type of the operand
+	To   ir.DType // the IR target type, which may be a half type
+	// load, store
+	Ptr    string
+	Offset string
+	Mask   string
+	Upcast bool // a half-type load widened to float32
+	// store: the buffer's dtype, when it differs from the value's compute type
+	StoreAs ir.DType
+	// constant
+	Value string
+	// index, assert
+	Size int64
+	// reductions
+	Acc     string // accumulator name (looped)
+	RIndex  string // the flat reduction index, for argmax/argmin
+	Lowest  string // the identity of max, canonical spelling
+	Highest string // the identity of min
+	RNumel  int64
+	IndexDType ir.DType // argmax/argmin: the index type of r0_index
+}
+
+// Loop-index names inside kernels, as Inductor spells them.
+const (
+	xVar = "xindex"
+	rVar = "r0_index"
+)
+
+// BuildKernels lowers every kernel of a schedule to its view model.
+func BuildKernels(s *fusion.Schedule) ([]*Kernel, error) {
+	var out []*Kernel
+	for i, k := range s.Kernels {
+		km, err := buildKernel(s, k, i)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, km)
+	}
+	return out, nil
+}
+
+type value struct {
+	name  string
+	dtype ir.DType // compute dtype
+	usesR bool
+}
+
+type lowering struct {
+	g       *ir.Graph
+	k       *Kernel
+	cse     map[string]value
+	ptrs    map[string]string // buffer -> pointer param
+	nextTmp int
+	maxOff  int64
+	reduce  bool
+	looped  bool
+}
+
+func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int) (*Kernel, error) {
+	k := &Kernel{
+		Numel:     fk.Group.Numel,
+		RNumel:    fk.Group.ReductionNumel,
+		Reduction: fk.IsReduction(),
+		NumStages: 1,
+	}
+	for _, n := range fk.Nodes {
+		k.Nodes = append(k.Nodes, n.Name)
+	}
+	l := &lowering{g: s.Graph, k: k, cse: map[string]value{}, ptrs: map[string]string{}, reduce: k.Reduction}
+	if k.Reduction {
+		chooseReductionBlocks(k, s.Graph, fk)
+		l.looped = !k.Persistent
+	} else {
+		choosePointwiseBlocks(k)
+	}
+	for _, n := range fk.Nodes {
+		if err := l.node(n); err != nil {
+			return nil, fmt.Errorf("kernel for node %q: %w", n.Name, err)
+		}
+	}
+	k.Category = "poi"
+	if k.Reduction {
+		k.Category = "red"
+		if k.Persistent {
+			k.Category = "per"
+		}
+	}
+	k.Name = kernelName(k.Category, fk.Nodes, id)
+	span := k.Numel * k.RNumel
+	k.Index64 = l.maxOff >= 1<<31 || span+k.XBlock*k.RBlock >= 1<<31
+	k.XMask = k.Numel%k.XBlock != 0
+	k.Grid = [3]int64{ceilDiv(k.Numel, k.XBlock), 1, 1}
+	// Input pointers first, then outputs, each in first-use order.
+	sort.SliceStable(k.Pointers, func(i, j int) bool { return !k.Pointers[i].Out && k.Pointers[j].Out })
+	return k, nil
+}
+
+func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
+
+func nextPow2(n int64) int64 {
+	p := int64(1)
+	for p < n {
+		p <<= 1
+	}
+	return p
+}
+
+// choosePointwiseBlocks follows Inductor's first pointwise config:
+// XBLOCK = max(256, min(numel/128, 1024)), never past the problem.
+func choosePointwiseBlocks(k *Kernel) {
+	bs := k.Numel / 128
+	if bs > 1024 {
+		bs = 1024
+	}
+	if bs < 256 {
+		bs = 256
+	}
+	bs = nextPow2(bs)
+	if p := nextPow2(k.Numel); p < bs {
+		bs = p
+	}
+	k.XBlock, k.RBlock = bs, 1
+	k.NumWarps = int(clamp(bs/128, 1, 8))
+	if bs >= 128 && k.NumWarps < 4 {
+		k.NumWarps = 4
+	}
+	if bs < 128 {
+		k.NumWarps = 1
+	}
+}
+
+func clamp(v, lo, hi int64) int64 {
+	if v < lo {
+		return lo
+	}
+	if v > hi {
+		return hi
+	}
+	return v
+}
+
+// chooseReductionBlocks picks persistent or looped and the block shape.
+// Rows that are contiguous along the reduction (inner reductions) get one
+// row per program and a wide R block; reductions over a strided, outer
+// dimension get many rows per program so that loads stay coalesced along x.
+func chooseReductionBlocks(k *Kernel, g *ir.Graph, fk *fusion.Kernel) {
+	inner := reductionIsInner(g, fk)
+	rn := k.RNumel
+	switch {
+	case inner && rn <= 1024:
+		k.Persistent = true
+		k.RBlock = nextPow2(rn)
+		k.XBlock = clamp(4096/k.RBlock, 1, 8)
+		if k.RBlock >= 256 {
+			k.XBlock = 1
+		}
+	case inner:
+		k.XBlock, k.RBlock = 1, 2048
+	case rn <= 64:
+		k.Persistent = true
+		k.RBlock = nextPow2(rn)
+		k.XBlock = clamp(4096/k.RBlock, 1, 64)
+	default:
+		k.XBlock, k.RBlock = 64, 8
+	}
+	if p := nextPow2(k.Numel); p < k.XBlock {
+		k.XBlock = p
+	}
+	k.NumWarps = int(clamp(k.XBlock*k.RBlock/256, 1, 8))
+	if k.XBlock*k.RBlock >= 2048 && k.NumWarps < 8 {
+		k.NumWarps = 8
+	}
+}
+
+// reductionIsInner reports whether some load steps through consecutive
+// elements as the flat reduction index grows.
+func reductionIsInner(g *ir.Graph, fk *fusion.Kernel) bool {
+	for _, n := range fk.Nodes {
+		if n.Kind != ir.Reduction {
+			continue
+		}
+		inner := false
+		sub := varSubst(n)
+		sizes := map[string]int64{xVar: n.Numel(), rVar: n.ReductionNumel()}
+		n.Body.Walk(func(e *ir.Expr) {
+			if e.Op != ir.OpLoad || e.Indirect != nil {
+				return
+			}
+			off := flatOffset(e, g.Lookup(e.Buffer).StridesOrContiguous(), sub).Simplify(sizes)
+			for _, t := range off.Terms {
+				if t.Inner == nil && t.Var == rVar && t.Coeff == 1 {
+					inner = true
+				}
+			}
+		})
+		if inner {
+			return true
+		}
+	}
+	return false
+}
+
+// varSubst maps a node's loop variables onto the kernel's flat indices.
+func varSubst(n *ir.Node) map[string]ir.Index {
+	m := map[string]ir.Index{}
+	split := func(vars func(int) string, ranges []int64, flat string) {
+		div := int64(1)
+		for d := len(ranges) - 1; d >= 0; d-- {
+			m[vars(d)] = ir.VarIndex(flat).FloorDiv(div).Mod(ranges[d])
+			div *= ranges[d]
+		}
+	}
+	split(ir.RangeVar, n.Ranges, xVar)
+	split(ir.ReductionVar, n.ReductionRanges, rVar)
+	return m
+}
+
+func flatOffset(e *ir.Expr, strides []int64, sub map[string]ir.Index) ir.Index {
+	off := ir.Index{}
+	for d, ix := range e.Index {
+		off = off.Add(ix.Subst(sub).Scale(strides[d]))
+	}
+	return off
+}

@@ -1,0 +1,191 @@
+// Package wrapper plans the host side of a generated module: input checks,
+// allocations, launches, frees, outputs, random inputs and the byte count
+// of one call. It produces a plain view model for the module template.
+package wrapper
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/fusegen/fusegen/fusion"
+	"github.com/fusegen/fusegen/ir"
+	"github.com/fusegen/fusegen/templates"
+)
+
+// Module is the view model of the whole generated module.
+type Module struct {
+	GraphName   string
+	Device      string // "cuda:0"
+	DeviceType  string // "cuda"
+	DeviceIndex int
+	Inputs      []Input
+	Outputs     []string
+	Kernels     []*templates.Kernel
+	Steps       []Step
+	BytesMoved  int64
+	// Filled in by the generator once the kernels are rendered.
+	KernelSources []string
+	HelperSources []string
+}
+
+// InputNames lists the inputs' names in graph order.
+func (m *Module) InputNames() []string {
+	out := make([]string, len(m.Inputs))
+	for i, in := range m.Inputs {
+		out[i] = in.Name
+	}
+	return out
+}
+
+// Input is one graph input as call() checks it and get_args() makes it.
+type Input struct {
+	Name    string
+	DType   ir.DType
+	Shape   []int64
+	Stride  []int64
+	Offset  int64
+	Read    bool // some kernel reads it (so its alignment matters)
+	Integer bool // get_args draws integers in [Low, High)
+	Low     int64
+	High    int64
+}
+
+// Step is one line group of call(): alloc, launch or free.
+type Step struct {
+	Kind string
+	// alloc
+	Name   string
+	Shape  []int64
+	Stride []int64
+	DType  ir.DType
+	// launch
+	Kernel *templates.Kernel
+	Slot   int
+	Args   []string
+	// free
+	Names []string
+}
+
+// Build plans the host side for a schedule and its kernel view models.
+func Build(s *fusion.Schedule, kernels []*templates.Kernel) (*Module, error) {
+	g := s.Graph
+	if len(kernels) != len(s.Kernels) {
+		return nil, fmt.Errorf("wrapper: %d kernel models for %d kernels", len(kernels), len(s.Kernels))
+	}
+	m := &Module{
+		GraphName:   g.Name,
+		DeviceType:  g.DeviceType(),
+		DeviceIndex: g.DeviceIndex(),
+		Outputs:     g.Outputs,
+		Kernels:     kernels,
+	}
+	m.Device = fmt.Sprintf("%s:%d", m.DeviceType, m.DeviceIndex)
+	if m.DeviceType == "cpu" {
+		m.Device = "cpu"
+	}
+	read := map[string]bool{}
+	for _, k := range kernels {
+		for _, p := range k.Pointers {
+			if !p.Out {
+				read[p.Buffer] = true
+			}
+		}
+	}
+	bounds := indexBounds(g)
+	for _, b := range g.Inputs {
+		in := Input{Name: b.Name, DType: b.DType, Shape: b.Shape, Stride: b.StridesOrContiguous(), Offset: b.Offset, Read: read[b.Name]}
+		if b.DType.IsInt() {
+			in.Integer = true
+			in.Low, in.High = -100, 100
+			if b.DType == ir.Uint8 {
+				in.Low = 0
+			}
+			if hi, ok := bounds[b.Name]; ok {
+				in.Low, in.High = 0, hi
+			}
+		}
+		m.Inputs = append(m.Inputs, in)
+		m.BytesMoved += b.Numel() * b.DType.Bytes()
+	}
+	for _, o := range g.Outputs {
+		if n := g.Node(o); n != nil {
+			m.BytesMoved += n.Numel() * n.DType.Bytes()
+		}
+	}
+	m.Steps = plan(s, kernels)
+	return m, nil
+}
+
+// plan orders allocations, launches and frees: each buffer is allocated just
+// before the kernel that writes it and deleted after the last kernel that
+// reads it, unless it is a graph output.
+func plan(s *fusion.Schedule, kernels []*templates.Kernel) []Step {
+	g := s.Graph
+	lastUse := map[string]int{}
+	for i, k := range kernels {
+		for _, p := range k.Pointers {
+			lastUse[p.Buffer] = i
+		}
+	}
+	isOutput := map[string]bool{}
+	for _, o := range g.Outputs {
+		isOutput[o] = true
+	}
+	var steps []Step
+	for i, k := range kernels {
+		var args []string
+		for _, p := range k.Pointers {
+			if p.Out && s.Materialized[p.Buffer] {
+				n := g.Node(p.Buffer)
+				steps = append(steps, Step{Kind: "alloc", Name: n.Name, Shape: n.Ranges, Stride: ir.ContiguousStrides(n.Ranges), DType: n.DType})
+			}
+			args = append(args, p.Buffer)
+		}
+		steps = append(steps, Step{Kind: "launch", Kernel: k, Slot: i, Args: args})
+		var dead []string
+		for _, p := range k.Pointers {
+			if lastUse[p.Buffer] == i && !isOutput[p.Buffer] {
+				dead = append(dead, p.Buffer)
+			}
+		}
+		if len(dead) > 0 {
+			sort.Strings(dead)
+			steps = append(steps, Step{Kind: "free", Names: dead})
+		}
+	}
+	return steps
+}
+
+// indexBounds finds integer inputs used as indirect indices and the largest
+// value each may take plus one (the smallest dimension it indexes).
+func indexBounds(g *ir.Graph) map[string]int64 {
+	out := map[string]int64{}
+	for _, n := range g.Nodes {
+		n.Body.Walk(func(e *ir.Expr) {
+			if e.Op != ir.OpLoad || len(e.Indirect) == 0 {
+				return
+			}
+			b := g.Lookup(e.Buffer)
+			for d, ix := range e.Index {
+				name, ok := ix.IsVar()
+				if !ok || len(name) < 2 || name[0] != '$' {
+					continue
+				}
+				var k int
+				fmt.Sscanf(name[1:], "%d", &k)
+				if k >= len(e.Indirect) {
+					continue
+				}
+				// Only a plain load of an input feeds get_args' range.
+				src := e.Indirect[k]
+				if src.Op != ir.OpLoad {
+					continue
+				}
+				if cur, ok := out[src.Buffer]; !ok || b.Shape[d] < cur {
+					out[src.Buffer] = b.Shape[d]
+				}
+			}
+		})
+	}
+	return out
+}
