@@ -111,7 +111,7 @@ func helperSources(r *templates.Renderer, kernels []string) ([]string, error) {
 	for changed := true; changed; {
 		changed = false
 		for _, name := range names {
-			if _, ok := used[name]; ok || !strings.Contains(text, name+"(") {
+			if _, ok := used[name]; ok || !mentions(text, name) {
 				continue
 			}
 			src, err := r.Execute("helper/"+name, nil)
@@ -130,6 +130,26 @@ func helperSources(r *templates.Renderer, kernels []string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// mentions reports whether name occurs in text as a whole identifier (a
+// call, or a combine function passed to tl.reduce).
+func mentions(text, name string) bool {
+	for i := 0; ; {
+		j := strings.Index(text[i:], name)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(name)
+		if (start == 0 || !isIdentByte(text[start-1])) && (end == len(text) || !isIdentByte(text[end])) {
+			return true
+		}
+		i = end
+	}
+}
+
+func isIdentByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // tidy strips trailing spaces, collapses runs of more than two blank lines and

@@ -64,11 +64,11 @@ type Stmt struct {
 	// index, assert
 	Size int64
 	// reductions
-	Acc     string // accumulator name (looped)
-	RIndex  string // the flat reduction index, for argmax/argmin
-	Lowest  string // the identity of max, canonical spelling
-	Highest string // the identity of min
-	RNumel  int64
+	Acc        string // accumulator name (looped)
+	RIndex     string // the flat reduction index, for argmax/argmin
+	Lowest     string // the identity of max, canonical spelling
+	Highest    string // the identity of min
+	RNumel     int64
 	IndexDType ir.DType // argmax/argmin: the index type of r0_index
 }
 

@@ -334,4 +334,3 @@ func kernelName(category string, nodes []*ir.Node, id int) string {
 	}
 	return fmt.Sprintf("triton_%s_%s_%d", category, fused, id)
 }
-

@@ -1,0 +1,37 @@
+// Command canon rewrites graph files in place in canonical form (what
+// ir.WriteGraph writes), validating them on the way.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/fusegen/fusegen/ir"
+)
+
+func main() {
+	status := 0
+	for _, path := range os.Args[1:] {
+		if err := canon(path); err != nil {
+			fmt.Fprintf(os.Stderr, "canon: %s: %v\n", path, err)
+			status = 2
+		}
+	}
+	os.Exit(status)
+}
+
+func canon(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	g, err := ir.ReadGraph(data)
+	if err != nil {
+		return err
+	}
+	out, err := ir.WriteGraph(g)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, out, 0o644)
+}
