@@ -14,9 +14,11 @@ import (
 	"strings"
 	"sync"
 	"text/template"
+
+	"github.com/fusegen/fusegen/overrides"
 )
 
-//go:embed module.tmpl triton wrapper devices
+//go:embed module.tmpl triton wrapper
 var embedded embed.FS
 
 // Embedded returns the built-in template files.
@@ -48,6 +50,9 @@ type Renderer struct {
 func Load(overlay fs.FS, overlayName string) (*Set, error) {
 	s := &Set{files: map[string]string{}, origin: map[string]string{}, devices: map[string]*Renderer{}}
 	if err := s.read(embedded, "embedded "); err != nil {
+		return nil, err
+	}
+	if err := s.read(overrides.FS(), "embedded "); err != nil {
 		return nil, err
 	}
 	if overlay != nil {
@@ -148,6 +153,11 @@ func (s *Set) Device(name string) (*Renderer, error) {
 	}
 	if _, err := t.New(file).Parse(src); err != nil {
 		return nil, s.wrap(err, file)
+	}
+	for _, req := range overrides.Required {
+		if t.Lookup(req) == nil {
+			return nil, fmt.Errorf("template %s: device %s does not define %q (every device file defines %s)", s.origin[file], name, req, strings.Join(overrides.Required, ", "))
+		}
 	}
 	r := &Renderer{Device: name, t: t}
 	t.Funcs(Funcs(r))
