@@ -1,0 +1,55 @@
+package fusion
+
+import (
+	"testing"
+
+	"github.com/fusegen/fusegen/ir"
+)
+
+// FuzzPlan checks, for any graph the reader accepts, that the schedule runs
+// every node exactly once, after the nodes it reads, and materializes every
+// node that is a graph output.
+func FuzzPlan(f *testing.F) {
+	f.Add([]byte(`{"version":1,"name":"t","inputs":[{"name":"x","dtype":"float32","shape":[4,8]}],"nodes":[{"name":"b","kind":"pointwise","ranges":[4],"body":{"op":"neg","args":[{"op":"load","buffer":"a","index":["i0"]}]}},{"name":"a","kind":"reduction","ranges":[4],"reduction_ranges":[8],"reduction":"sum","body":{"op":"load","buffer":"x","index":["i0","r0"]}}],"outputs":["b"]}`))
+	f.Add([]byte(`{"version":1,"name":"t","inputs":[{"name":"x","dtype":"float32","shape":[4]}],"nodes":[{"name":"a","kind":"pointwise","ranges":[4],"body":{"op":"load","buffer":"x","index":["i0"]}},{"name":"c","kind":"pointwise","ranges":[4],"body":{"op":"add","args":[{"op":"load","buffer":"a","index":["i0"]},{"op":"load","buffer":"b","index":["i0"]}]}},{"name":"b","kind":"pointwise","ranges":[4],"body":{"op":"load","buffer":"a","index":["3 - i0"]}}],"outputs":["c","a"]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		g, err := ir.ReadGraph(data)
+		if err != nil {
+			return
+		}
+		s, err := Plan(g)
+		if err != nil {
+			t.Fatalf("Plan of a valid graph failed: %v", err)
+		}
+		done := map[string]bool{}
+		for _, in := range g.Inputs {
+			done[in.Name] = true
+		}
+		count := 0
+		for _, k := range s.Kernels {
+			for _, n := range k.Nodes {
+				for _, r := range n.Body.Reads() {
+					if !done[r] {
+						t.Fatalf("node %s reads %s before it is written", n.Name, r)
+					}
+				}
+				if done[n.Name] {
+					t.Fatalf("node %s scheduled twice", n.Name)
+				}
+				done[n.Name] = true
+				count++
+				if GroupOf(n) != k.Group {
+					t.Fatalf("node %s group %v in kernel of group %v", n.Name, GroupOf(n), k.Group)
+				}
+			}
+		}
+		if count != len(g.Nodes) {
+			t.Fatalf("scheduled %d of %d nodes", count, len(g.Nodes))
+		}
+		for _, o := range g.Outputs {
+			if g.Node(o) != nil && !s.Materialized[o] {
+				t.Fatalf("output %s is not materialized", o)
+			}
+		}
+	})
+}

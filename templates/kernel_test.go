@@ -1,0 +1,151 @@
+package templates
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/fusegen/fusegen/fusion"
+	"github.com/fusegen/fusegen/ir"
+)
+
+func mustKernels(t *testing.T, src string) []*Kernel {
+	t.Helper()
+	g, err := ir.ReadGraph([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := fusion.Plan(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks, err := BuildKernels(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ks
+}
+
+const graphHead = `{"version":1,"name":"t","device":"cuda","inputs":[`
+
+func TestKernelShapeChoices(t *testing.T) {
+	tests := []struct {
+		name                 string
+		graph                string
+		category             string
+		xblock, rblock       int64
+		persistent, index64  bool
+		xmask                bool
+		nameWant, offsetWant string
+	}{
+		{
+			name:     "pointwise contiguous collapses to xindex",
+			graph:    graphHead + `{"name":"x","dtype":"float32","shape":[1000,1003]}],"nodes":[{"name":"y","kind":"pointwise","ranges":[1000,1003],"body":{"op":"exp","args":[{"op":"load","buffer":"x","index":["i0","i1"]}]}}],"outputs":["y"]}`,
+			category: "poi", xblock: 1024, rblock: 1, xmask: true,
+			nameWant: "triton_poi_fused_exp_0", offsetWant: "xindex",
+		},
+		{
+			name:     "transposed load keeps the split",
+			graph:    graphHead + `{"name":"x","dtype":"float32","shape":[1003,1000]}],"nodes":[{"name":"y","kind":"pointwise","ranges":[1000,1003],"body":{"op":"neg","args":[{"op":"load","buffer":"x","index":["i1","i0"]}]}}],"outputs":["y"]}`,
+			category: "poi", xblock: 1024, rblock: 1, xmask: true,
+			nameWant: "triton_poi_fused_neg_0", offsetWant: "1000*(xindex % 1003) + (xindex // 1003)",
+		},
+		{
+			name:     "short inner rows are persistent",
+			graph:    graphHead + `{"name":"x","dtype":"float32","shape":[64,700]}],"nodes":[{"name":"y","kind":"reduction","ranges":[64],"reduction_ranges":[700],"reduction":"sum","body":{"op":"load","buffer":"x","index":["i0","r0"]}}],"outputs":["y"]}`,
+			category: "per", xblock: 1, rblock: 1024, persistent: true,
+			nameWant: "triton_per_fused_sum_0", offsetWant: "r0_index + 700*xindex",
+		},
+		{
+			name:     "long inner rows loop",
+			graph:    graphHead + `{"name":"x","dtype":"float32","shape":[64,5000]}],"nodes":[{"name":"y","kind":"reduction","ranges":[64],"reduction_ranges":[5000],"reduction":"max","body":{"op":"load","buffer":"x","index":["i0","r0"]}}],"outputs":["y"]}`,
+			category: "red", xblock: 1, rblock: 2048,
+			nameWant: "triton_red_fused_max_0", offsetWant: "r0_index + 5000*xindex",
+		},
+		{
+			name:     "outer reduction takes many rows per program",
+			graph:    graphHead + `{"name":"x","dtype":"float32","shape":[5000,300]}],"nodes":[{"name":"y","kind":"reduction","ranges":[300],"reduction_ranges":[5000],"reduction":"sum","body":{"op":"load","buffer":"x","index":["r0","i0"]}}],"outputs":["y"]}`,
+			category: "red", xblock: 64, rblock: 8, xmask: true,
+			nameWant: "triton_red_fused_sum_0", offsetWant: "300*r0_index + xindex",
+		},
+		{
+			name:     "offsets past 2^31 use int64",
+			graph:    graphHead + `{"name":"x","dtype":"float16","shape":[65536,32769]}],"nodes":[{"name":"y","kind":"pointwise","ranges":[65536,32769],"body":{"op":"abs","args":[{"op":"load","buffer":"x","index":["i0","i1"]}]}}],"outputs":["y"]}`,
+			category: "poi", xblock: 1024, rblock: 1, index64: true, xmask: false,
+			nameWant: "triton_poi_fused_abs_0", offsetWant: "xindex",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k := mustKernels(t, tt.graph)[0]
+			got := []any{k.Category, k.XBlock, k.RBlock, k.Persistent, k.Index64, k.XMask, k.Name}
+			want := []any{tt.category, tt.xblock, tt.rblock, tt.persistent, tt.index64, tt.xmask, tt.nameWant}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("kernel (-want +got):\n%s", d)
+			}
+			var load *Stmt
+			for _, s := range append(append(append([]Stmt{}, k.Pre...), k.Loop...), k.Post...) {
+				if s.Kind == "load" {
+					load = &s
+					break
+				}
+			}
+			if load == nil || load.Offset != tt.offsetWant {
+				t.Errorf("first load offset = %v, want %q", load, tt.offsetWant)
+			}
+		})
+	}
+}
+
+func TestLoweringSharesAndHoists(t *testing.T) {
+	// y[i] = sum_r x[i, r] * w[i] + x[i, r] * w[i]: the loads of x and w and
+	// the product appear once; w does not depend on r and is hoisted before
+	// the loop; the bf16 output is stored with a cast.
+	src := graphHead + `{"name":"x","dtype":"bfloat16","shape":[8,4096]},{"name":"w","dtype":"bfloat16","shape":[8]}],"nodes":[{"name":"y","kind":"reduction","ranges":[8],"reduction_ranges":[4096],"reduction":"sum","body":` +
+		`{"op":"add","args":[{"op":"mul","args":[{"op":"load","buffer":"x","index":["i0","r0"]},{"op":"load","buffer":"w","index":["i0"]}]},{"op":"mul","args":[{"op":"load","buffer":"x","index":["i0","r0"]},{"op":"load","buffer":"w","index":["i0"]}]}]}}],"outputs":["y"]}`
+	k := mustKernels(t, src)[0]
+	kinds := func(ss []Stmt) string {
+		var out []string
+		for _, s := range ss {
+			out = append(out, s.Kind+":"+s.Op)
+		}
+		return strings.Join(out, " ")
+	}
+	if got, want := kinds(k.Pre), "load: reduce_init:sum"; got != want {
+		t.Errorf("before the loop: %q, want %q", got, want)
+	}
+	if got, want := kinds(k.Loop), "load: op:mul op:add reduce_update:sum"; got != want {
+		t.Errorf("in the loop: %q, want %q", got, want)
+	}
+	if got, want := kinds(k.Post), "reduce_final:sum store:"; got != want {
+		t.Errorf("after the loop: %q, want %q", got, want)
+	}
+	if st := k.Post[len(k.Post)-1]; st.StoreAs != ir.BFloat16 || st.DType != ir.Float32 {
+		t.Errorf("store: computes %s, stores as %q; want float32 stored as bfloat16", st.DType, st.StoreAs)
+	}
+	if !k.Pre[0].Upcast {
+		t.Error("a bf16 load must be widened to float32")
+	}
+	if got := []string{k.Pointers[0].Name, k.Pointers[1].Name, k.Pointers[2].Name}; cmp.Diff([]string{"in_ptr0", "in_ptr1", "out_ptr0"}, got) != "" {
+		t.Errorf("pointers = %v", got)
+	}
+}
+
+func TestWelfordFieldsShareOnePass(t *testing.T) {
+	src := graphHead + `{"name":"x","dtype":"float32","shape":[8,100]}],"nodes":[` +
+		`{"name":"m","kind":"reduction","ranges":[8],"reduction_ranges":[100],"reduction":"welford_mean","body":{"op":"load","buffer":"x","index":["i0","r0"]}}],"outputs":["m"]}`
+	k := mustKernels(t, src)[0]
+	var red []Stmt
+	for _, s := range k.Pre {
+		if strings.HasPrefix(s.Kind, "reduce") {
+			red = append(red, s)
+		}
+	}
+	if len(red) != 1 || red[0].Op != "welford" || red[0].RNumel != 100 {
+		t.Fatalf("reductions = %+v", red)
+	}
+	if st := k.Post[0]; st.Var != red[0].Var+"_mean" {
+		t.Errorf("stores %s, want %s_mean", st.Var, red[0].Var)
+	}
+}

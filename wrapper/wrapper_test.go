@@ -1,0 +1,102 @@
+package wrapper
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/fusegen/fusegen/fusion"
+	"github.com/fusegen/fusegen/ir"
+	"github.com/fusegen/fusegen/templates"
+)
+
+func build(t *testing.T, src string) *Module {
+	t.Helper()
+	g, err := ir.ReadGraph([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := fusion.Plan(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks, err := templates.BuildKernels(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Build(s, ks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func steps(m *Module) []string {
+	var out []string
+	for _, s := range m.Steps {
+		switch s.Kind {
+		case "alloc":
+			out = append(out, "alloc "+s.Name)
+		case "launch":
+			out = append(out, "launch "+strings.Join(s.Args, ","))
+		case "free":
+			out = append(out, "free "+strings.Join(s.Names, ","))
+		}
+	}
+	return out
+}
+
+func TestPlanAllocatesLaunchesAndFrees(t *testing.T) {
+	tests := []struct {
+		name  string
+		graph string
+		want  []string
+		bytes int64
+	}{
+		{
+			name: "chain frees the intermediate and the input after their last use",
+			graph: `{"version":1,"name":"t","inputs":[{"name":"x","dtype":"float32","shape":[4]}],"nodes":[
+				{"name":"a","kind":"pointwise","ranges":[4],"body":{"op":"exp","args":[{"op":"load","buffer":"x","index":["i0"]}]}},
+				{"name":"b","kind":"pointwise","ranges":[4],"body":{"op":"neg","args":[{"op":"load","buffer":"a","index":["i0"]}]}}],"outputs":["b"]}`,
+			want:  []string{"alloc a", "launch x,a", "free x", "alloc b", "launch a,b", "free a"},
+			bytes: 32,
+		},
+		{
+			name: "an output that is an input is returned, never freed",
+			graph: `{"version":1,"name":"t","inputs":[{"name":"x","dtype":"float16","shape":[4]}],"nodes":[
+				{"name":"a","kind":"pointwise","ranges":[4],"body":{"op":"exp","args":[{"op":"load","buffer":"x","index":["i0"]}]}}],"outputs":["a","x"]}`,
+			want:  []string{"alloc a", "launch x,a"},
+			bytes: 16,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := build(t, tt.graph)
+			if d := cmp.Diff(tt.want, steps(m)); d != "" {
+				t.Errorf("steps (-want +got):\n%s", d)
+			}
+			if m.BytesMoved != tt.bytes {
+				t.Errorf("bytes moved = %d, want %d", m.BytesMoved, tt.bytes)
+			}
+		})
+	}
+}
+
+func TestIndexInputsGetTheirRange(t *testing.T) {
+	m := build(t, `{"version":1,"name":"t","inputs":[{"name":"idx","dtype":"int64","shape":[3]},{"name":"w","dtype":"float32","shape":[50,4]},{"name":"k","dtype":"int32","shape":[3]}],"nodes":[
+		{"name":"out","kind":"pointwise","ranges":[3,4],"body":{"op":"load","buffer":"w","index":["$0","i1"],"indirect":[{"op":"load","buffer":"idx","index":["i0"]}]}}],"outputs":["out","k"]}`)
+	got := map[string][2]int64{}
+	for _, in := range m.Inputs {
+		if in.Integer {
+			got[in.Name] = [2]int64{in.Low, in.High}
+		}
+	}
+	want := map[string][2]int64{"idx": {0, 50}, "k": {-100, 100}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("integer input ranges (-want +got):\n%s", d)
+	}
+	if m.Device != "cuda:0" || m.DeviceIndex != 0 {
+		t.Errorf("device = %s/%d", m.Device, m.DeviceIndex)
+	}
+}
