@@ -70,6 +70,8 @@ type Stmt struct {
 	Highest    string // the identity of min
 	RNumel     int64
 	IndexDType ir.DType // argmax/argmin: the index type of r0_index
+	// welford: the fields some node uses, in the order mean, m2, weight
+	Fields []string
 }
 
 // Loop-index names inside kernels, as Inductor spells them.
@@ -240,7 +242,10 @@ func reductionIsInner(g *ir.Graph, fk *fusion.Kernel) bool {
 			}
 			off := flatOffset(e, g.Lookup(e.Buffer).StridesOrContiguous(), sub).Simplify(sizes)
 			for _, t := range off.Terms {
-				if t.Inner == nil && t.Var == rVar && t.Coeff == 1 {
+				// r0_index itself, or its innermost split (r0_index % k), with unit stride.
+				plain := t.Inner == nil && t.Var == rVar
+				split := t.Inner != nil && t.Div == 1 && t.Mod > 1 && t.Inner.String() == rVar
+				if (plain || split) && t.Coeff == 1 {
 					inner = true
 				}
 			}

@@ -243,6 +243,10 @@ func (l *lowering) reduction(n *ir.Node, v value) value {
 	// welford_mean and welford_m2 of one body cost one reduction.
 	key := "reduce:" + op + ":" + v.name
 	res, ok := l.cse[key]
+	field := strings.TrimPrefix(string(n.Reduction), "welford_")
+	if ok && op == "welford" {
+		l.addField(res.name, field)
+	}
 	if !ok {
 		res = value{name: l.tmp(), dtype: v.dtype}
 		if op == "argmax" || op == "argmin" {
@@ -253,6 +257,9 @@ func (l *lowering) reduction(n *ir.Node, v value) value {
 		}
 		st := Stmt{Op: op, Var: res.name, Args: []string{v.name}, DType: v.dtype, Mask: "r0_mask & xmask",
 			RIndex: rVar, Lowest: lowest, Highest: highest, RNumel: l.k.RNumel, IndexDType: idxType}
+		if op == "welford" {
+			st.Fields = []string{field}
+		}
 		if l.looped {
 			st.Acc = "_" + res.name
 			init, update, final := st, st, st
@@ -275,6 +282,35 @@ func (l *lowering) reduction(n *ir.Node, v value) value {
 		return value{name: res.name + "_weight", dtype: v.dtype}
 	}
 	return res
+}
+
+// addField records that a welford pass's field is used, on every statement
+// of that pass, keeping the fields in the order mean, m2, weight.
+func (l *lowering) addField(v, field string) {
+	for _, ss := range [][]Stmt{l.k.Pre, l.k.Loop, l.k.Post} {
+		for i := range ss {
+			s := &ss[i]
+			if s.Var != v || s.Op != "welford" || contains(s.Fields, field) {
+				continue
+			}
+			var out []string
+			for _, f := range []string{"mean", "m2", "weight"} {
+				if f == field || contains(s.Fields, f) {
+					out = append(out, f)
+				}
+			}
+			s.Fields = out
+		}
+	}
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
 }
 
 // identities returns the identities of max and min for a compute type, in

@@ -20,9 +20,13 @@ type Module struct {
 	DeviceIndex int
 	Inputs      []Input
 	Outputs     []string
-	Kernels     []*templates.Kernel
-	Steps       []Step
-	BytesMoved  int64
+	// Returns are the Python names call() returns, in output order: an
+	// output that is also a read input is returned as the caller passed it,
+	// not as the aligned copy a kernel may have read.
+	Returns    []string
+	Kernels    []*templates.Kernel
+	Steps      []Step
+	BytesMoved int64
 	// Filled in by the generator once the kernels are rendered.
 	KernelSources []string
 	HelperSources []string
@@ -39,16 +43,24 @@ func (m *Module) InputNames() []string {
 
 // Input is one graph input as call() checks it and get_args() makes it.
 type Input struct {
-	Name    string
-	DType   ir.DType
-	Shape   []int64
-	Stride  []int64
-	Offset  int64
-	Read    bool // some kernel reads it (so its alignment matters)
-	Integer bool // get_args draws integers in [Low, High)
-	Low     int64
-	High    int64
+	Name   string
+	DType  ir.DType
+	Shape  []int64
+	Stride []int64
+	Offset int64
+	Read   bool // some kernel reads it (so its alignment matters)
+	// ResultName keeps the input as passed, for returning it, when it is
+	// both read by a kernel and a graph output; empty otherwise.
+	ResultName string
+	Integer    bool // get_args draws integers in [Low, High)
+	Low        int64
+	High       int64
 }
+
+// InputResultName is the variable that keeps an input which is also an
+// output, before call() may replace it with an aligned copy. Graph names
+// never start with an underscore, so it cannot clash.
+func InputResultName(input string) string { return "_" + input + "_result" }
 
 // Step is one line group of call(): alloc, launch or free.
 type Step struct {
@@ -92,8 +104,16 @@ func Build(s *fusion.Schedule, kernels []*templates.Kernel) (*Module, error) {
 		}
 	}
 	bounds := indexBounds(g)
+	isOutput := map[string]bool{}
+	for _, o := range g.Outputs {
+		isOutput[o] = true
+	}
 	for _, b := range g.Inputs {
-		in := Input{Name: b.Name, DType: b.DType, Shape: b.Shape, Stride: b.StridesOrContiguous(), Offset: b.Offset, Read: read[b.Name]}
+		in := Input{Name: b.Name, DType: b.DType, Shape: b.Shape, Stride: b.StridesOrContiguous(), Offset: b.Offset,
+			Read: read[b.Name]}
+		if in.Read && isOutput[b.Name] {
+			in.ResultName = InputResultName(b.Name)
+		}
 		if b.DType.IsInt() {
 			in.Integer = true
 			in.Low, in.High = -100, 100
@@ -105,12 +125,18 @@ func Build(s *fusion.Schedule, kernels []*templates.Kernel) (*Module, error) {
 			}
 		}
 		m.Inputs = append(m.Inputs, in)
-		m.BytesMoved += b.Numel() * b.DType.Bytes()
+		if in.Read {
+			m.BytesMoved += b.Numel() * b.DType.Bytes()
+		}
 	}
 	for _, o := range g.Outputs {
+		ret := o
 		if n := g.Node(o); n != nil {
 			m.BytesMoved += n.Numel() * n.DType.Bytes()
+		} else if read[o] {
+			ret = InputResultName(o)
 		}
+		m.Returns = append(m.Returns, ret)
 	}
 	m.Steps = plan(s, kernels)
 	return m, nil
