@@ -40,16 +40,16 @@ const (
 type opClass int
 
 const (
-	classFloatUnary   opClass = iota // float -> same
-	classNumUnary                    // int or float -> same
-	classPredicate                   // numeric -> bool
-	classLogicalNot                  // any -> bool
-	classArith                       // T, T -> T, numeric
-	classFloatBinary                 // T, T -> T, float
-	classCompare                     // T, T -> bool
-	classLogical                     // bool, bool -> bool
-	classBitwise                     // T, T -> T, int or bool
-	classMinMax                      // T, T -> T, numeric or bool
+	classFloatUnary  opClass = iota // float -> same
+	classNumUnary                   // int or float -> same
+	classPredicate                  // numeric -> bool
+	classLogicalNot                 // any -> bool
+	classArith                      // T, T -> T, numeric
+	classFloatBinary                // T, T -> T, float
+	classCompare                    // T, T -> bool
+	classLogical                    // bool, bool -> bool
+	classBitwise                    // T, T -> T, int or bool
+	classMinMax                     // T, T -> T, numeric or bool
 )
 
 var opClasses = map[Op]opClass{
@@ -60,10 +60,10 @@ var opClasses = map[Op]opClass{
 	"erf": classFloatUnary, "reciprocal": classFloatUnary,
 	"neg": classNumUnary, "abs": classNumUnary, "relu": classNumUnary,
 	"floor": classNumUnary, "ceil": classNumUnary, "round": classNumUnary,
-	"sign": classNumUnary,
+	"sign":  classNumUnary,
 	"isnan": classPredicate, "isinf": classPredicate,
 	"logical_not": classLogicalNot,
-	"add": classArith, "sub": classArith, "mul": classArith,
+	"add":         classArith, "sub": classArith, "mul": classArith,
 	"floordiv": classArith, "mod": classArith,
 	"truediv": classFloatBinary, "pow": classFloatBinary,
 	"maximum": classMinMax, "minimum": classMinMax,

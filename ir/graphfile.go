@@ -36,8 +36,12 @@ func DecodeGraph(data []byte) (*Graph, error) {
 	if err := dec.Decode(&root); err != nil {
 		return nil, jsonError(data, err)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, &Error{Msg: fmt.Sprintf("%s: unexpected data after the top-level object", lineCol(data, dec.InputOffset()))}
+	rest := dec.InputOffset()
+	for rest < int64(len(data)) && strings.IndexByte(" \t\r\n", data[rest]) >= 0 {
+		rest++
+	}
+	if rest < int64(len(data)) {
+		return nil, &Error{Msg: fmt.Sprintf("%s: unexpected data after the top-level object", lineCol(data, rest))}
 	}
 	r := reader{}
 	obj := r.object(root, "")
@@ -73,7 +77,8 @@ func DecodeGraph(data []byte) (*Graph, error) {
 func jsonError(data []byte, err error) error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return &Error{Msg: fmt.Sprintf("%s: invalid JSON: %v", lineCol(data, se.Offset), se)}
+		// Offset counts the bytes read, the offending one included.
+		return &Error{Msg: fmt.Sprintf("%s: invalid JSON: %v", lineCol(data, max(se.Offset-1, 0)), se)}
 	}
 	if errors.Is(err, io.EOF) {
 		return &Error{Msg: "empty file: want a JSON object"}
@@ -84,6 +89,7 @@ func jsonError(data []byte, err error) error {
 	return &Error{Msg: fmt.Sprintf("invalid JSON: %v", err)}
 }
 
+// lineCol gives the 1-based line and column (in bytes) of the byte at off.
 func lineCol(data []byte, off int64) string {
 	if off > int64(len(data)) {
 		off = int64(len(data))
@@ -301,7 +307,12 @@ func (r *reader) expr(v any, path string, depth int) *Expr {
 		}
 	}
 	if s, ok := m["expr"]; ok {
+		if e.Op != OpIndex {
+			r.fail(join(path, "expr"), "expr belongs to index only")
+		}
 		e.Expr = r.index(s, join(path, "expr"))
+	} else if e.Op == OpIndex {
+		r.fail(join(path, "expr"), "an index needs an expr")
 	}
 	switch val := m["value"].(type) {
 	case nil:
@@ -388,7 +399,7 @@ type fileExpr struct {
 func WriteGraph(g *Graph) ([]byte, error) {
 	f := fileGraph{Version: FormatVersion, Name: g.Name, Device: g.Device, Inputs: []fileBuffer{}, Nodes: []fileNode{}, Outputs: g.Outputs}
 	for _, b := range g.Inputs {
-		fb := fileBuffer{Name: b.Name, DType: b.DType, Shape: b.Shape, Offset: b.Offset}
+		fb := fileBuffer{Name: b.Name, DType: b.DType, Shape: nonNil(b.Shape), Offset: b.Offset}
 		if b.Strides != nil && !equalInts(b.Strides, ContiguousStrides(b.Shape)) {
 			fb.Strides = b.Strides
 		}
@@ -396,7 +407,7 @@ func WriteGraph(g *Graph) ([]byte, error) {
 	}
 	for _, n := range g.Nodes {
 		f.Nodes = append(f.Nodes, fileNode{
-			Name: n.Name, Kind: n.Kind, DType: n.DType, Origin: n.Origin, Ranges: n.Ranges,
+			Name: n.Name, Kind: n.Kind, DType: n.DType, Origin: n.Origin, Ranges: nonNil(n.Ranges),
 			ReductionRanges: n.ReductionRanges, Reduction: n.Reduction, Body: toFileExpr(n.Body),
 		})
 	}
@@ -446,6 +457,15 @@ func toFileExpr(e *Expr) *fileExpr {
 		f.Indirect = append(f.Indirect, toFileExpr(a))
 	}
 	return f
+}
+
+// nonNil keeps a 0-d shape written as [] rather than null, which would not
+// read back.
+func nonNil(xs []int64) []int64 {
+	if xs == nil {
+		return []int64{}
+	}
+	return xs
 }
 
 func equalInts(a, b []int64) bool {

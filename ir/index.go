@@ -2,6 +2,7 @@ package ir
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -191,12 +192,20 @@ func (x Index) FloorDiv(d int64) Index {
 	if len(inner.Terms) == 1 && inner.Const == 0 && inner.Terms[0].Coeff == 1 && inner.Terms[0].Inner != nil {
 		t := inner.Terms[0]
 		switch {
-		case t.Mod == 0:
-			out = append(out, Term{Coeff: 1, Inner: t.Inner, Div: t.Div * d})
+		case t.Mod == d:
+			// ((q % d) // d) is always 0.
 			return canon(out, outConst)
-		case t.Mod%d == 0:
-			out = append(out, Term{Coeff: 1, Inner: t.Inner, Div: t.Div * d, Mod: t.Mod / d})
-			return canon(out, outConst)
+		case (t.Mod == 0 || t.Mod%d == 0) && t.Div <= maxIndexMagnitude/d:
+			// (e // D) // d is e // (D*d), and ((e // D) % M) // d is
+			// (e // (D*d)) % (M/d) when d divides M. The result is rebuilt
+			// through FloorDiv and Mod, so that it has the form parsing its
+			// spelling gives. Divisors that would grow past
+			// maxIndexMagnitude stay nested instead, which is exact too.
+			merged := t.Inner.FloorDiv(t.Div * d)
+			if t.Mod != 0 {
+				merged = merged.Mod(t.Mod / d)
+			}
+			return canon(out, outConst).Add(merged)
 		}
 	}
 	out = append(out, Term{Coeff: 1, Inner: &inner, Div: d})
@@ -221,7 +230,11 @@ func (x Index) Mod(d int64) Index {
 	inner := canon(rest, c)
 	if len(inner.Terms) == 1 && inner.Const == 0 && inner.Terms[0].Coeff == 1 && inner.Terms[0].Inner != nil {
 		t := inner.Terms[0]
-		if t.Mod == 0 || (t.Mod%d == 0) {
+		switch {
+		case t.Div == 1 && t.Mod%d == 0:
+			// (e % M) % d is e % d when d divides M.
+			return t.Inner.Mod(d)
+		case t.Mod == 0 || t.Mod%d == 0:
 			return canon([]Term{{Coeff: 1, Inner: t.Inner, Div: t.Div, Mod: d}}, 0)
 		}
 	}
@@ -295,18 +308,45 @@ type Interval struct{ Lo, Hi int64 }
 
 // Bounds returns the smallest and largest value x takes when each variable v
 // ranges over [0, sizes[v]-1]. Unknown variables are treated as [0, 0].
+// The arithmetic saturates at the int64 limits instead of wrapping, so that
+// huge coefficients widen the interval rather than hide out-of-range values.
 func (x Index) Bounds(sizes map[string]int64) Interval {
 	iv := Interval{x.Const, x.Const}
 	for _, t := range x.Terms {
 		a := t.atomBounds(sizes)
-		lo, hi := t.Coeff*a.Lo, t.Coeff*a.Hi
+		lo, hi := satMul(t.Coeff, a.Lo), satMul(t.Coeff, a.Hi)
 		if lo > hi {
 			lo, hi = hi, lo
 		}
-		iv.Lo += lo
-		iv.Hi += hi
+		iv.Lo = satAdd(iv.Lo, lo)
+		iv.Hi = satAdd(iv.Hi, hi)
 	}
 	return iv
+}
+
+func satAdd(a, b int64) int64 {
+	s := a + b
+	switch {
+	case a > 0 && b > 0 && s < 0:
+		return math.MaxInt64
+	case a < 0 && b < 0 && s >= 0:
+		return math.MinInt64
+	}
+	return s
+}
+
+func satMul(a, b int64) int64 {
+	if a == 0 || b == 0 {
+		return 0
+	}
+	p := a * b
+	if p/b != a || (a == -1 && b == math.MinInt64) || (b == -1 && a == math.MinInt64) {
+		if (a < 0) == (b < 0) {
+			return math.MaxInt64
+		}
+		return math.MinInt64
+	}
+	return p
 }
 
 func (t Term) atomBounds(sizes map[string]int64) Interval {
@@ -377,7 +417,7 @@ func mergeSplits(x Index) Index {
 			continue
 		}
 		for j, b := range x.Terms {
-			if i == j || b.Inner == nil || b.Div != a.Div*a.Mod || b.Coeff != a.Coeff*a.Mod {
+			if i == j || b.Inner == nil || a.Div > maxIndexMagnitude/a.Mod || b.Div != a.Div*a.Mod || b.Coeff != satMul(a.Coeff, a.Mod) {
 				continue
 			}
 			if a.Inner.String() != b.Inner.String() {
@@ -407,6 +447,9 @@ func mergeSplits(x Index) Index {
 // names, +, -, * (one side constant), // and % (by a positive constant), and
 // parentheses.
 func ParseIndex(s string) (Index, error) {
+	if len(s) > maxIndexLength {
+		return Index{}, fmt.Errorf("index %.32q...: longer than %d characters", s, maxIndexLength)
+	}
 	p := &indexParser{src: s}
 	p.next()
 	x, err := p.expr()
@@ -487,11 +530,22 @@ func (p *indexParser) expr() (Index, error) {
 			y = y.Scale(-1)
 		}
 		x = x.Add(y)
+		if x.magnitude() > maxIndexMagnitude {
+			return x, p.errf("constant too large")
+		}
 	}
 	return x, nil
 }
 
 const maxIndexMagnitude = int64(1) << 53
+
+// Limits on the size of a parsed index. Canonicalizing re-spells nested atoms,
+// so unbounded inputs would take time cubic in their length; real indices are
+// a few hundred characters and a few levels deep.
+const (
+	maxIndexLength = 4096
+	maxIndexDepth  = 32
+)
 
 func (p *indexParser) term() (Index, error) {
 	x, err := p.unary()
@@ -509,8 +563,14 @@ func (p *indexParser) term() (Index, error) {
 		case "*":
 			switch {
 			case y.IsConst():
+				if x.scaleOverflows(y.Const) {
+					return x, p.errf("constant too large")
+				}
 				x = x.Scale(y.Const)
 			case x.IsConst():
+				if y.scaleOverflows(x.Const) {
+					return x, p.errf("constant too large")
+				}
 				x = y.Scale(x.Const)
 			default:
 				return x, p.errf("product of two variable terms is not affine")
@@ -524,12 +584,34 @@ func (p *indexParser) term() (Index, error) {
 			} else {
 				x = x.Mod(y.Const)
 			}
+			if x.depth() > maxIndexDepth {
+				return x, p.errf("divisions and modulos nested deeper than %d", maxIndexDepth)
+			}
 		}
 		if x.magnitude() > maxIndexMagnitude {
 			return x, p.errf("constant too large")
 		}
 	}
 	return x, nil
+}
+
+// scaleOverflows reports whether c*x would take a coefficient or the
+// constant past maxIndexMagnitude (the parser keeps every number below it, so
+// the test itself cannot overflow).
+func (x Index) scaleOverflows(c int64) bool {
+	if c == 0 {
+		return false
+	}
+	lim := maxIndexMagnitude / abs64(c)
+	if abs64(x.Const) > lim {
+		return true
+	}
+	for _, t := range x.Terms {
+		if abs64(t.Coeff) > lim {
+			return true
+		}
+	}
+	return false
 }
 
 func (x Index) magnitude() int64 {
@@ -551,6 +633,17 @@ func (x Index) magnitude() int64 {
 		}
 	}
 	return m
+}
+
+// depth is how deeply x nests divisions and modulos (0 for an affine x).
+func (x Index) depth() int {
+	d := 0
+	for _, t := range x.Terms {
+		if t.Inner != nil {
+			d = max(d, 1+t.Inner.depth())
+		}
+	}
+	return d
 }
 
 func abs64(a int64) int64 {

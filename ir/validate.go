@@ -110,13 +110,21 @@ func Validate(g *Graph) error {
 		}
 		defined[n.Name] = path
 	}
+	// Nodes are checked in dependency order, so that a node's dtype is known
+	// before the nodes that load it are checked; the file need not be sorted.
+	// A node reading itself is left to validateNode, which names the load.
+	order, err := topoOrder(g, true)
+	if err != nil {
+		return err
+	}
+	pos := make(map[*Node]int, len(g.Nodes))
 	for i, n := range g.Nodes {
-		if err := validateNode(g, n, fmt.Sprintf("nodes[%d] %q", i, n.Name)); err != nil {
+		pos[n] = i
+	}
+	for _, n := range order {
+		if err := validateNode(g, n, fmt.Sprintf("nodes[%d] %q", pos[n], n.Name)); err != nil {
 			return err
 		}
-	}
-	if _, err := TopoOrder(g); err != nil {
-		return err
 	}
 	if len(g.Outputs) == 0 {
 		return errAt("outputs", "the graph has no outputs")
@@ -163,6 +171,10 @@ func checkBuffer(b *Buffer, path string) error {
 		for d, s := range b.Strides {
 			if s < 0 || s > maxElements {
 				return errAt(fmt.Sprintf("%s.strides[%d]", path, d), "stride %d must be between 0 and 2^48", s)
+			}
+			// Checked per dimension so that Extent cannot overflow below.
+			if s != 0 && b.Shape[d]-1 > maxElements/s {
+				return errAt(path, "strides reach more than 2^48 elements")
 			}
 		}
 	}
@@ -413,7 +425,7 @@ func (v *exprChecker) checkLoad(e *Expr, path string) (DType, error) {
 			return "", errAt(fmt.Sprintf("%s.indirect[%d]", path, k), "indirect value $%d is not used by any index", k)
 		}
 	}
-	return b.DType, nil
+	return v.result(e, path, b.DType)
 }
 
 // checkIndex checks that an index mentions only this node's loop variables
@@ -471,7 +483,11 @@ func (v *exprChecker) varList() string {
 // TopoOrder returns the nodes so that each comes after the nodes it reads,
 // keeping file order where the dependencies allow. A cycle is an error that
 // names the nodes on it.
-func TopoOrder(g *Graph) ([]*Node, error) {
+func TopoOrder(g *Graph) ([]*Node, error) { return topoOrder(g, false) }
+
+// topoOrder is TopoOrder; with skipSelf, a node reading its own buffer is not
+// reported as a cycle.
+func topoOrder(g *Graph, skipSelf bool) ([]*Node, error) {
 	index := map[string]int{}
 	for i, n := range g.Nodes {
 		index[n.Name] = i
@@ -503,7 +519,7 @@ func TopoOrder(g *Graph) ([]*Node, error) {
 		stack = append(stack, g.Nodes[i].Name)
 		if g.Nodes[i].Body != nil {
 			for _, r := range g.Nodes[i].Body.Reads() {
-				if j, ok := index[r]; ok {
+				if j, ok := index[r]; ok && !(skipSelf && j == i) {
 					if err := visit(j); err != nil {
 						return err
 					}
