@@ -38,6 +38,12 @@ func VarIndex(name string) Index { return Index{Terms: []Term{{Coeff: 1, Var: na
 // IsConst reports an index with no variables.
 func (x Index) IsConst() bool { return len(x.Terms) == 0 }
 
+// isBareAtom reports an index that is one compound atom with coefficient 1,
+// which already prints inside its own parentheses.
+func (x Index) isBareAtom() bool {
+	return len(x.Terms) == 1 && x.Const == 0 && x.Terms[0].Coeff == 1 && x.Terms[0].Inner != nil
+}
+
 // IsVar reports whether x is exactly one variable and returns it.
 func (x Index) IsVar() (string, bool) {
 	if len(x.Terms) == 1 && x.Const == 0 && x.Terms[0].Coeff == 1 && x.Terms[0].Inner == nil {
@@ -51,7 +57,7 @@ func (t Term) atom() string {
 		return t.Var
 	}
 	in := t.Inner.String()
-	if _, ok := t.Inner.IsVar(); !ok {
+	if _, ok := t.Inner.IsVar(); !ok && !t.Inner.isBareAtom() {
 		in = "(" + in + ")"
 	}
 	switch {

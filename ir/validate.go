@@ -10,7 +10,7 @@ import (
 
 // Error is a validation or format error at one place in a graph. Path reads
 // like a JSON path into the graph file, with the node's name beside its
-// position, e.g. `nodes[2] "y": body.args[0]`.
+// position, e.g. `nodes[2] "y".body.args[0]`.
 type Error struct {
 	Path string
 	Msg  string
@@ -44,7 +44,11 @@ var reservedNames = func() map[string]bool {
 	list locals map max memoryview min next object oct open ord pow print property quit range repr
 	reversed round set setattr slice sorted staticmethod str sum super tuple vars zip __import__
 	__name__ __file__ __builtins__ __doc__ __spec__ __loader__ __package__
-	torch triton tl math contextlib args call get_args benchmark get_raw_stream`) {
+	BaseException Exception ArithmeticError AssertionError AttributeError IndexError KeyError
+	LookupError NameError NotImplementedError RuntimeError StopIteration TypeError ValueError
+	ZeroDivisionError Ellipsis NotImplemented
+	torch triton tl math contextlib libdevice args call get_args benchmark get_raw_stream
+	assert_size_stride empty_strided empty_strided_cuda BYTES_MOVED`) {
 		m[w] = true
 	}
 	return m
