@@ -170,7 +170,13 @@ func devicesCmd(args []string, stdout, stderr io.Writer) error {
 	flags := newFlagSet("gen devices", stderr)
 	tmplDir := flags.String("templates", "", "overlay `DIR` whose devices/ files add devices")
 	if err := flags.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
 		return usageError{err.Error()}
+	}
+	if flags.NArg() != 0 {
+		return usageError{"usage: gen devices [-templates DIR]"}
 	}
 	gen, err := newGenerator(*tmplDir)
 	if err != nil {
