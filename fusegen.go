@@ -67,7 +67,7 @@ func (gen *Generator) Generate(g *ir.Graph, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	sched, err := fusion.Plan(g)
+	sched, err := fusion.Plan(g, fusion.Options{})
 	if err != nil {
 		return nil, err
 	}

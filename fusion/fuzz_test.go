@@ -17,7 +17,7 @@ func FuzzPlan(f *testing.F) {
 		if err != nil {
 			return
 		}
-		s, err := Plan(g)
+		s, err := Plan(g, Options{})
 		if err != nil {
 			t.Fatalf("Plan of a valid graph failed: %v", err)
 		}

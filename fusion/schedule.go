@@ -62,8 +62,15 @@ func GroupOf(n *ir.Node) Group {
 	return Group{Numel: n.Numel(), ReductionNumel: n.ReductionNumel()}
 }
 
+// Options are the scheduling switches a device may set, as the test
+// extension backend's can_fuse_vertical / can_fuse_horizontal do.
+type Options struct {
+	NoVertical   bool // never fuse a consumer with its producer
+	NoHorizontal bool // never fuse independent nodes
+}
+
 // Plan schedules a validated graph: nodes in dependency order, one kernel each.
-func Plan(g *ir.Graph) (*Schedule, error) {
+func Plan(g *ir.Graph, opts Options) (*Schedule, error) {
 	order, err := ir.TopoOrder(g)
 	if err != nil {
 		return nil, err

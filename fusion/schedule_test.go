@@ -16,7 +16,7 @@ func TestPlanOrdersByDependency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := Plan(g)
+	s, err := Plan(g, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

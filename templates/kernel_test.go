@@ -16,7 +16,7 @@ func mustKernels(t *testing.T, src string) []*Kernel {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := fusion.Plan(g)
+	s, err := fusion.Plan(g, fusion.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ func build(t *testing.T, src string) *Module {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := fusion.Plan(g)
+	s, err := fusion.Plan(g, fusion.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
