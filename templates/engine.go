@@ -466,7 +466,15 @@ func locate(msg string, origin func(rel string) string) string {
 		return p
 	}
 	last := all[len(all)-1]
-	out := place(last) + ": " + msg[last[1]:]
+	rest := msg[last[1]:]
+	// A template's own fail message needs no restating of the call.
+	const failed = ": error calling fail: "
+	if strings.HasPrefix(rest, "executing ") {
+		if i := strings.Index(rest, failed); i > 0 && strings.Contains(rest[:i], " at <fail ") {
+			rest = rest[i+len(failed):]
+		}
+	}
+	out := place(last) + ": " + rest
 	if len(all) > 1 {
 		var via []string
 		for i := len(all) - 2; i >= 0; i-- {

@@ -287,7 +287,8 @@ func TestTemplateErrorsNameTheLine(t *testing.T) {
 			device: "mps",
 			exec:   "device/device_guard",
 			data:   2,
-			want:   []string{"render device/device_guard for device mps: devices/mps.tmpl:", "error calling fail: device mps:2: mps has only device index 0"},
+			want: []string{"render device/device_guard for device mps: devices/mps.tmpl:" + lineOf(t, "devices/mps.tmpl", "{{fail") + ":",
+				": device mps:2: mps has only device index 0 (use mps or mps:0)"},
 		},
 		{
 			name:    "device file missing a required template",
@@ -318,6 +319,9 @@ func TestTemplateErrorsNameTheLine(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), "\n") {
 				t.Errorf("error is not one line: %q", err)
+			}
+			if strings.Contains(err.Error(), "error calling fail") {
+				t.Errorf("a fail message is restated: %q", err)
 			}
 			if tt.device != "" && !regexp.MustCompile(`\.tmpl:[0-9]+:[0-9]+: `).MatchString(err.Error()) {
 				t.Errorf("execution error %q names no line and column", err)
