@@ -9,6 +9,8 @@ import (
 var fuzzGraphSeeds = []string{
 	sampleGraph,
 	fullGraph,
+	mixedGraph,
+	`{"version":1,"name":"o","inputs":[{"name":"x","dtype":"bfloat16","shape":[3,5]},{"name":"t","dtype":"int64","shape":[3]}],"nodes":[{"name":"c","op":"cross_entropy","args":["x","t"]},{"outputs":["a","b"],"op":"chunk","args":["x"],"chunks":2,"dim":1},{"name":"y","op":"cat","args":["b","a"],"dim":-1},{"name":"g","op":"gather","args":["y","i"],"dim":1},{"name":"i","op":"unsqueeze","args":["t"],"dim":1}],"outputs":["c","g"]}`,
 	`{"version":1,"name":"s","inputs":[{"name":"a","dtype":"bool","shape":[]}],"nodes":[{"name":"b","kind":"pointwise","ranges":[],"body":{"op":"logical_not","args":[{"op":"load","buffer":"a","index":[]}]}}],"outputs":["b","a"]}`,
 	`{"version":1,"name":"idx","inputs":[{"name":"w","dtype":"float16","shape":[10,4]},{"name":"ids","dtype":"int32","shape":[6]}],"nodes":[{"name":"e","kind":"pointwise","ranges":[6,4],"body":{"op":"load","buffer":"w","index":["$0","i1"],"indirect":[{"op":"load","buffer":"ids","index":["i0"]}]}}],"outputs":["e"]}`,
 	`{"version":1,"name":"split","inputs":[{"name":"x","dtype":"float32","shape":[6018]}],"nodes":[{"name":"y","kind":"reduction","ranges":[6],"reduction_ranges":[1003],"reduction":"argmax","body":{"op":"load","buffer":"x","index":["1003*((i0*1003 + r0) // 1003 % 6) + (r0 % 1003)"]}}],"outputs":["y"]}`,

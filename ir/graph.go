@@ -14,6 +14,10 @@ type Graph struct {
 	Inputs  []*Buffer
 	Nodes   []*Node
 	Outputs []string
+	// Source is the graph file this graph was lowered from, when it has
+	// tensor-op nodes (or the file a Builder recorded); WriteGraph writes it
+	// instead of the loop nodes. Nil for a graph of loop nodes only.
+	Source *File
 }
 
 // Buffer is a named, typed, strided tensor in device memory.

@@ -28,48 +28,21 @@ func ReadGraph(data []byte) (*Graph, error) {
 	return g, nil
 }
 
-// DecodeGraph parses a graph file without validating it.
+// DecodeGraph parses a graph file without validating it. A file with
+// tensor-op nodes is lowered to loop nodes (see File.Lower), which checks the
+// op nodes and the loop nodes they read; a file of loop nodes only is
+// returned as written, unchecked.
 func DecodeGraph(data []byte) (*Graph, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var root any
-	if err := dec.Decode(&root); err != nil {
-		return nil, jsonError(data, err)
+	f, err := ParseFile(data)
+	if err != nil {
+		return nil, err
 	}
-	rest := dec.InputOffset()
-	for rest < int64(len(data)) && strings.IndexByte(" \t\r\n", data[rest]) >= 0 {
-		rest++
+	if f.HasOps() {
+		return f.Lower()
 	}
-	if rest < int64(len(data)) {
-		return nil, &Error{Msg: fmt.Sprintf("%s: unexpected data after the top-level object", lineCol(data, rest))}
-	}
-	r := reader{}
-	obj := r.object(root, "")
-	if r.err != nil {
-		return nil, r.err
-	}
-	r.fields(obj, "", "version", "name", "device", "inputs", "nodes", "outputs")
-	if v := r.int(obj["version"], "version", true); r.err == nil && v != FormatVersion {
-		r.fail("version", "unsupported version %d (this fusegen reads version %d)", v, FormatVersion)
-	}
-	g := &Graph{
-		Name:   r.string(obj["name"], "name", true),
-		Device: r.string(obj["device"], "device", false),
-	}
-	if g.Device == "" {
-		g.Device = "cuda"
-	}
-	for i, in := range r.array(obj["inputs"], "inputs", true) {
-		g.Inputs = append(g.Inputs, r.buffer(in, fmt.Sprintf("inputs[%d]", i)))
-	}
-	for i, n := range r.array(obj["nodes"], "nodes", false) {
-		g.Nodes = append(g.Nodes, r.node(n, fmt.Sprintf("nodes[%d]", i)))
-	}
-	for i, o := range r.array(obj["outputs"], "outputs", true) {
-		g.Outputs = append(g.Outputs, r.string(o, fmt.Sprintf("outputs[%d]", i), true))
-	}
-	if r.err != nil {
-		return nil, r.err
+	g := &Graph{Name: f.Name, Device: f.Device, Inputs: f.Inputs, Outputs: f.Outputs}
+	for _, n := range f.Nodes {
+		g.Nodes = append(g.Nodes, n.Loop)
 	}
 	return g, nil
 }
@@ -395,21 +368,16 @@ type fileExpr struct {
 // contiguous strides and zero offsets left out, constants and index
 // expressions in canonical spelling. Writing what ReadGraph returned gives
 // the same bytes every time. Only leaf dtypes (constant, index, cast) are
-// written inside bodies; the rest are inferred on reading.
+// written inside bodies; the rest are inferred on reading. A graph lowered
+// from tensor-op nodes (g.Source set) is written as that file, op nodes as
+// op nodes.
 func WriteGraph(g *Graph) ([]byte, error) {
-	f := fileGraph{Version: FormatVersion, Name: g.Name, Device: g.Device, Inputs: []fileBuffer{}, Nodes: []fileNode{}, Outputs: g.Outputs}
-	for _, b := range g.Inputs {
-		fb := fileBuffer{Name: b.Name, DType: b.DType, Shape: nonNil(b.Shape), Offset: b.Offset}
-		if b.Strides != nil && !equalInts(b.Strides, ContiguousStrides(b.Shape)) {
-			fb.Strides = b.Strides
-		}
-		f.Inputs = append(f.Inputs, fb)
+	if g.Source != nil {
+		return WriteFile(g.Source)
 	}
+	f := fileGraph{Version: FormatVersion, Name: g.Name, Device: g.Device, Inputs: writeBuffers(g.Inputs), Nodes: []fileNode{}, Outputs: g.Outputs}
 	for _, n := range g.Nodes {
-		f.Nodes = append(f.Nodes, fileNode{
-			Name: n.Name, Kind: n.Kind, DType: n.DType, Origin: n.Origin, Ranges: nonNil(n.Ranges),
-			ReductionRanges: n.ReductionRanges, Reduction: n.Reduction, Body: toFileExpr(n.Body),
-		})
+		f.Nodes = append(f.Nodes, *toFileNode(n))
 	}
 	if f.Outputs == nil {
 		f.Outputs = []string{}
@@ -422,6 +390,25 @@ func WriteGraph(g *Graph) ([]byte, error) {
 		return nil, fmt.Errorf("write graph %q: %w", g.Name, err)
 	}
 	return buf.Bytes(), nil
+}
+
+func writeBuffers(bs []*Buffer) []fileBuffer {
+	out := []fileBuffer{}
+	for _, b := range bs {
+		fb := fileBuffer{Name: b.Name, DType: b.DType, Shape: nonNil(b.Shape), Offset: b.Offset}
+		if b.Strides != nil && !equalInts(b.Strides, ContiguousStrides(b.Shape)) {
+			fb.Strides = b.Strides
+		}
+		out = append(out, fb)
+	}
+	return out
+}
+
+func toFileNode(n *Node) *fileNode {
+	return &fileNode{
+		Name: n.Name, Kind: n.Kind, DType: n.DType, Origin: n.Origin, Ranges: nonNil(n.Ranges),
+		ReductionRanges: n.ReductionRanges, Reduction: n.Reduction, Body: toFileExpr(n.Body),
+	}
 }
 
 func toFileExpr(e *Expr) *fileExpr {

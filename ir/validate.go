@@ -84,25 +84,9 @@ const maxElements = int64(1) << 48
 // Validate checks g and fills in the inferred dtypes of its nodes and
 // expressions. Every error names the node and the field at fault.
 func Validate(g *Graph) error {
-	if !graphNameRE.MatchString(g.Name) {
-		return errAt("name", "graph name %q must be 1 to 128 characters of letters, digits, _, . and -", g.Name)
-	}
-	if err := ParseDevice(g.Device); err != nil {
-		return errAt("device", "%v", err)
-	}
-	defined := map[string]string{} // name -> path where defined
-	for i, b := range g.Inputs {
-		path := fmt.Sprintf("inputs[%d]", i)
-		if err := CheckName(b.Name); err != nil {
-			return errAt(path+".name", "%v", err)
-		}
-		if prev, ok := defined[b.Name]; ok {
-			return errAt(path+".name", "duplicate name %q (first defined at %s)", b.Name, prev)
-		}
-		defined[b.Name] = path
-		if err := checkBuffer(b, path); err != nil {
-			return err
-		}
+	defined, err := validateHeader(g.Name, g.Device, g.Inputs)
+	if err != nil {
+		return err
 	}
 	for i, n := range g.Nodes {
 		path := fmt.Sprintf("nodes[%d]", i)
@@ -145,6 +129,32 @@ func Validate(g *Graph) error {
 		seen[o] = true
 	}
 	return nil
+}
+
+// validateHeader checks the graph name, the device and the inputs, and
+// returns the input names with the paths that define them.
+func validateHeader(name, device string, inputs []*Buffer) (map[string]string, error) {
+	if !graphNameRE.MatchString(name) {
+		return nil, errAt("name", "graph name %q must be 1 to 128 characters of letters, digits, _, . and -", name)
+	}
+	if err := ParseDevice(device); err != nil {
+		return nil, errAt("device", "%v", err)
+	}
+	defined := map[string]string{} // name -> path where defined
+	for i, b := range inputs {
+		path := fmt.Sprintf("inputs[%d]", i)
+		if err := CheckName(b.Name); err != nil {
+			return nil, errAt(path+".name", "%v", err)
+		}
+		if prev, ok := defined[b.Name]; ok {
+			return nil, errAt(path+".name", "duplicate name %q (first defined at %s)", b.Name, prev)
+		}
+		defined[b.Name] = path
+		if err := checkBuffer(b, path); err != nil {
+			return nil, err
+		}
+	}
+	return defined, nil
 }
 
 func checkShape(shape []int64, path string) error {

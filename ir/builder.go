@@ -1,0 +1,870 @@
+package ir
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Builder builds a graph from tensor ops in Go, with PyTorch's names and
+// semantics, the same ops a graph file's op nodes have:
+//
+//	b := ir.NewBuilder("softmax", "cuda")
+//	x := b.Input("x", ir.Float32, 32768, 1024)
+//	b.Output("y", b.Softmax(x, -1))
+//	g, err := b.Build()
+//
+// Each method records an op node (named after the op, e.g. "softmax_0",
+// until Output gives it a name) and checks it at once. An error does not
+// stop the builder: the op returns an invalid tensor, later ops on it are
+// skipped, and Build returns every error, each naming its op. Operands
+// written as `any` take a *Tensor or a Go number or bool, which stands for a
+// Python scalar (int and int64 for int, float64 for float) with PyTorch's
+// type promotion.
+//
+// Build lowers the recorded file to loop nodes and validates them. The
+// graph's Source is the recorded file, so WriteGraph writes the op nodes.
+type Builder struct {
+	file  *File
+	l     *lowerer
+	env   map[string]*Tensor // result name -> lowered value
+	names map[string]bool    // every name in use
+	auto  map[string]bool    // names the builder made up (renamed by Output)
+	count map[string]int
+	errs  []error
+}
+
+// NewBuilder starts a graph; device "" means cuda.
+func NewBuilder(name, device string) *Builder {
+	if device == "" {
+		device = "cuda"
+	}
+	f := &File{Name: name, Device: device}
+	return &Builder{
+		file:  f,
+		l:     newLowerer(&Graph{Name: name, Device: device}),
+		env:   map[string]*Tensor{},
+		names: map[string]bool{},
+		auto:  map[string]bool{},
+		count: map[string]int{},
+	}
+}
+
+// Option sets an optional field of an op (keepdim, dtype, alpha, eps, ...).
+type Option func(*Attrs)
+
+// KeepDim keeps reduced dims as size 1.
+func KeepDim(keep bool) Option { return func(a *Attrs) { a.KeepDim = &keep } }
+
+// WithDType sets the dtype field (sum, mean, prod, softmax, full, ...).
+func WithDType(dt DType) Option { return func(a *Attrs) { a.DType = dt } }
+
+// Alpha scales the second operand of add and sub.
+func Alpha(v any) Option {
+	return func(a *Attrs) {
+		if s, err := toScalar(v); err == nil {
+			a.Alpha = &s
+		}
+	}
+}
+
+// RoundingMode is div's rounding_mode: "trunc" or "floor".
+func RoundingMode(mode string) Option { return func(a *Attrs) { a.RoundingMode = &mode } }
+
+// Approximate is gelu's approximate: "none" or "tanh".
+func Approximate(mode string) Option { return func(a *Attrs) { a.Approximate = &mode } }
+
+// Eps is the epsilon of layer_norm and rms_norm.
+func Eps(eps float64) Option { return func(a *Attrs) { s := FloatScalar(eps); a.Eps = &s } }
+
+// Correction is the correction of var, std and var_mean (default 1).
+func Correction(c any) Option {
+	return func(a *Attrs) {
+		if s, err := toScalar(c); err == nil {
+			a.Correction = &s
+		}
+	}
+}
+
+// Weight and Bias are the affine tensors of layer_norm and rms_norm.
+func Weight(t *Tensor) Option { return func(a *Attrs) { a.Weight = tensorName(t) } }
+
+// Bias is layer_norm's bias.
+func Bias(t *Tensor) Option { return func(a *Attrs) { a.Bias = tensorName(t) } }
+
+// IgnoreIndex is cross_entropy's ignore_index (default -100).
+func IgnoreIndex(i int64) Option { return func(a *Attrs) { a.IgnoreIndex = &i } }
+
+// LossReduction is cross_entropy's reduction: "mean", "sum" or "none".
+func LossReduction(r string) Option { return func(a *Attrs) { a.Reduction = &r } }
+
+// Beta and Threshold are softplus's parameters.
+func Beta(v float64) Option { return func(a *Attrs) { s := FloatScalar(v); a.Beta = &s } }
+
+// Threshold is softplus's threshold.
+func Threshold(v float64) Option { return func(a *Attrs) { s := FloatScalar(v); a.Threshold = &s } }
+
+func tensorName(t *Tensor) string {
+	if t == nil {
+		return ""
+	}
+	if t.name == "" {
+		return "\x00invalid"
+	}
+	return t.name
+}
+
+// toScalar converts a Go number or bool to a Python scalar.
+func toScalar(v any) (Scalar, error) {
+	switch x := v.(type) {
+	case bool:
+		return BoolScalar(x), nil
+	case int:
+		return IntScalar(int64(x)), nil
+	case int64:
+		return IntScalar(x), nil
+	case int32:
+		return IntScalar(int64(x)), nil
+	case float64:
+		return FloatScalar(x), nil
+	case float32:
+		return FloatScalar(float64(x)), nil
+	}
+	return Scalar{}, fmt.Errorf("want a *Tensor, a Go number or a bool, got %T", v)
+}
+
+// operand is a *Tensor or a Python scalar as a tensor.
+func operand(v any) (*Tensor, error) {
+	if t, ok := v.(*Tensor); ok {
+		if t == nil {
+			return nil, errors.New("nil tensor")
+		}
+		return t, nil
+	}
+	s, err := toScalar(v)
+	if err != nil {
+		return nil, err
+	}
+	return scalarTensor(s), nil
+}
+
+func (b *Builder) fail(err error) { b.errs = append(b.errs, err) }
+
+// Input declares the next graph input, contiguous.
+func (b *Builder) Input(name string, dt DType, shape ...int64) *Tensor {
+	return b.InputStrided(name, dt, shape, nil, 0)
+}
+
+// InputStrided declares the next graph input with strides (nil means
+// contiguous) and a storage offset.
+func (b *Builder) InputStrided(name string, dt DType, shape, strides []int64, offset int64) *Tensor {
+	if shape == nil {
+		shape = []int64{}
+	}
+	in := &Buffer{Name: name, DType: dt, Shape: slices.Clone(shape), Strides: slices.Clone(strides), Offset: offset}
+	path := fmt.Sprintf("inputs[%d]", len(b.file.Inputs))
+	if err := CheckName(name); err != nil {
+		b.fail(errAt(path+".name", "%v", err))
+		return &Tensor{}
+	}
+	if b.names[name] {
+		b.fail(errAt(path+".name", "duplicate name %q", name))
+		return &Tensor{}
+	}
+	if err := checkBuffer(in, path); err != nil {
+		b.fail(err)
+		return &Tensor{}
+	}
+	b.names[name] = true
+	b.file.Inputs = append(b.file.Inputs, in)
+	b.l.g.Inputs = append(b.l.g.Inputs, in)
+	b.l.taken[name] = fmt.Sprintf("input %q", name)
+	t := bufferTensor(name, shape, dt)
+	b.env[name] = t
+	return &Tensor{shape: t.shape, dtype: dt, name: name, b: b}
+}
+
+// Output appends t to the graph's outputs under name. An op result the
+// builder named itself takes name; otherwise name is a copy of it.
+func (b *Builder) Output(name string, t *Tensor) {
+	if t == nil || t.name == "" {
+		return // its error is recorded already
+	}
+	if b.names[name] && name != t.name {
+		b.fail(errAt(fmt.Sprintf("outputs[%d]", len(b.file.Outputs)), "name %q is already used", name))
+		return
+	}
+	if err := CheckName(name); err != nil {
+		b.fail(errAt(fmt.Sprintf("outputs[%d]", len(b.file.Outputs)), "%v", err))
+		return
+	}
+	switch {
+	case name == t.name:
+	case b.auto[t.name]:
+		b.rename(t.name, name)
+		t.name = name
+	default:
+		c := b.op("contiguous", []any{t}, nil, 0)
+		if len(c) == 0 {
+			return
+		}
+		b.rename(c[0].name, name)
+	}
+	b.file.Outputs = append(b.file.Outputs, name)
+}
+
+// rename gives an op result a new name everywhere in the recorded file.
+func (b *Builder) rename(old, name string) {
+	delete(b.auto, old)
+	delete(b.names, old)
+	b.names[name] = true
+	b.env[name] = b.env[old]
+	delete(b.env, old)
+	r := func(s *string) {
+		if *s == old {
+			*s = name
+		}
+	}
+	for _, n := range b.file.Nodes {
+		op := n.Op
+		r(&op.Name)
+		for i := range op.Outputs {
+			r(&op.Outputs[i])
+		}
+		for i := range op.Args {
+			r(&op.Args[i].Name)
+		}
+		for _, a := range []*Arg{op.Attrs.Min, op.Attrs.Max} {
+			if a != nil {
+				r(&a.Name)
+			}
+		}
+		r(&op.Attrs.Weight)
+		r(&op.Attrs.Bias)
+	}
+	for i := range b.file.Outputs {
+		r(&b.file.Outputs[i])
+	}
+}
+
+// autoName makes up a free name for a result of op.
+func (b *Builder) autoName(op string) string {
+	for {
+		name := fmt.Sprintf("%s_%d", op, b.count[op])
+		b.count[op]++
+		if !b.names[name] {
+			b.names[name] = true
+			b.auto[name] = true
+			return name
+		}
+	}
+}
+
+// op records and lowers one op node with nOut results (0: one, named).
+func (b *Builder) op(op string, args []any, opts []Option, nOut int, set ...func(*Attrs)) []*Tensor {
+	n := &OpNode{Op: op}
+	for _, o := range opts {
+		o(&n.Attrs)
+	}
+	for _, s := range set {
+		s(&n.Attrs)
+	}
+	for i, a := range args {
+		if t, ok := a.(*Tensor); ok {
+			if t == nil || t.name == "" || t.b != b {
+				if t != nil && t.name == "" {
+					return nil // an earlier error
+				}
+				b.fail(fmt.Errorf("%s: args[%d]: not a tensor of this builder", op, i))
+				return nil
+			}
+			n.Args = append(n.Args, Arg{Name: t.name})
+			continue
+		}
+		s, err := toScalar(a)
+		if err != nil {
+			b.fail(fmt.Errorf("%s: args[%d]: %v", op, i, err))
+			return nil
+		}
+		n.Args = append(n.Args, Arg{Scalar: &s})
+	}
+	for _, name := range []string{n.Attrs.Weight, n.Attrs.Bias} {
+		if name == "\x00invalid" {
+			return nil
+		}
+	}
+	if nOut == 0 {
+		n.Name = b.autoName(op)
+	} else {
+		for range nOut {
+			n.Outputs = append(n.Outputs, b.autoName(op))
+		}
+	}
+	path := opNodePath(fmt.Sprintf("nodes[%d] (%s)", len(b.file.Nodes), op), n)
+	b.l.begin(op, n.Results(), path)
+	resolve := func(a Arg, field string) (*Tensor, error) {
+		if a.Scalar != nil {
+			return scalarTensor(*a.Scalar), nil
+		}
+		if t, ok := b.env[a.Name]; ok {
+			return t, nil
+		}
+		return nil, ferr(field, "undefined buffer %q", a.Name)
+	}
+	res, err := b.l.lowerOp(n, resolve)
+	if err != nil {
+		b.fail(opErrAt(path, err))
+		return nil
+	}
+	b.file.Nodes = append(b.file.Nodes, FileNode{Op: n})
+	out := make([]*Tensor, len(res))
+	for k, name := range n.Results() {
+		t := res[k]
+		if tooLarge(t) {
+			if t, err = b.l.realize(name, t); err != nil {
+				b.fail(opErrAt(path, err))
+				return nil
+			}
+		}
+		b.env[name] = t
+		out[k] = &Tensor{shape: t.shape, dtype: t.dtype, name: name, b: b}
+	}
+	return out
+}
+
+func (b *Builder) one(op string, args []any, opts []Option, set ...func(*Attrs)) *Tensor {
+	r := b.op(op, args, opts, 0, set...)
+	if len(r) == 0 {
+		return &Tensor{}
+	}
+	return r[0]
+}
+
+// Build lowers the recorded ops to a validated graph of loop nodes, or
+// returns every error recorded.
+func (b *Builder) Build() (*Graph, error) {
+	if len(b.errs) > 0 {
+		return nil, errors.Join(b.errs...)
+	}
+	f := b.file.clone()
+	g, err := f.Lower()
+	if err != nil {
+		return nil, err
+	}
+	if err := Validate(g); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// File returns a copy of the recorded graph file.
+func (b *Builder) File() *File { return b.file.clone() }
+
+func (f *File) clone() *File {
+	c := *f
+	c.Inputs = slices.Clone(f.Inputs)
+	c.Outputs = slices.Clone(f.Outputs)
+	c.Nodes = make([]FileNode, len(f.Nodes))
+	for i, n := range f.Nodes {
+		if n.Op == nil {
+			c.Nodes[i] = n
+			continue
+		}
+		op := *n.Op
+		op.Outputs = slices.Clone(n.Op.Outputs)
+		op.Args = slices.Clone(n.Op.Args)
+		if a := n.Op.Attrs.Min; a != nil {
+			m := *a
+			op.Attrs.Min = &m
+		}
+		if a := n.Op.Attrs.Max; a != nil {
+			m := *a
+			op.Attrs.Max = &m
+		}
+		c.Nodes[i] = FileNode{Op: &op}
+	}
+	return &c
+}
+
+func ints(xs []int64) *[]int64 { c := slices.Clone(xs); return &c }
+
+func ptr[T any](v T) *T { return &v }
+
+// Elementwise ops.
+
+// Add is torch.add(x, y, alpha=...).
+func (b *Builder) Add(x, y any, opts ...Option) *Tensor { return b.one("add", []any{x, y}, opts) }
+
+// Sub is torch.sub(x, y, alpha=...).
+func (b *Builder) Sub(x, y any, opts ...Option) *Tensor { return b.one("sub", []any{x, y}, opts) }
+
+// Mul is torch.mul.
+func (b *Builder) Mul(x, y any) *Tensor { return b.one("mul", []any{x, y}, nil) }
+
+// Div is torch.div(x, y, rounding_mode=...).
+func (b *Builder) Div(x, y any, opts ...Option) *Tensor { return b.one("div", []any{x, y}, opts) }
+
+// Remainder is torch.remainder.
+func (b *Builder) Remainder(x, y any) *Tensor { return b.one("remainder", []any{x, y}, nil) }
+
+// Pow is torch.pow.
+func (b *Builder) Pow(x, y any) *Tensor { return b.one("pow", []any{x, y}, nil) }
+
+// Maximum is torch.maximum.
+func (b *Builder) Maximum(x, y any) *Tensor { return b.one("maximum", []any{x, y}, nil) }
+
+// Minimum is torch.minimum.
+func (b *Builder) Minimum(x, y any) *Tensor { return b.one("minimum", []any{x, y}, nil) }
+
+// Clamp is torch.clamp(x, min, max); nil leaves a bound out. Bounds are
+// tensors or numbers.
+func (b *Builder) Clamp(x *Tensor, lo, hi any) *Tensor {
+	var set []func(*Attrs)
+	for i, v := range []any{lo, hi} {
+		if v == nil {
+			continue
+		}
+		var arg Arg
+		if t, ok := v.(*Tensor); ok {
+			if t.name == "" {
+				return &Tensor{}
+			}
+			arg = Arg{Name: t.name}
+		} else {
+			s, err := toScalar(v)
+			if err != nil {
+				b.fail(fmt.Errorf("clamp: %s: %v", []string{"min", "max"}[i], err))
+				return &Tensor{}
+			}
+			arg = Arg{Scalar: &s}
+		}
+		if i == 0 {
+			set = append(set, func(a *Attrs) { a.Min = &arg })
+		} else {
+			set = append(set, func(a *Attrs) { a.Max = &arg })
+		}
+	}
+	return b.one("clamp", []any{x}, nil, set...)
+}
+
+// Where is torch.where(cond, x, y).
+func (b *Builder) Where(cond *Tensor, x, y any) *Tensor {
+	return b.one("where", []any{cond, x, y}, nil)
+}
+
+// Abs and the other unary ops are the torch functions of the same name.
+func (b *Builder) Abs(x *Tensor) *Tensor { return b.one("abs", []any{x}, nil) }
+
+// Neg is torch.neg.
+func (b *Builder) Neg(x *Tensor) *Tensor { return b.one("neg", []any{x}, nil) }
+
+// Exp is torch.exp.
+func (b *Builder) Exp(x *Tensor) *Tensor { return b.one("exp", []any{x}, nil) }
+
+// Exp2 is torch.exp2.
+func (b *Builder) Exp2(x *Tensor) *Tensor { return b.one("exp2", []any{x}, nil) }
+
+// Expm1 is torch.expm1.
+func (b *Builder) Expm1(x *Tensor) *Tensor { return b.one("expm1", []any{x}, nil) }
+
+// Log is torch.log.
+func (b *Builder) Log(x *Tensor) *Tensor { return b.one("log", []any{x}, nil) }
+
+// Log2 is torch.log2.
+func (b *Builder) Log2(x *Tensor) *Tensor { return b.one("log2", []any{x}, nil) }
+
+// Log1p is torch.log1p.
+func (b *Builder) Log1p(x *Tensor) *Tensor { return b.one("log1p", []any{x}, nil) }
+
+// Sqrt is torch.sqrt.
+func (b *Builder) Sqrt(x *Tensor) *Tensor { return b.one("sqrt", []any{x}, nil) }
+
+// Rsqrt is torch.rsqrt.
+func (b *Builder) Rsqrt(x *Tensor) *Tensor { return b.one("rsqrt", []any{x}, nil) }
+
+// Sin is torch.sin.
+func (b *Builder) Sin(x *Tensor) *Tensor { return b.one("sin", []any{x}, nil) }
+
+// Cos is torch.cos.
+func (b *Builder) Cos(x *Tensor) *Tensor { return b.one("cos", []any{x}, nil) }
+
+// Tanh is torch.tanh.
+func (b *Builder) Tanh(x *Tensor) *Tensor { return b.one("tanh", []any{x}, nil) }
+
+// Sigmoid is torch.sigmoid.
+func (b *Builder) Sigmoid(x *Tensor) *Tensor { return b.one("sigmoid", []any{x}, nil) }
+
+// Relu is torch.relu.
+func (b *Builder) Relu(x *Tensor) *Tensor { return b.one("relu", []any{x}, nil) }
+
+// Gelu is torch.nn.functional.gelu(x, approximate=...).
+func (b *Builder) Gelu(x *Tensor, opts ...Option) *Tensor { return b.one("gelu", []any{x}, opts) }
+
+// Silu is torch.nn.functional.silu.
+func (b *Builder) Silu(x *Tensor) *Tensor { return b.one("silu", []any{x}, nil) }
+
+// Softplus is torch.nn.functional.softplus(x, beta=..., threshold=...).
+func (b *Builder) Softplus(x *Tensor, opts ...Option) *Tensor {
+	return b.one("softplus", []any{x}, opts)
+}
+
+// Erf is torch.erf.
+func (b *Builder) Erf(x *Tensor) *Tensor { return b.one("erf", []any{x}, nil) }
+
+// Floor is torch.floor.
+func (b *Builder) Floor(x *Tensor) *Tensor { return b.one("floor", []any{x}, nil) }
+
+// Ceil is torch.ceil.
+func (b *Builder) Ceil(x *Tensor) *Tensor { return b.one("ceil", []any{x}, nil) }
+
+// Round is torch.round (half to even).
+func (b *Builder) Round(x *Tensor) *Tensor { return b.one("round", []any{x}, nil) }
+
+// Sign is torch.sign.
+func (b *Builder) Sign(x *Tensor) *Tensor { return b.one("sign", []any{x}, nil) }
+
+// Reciprocal is torch.reciprocal.
+func (b *Builder) Reciprocal(x *Tensor) *Tensor { return b.one("reciprocal", []any{x}, nil) }
+
+// LogicalNot is torch.logical_not.
+func (b *Builder) LogicalNot(x *Tensor) *Tensor { return b.one("logical_not", []any{x}, nil) }
+
+// IsNan is torch.isnan.
+func (b *Builder) IsNan(x *Tensor) *Tensor { return b.one("isnan", []any{x}, nil) }
+
+// IsInf is torch.isinf.
+func (b *Builder) IsInf(x *Tensor) *Tensor { return b.one("isinf", []any{x}, nil) }
+
+// Eq is torch.eq.
+func (b *Builder) Eq(x, y any) *Tensor { return b.one("eq", []any{x, y}, nil) }
+
+// Ne is torch.ne.
+func (b *Builder) Ne(x, y any) *Tensor { return b.one("ne", []any{x, y}, nil) }
+
+// Lt is torch.lt.
+func (b *Builder) Lt(x, y any) *Tensor { return b.one("lt", []any{x, y}, nil) }
+
+// Le is torch.le.
+func (b *Builder) Le(x, y any) *Tensor { return b.one("le", []any{x, y}, nil) }
+
+// Gt is torch.gt.
+func (b *Builder) Gt(x, y any) *Tensor { return b.one("gt", []any{x, y}, nil) }
+
+// Ge is torch.ge.
+func (b *Builder) Ge(x, y any) *Tensor { return b.one("ge", []any{x, y}, nil) }
+
+// LogicalAnd is torch.logical_and.
+func (b *Builder) LogicalAnd(x, y any) *Tensor { return b.one("logical_and", []any{x, y}, nil) }
+
+// LogicalOr is torch.logical_or.
+func (b *Builder) LogicalOr(x, y any) *Tensor { return b.one("logical_or", []any{x, y}, nil) }
+
+// BitwiseAnd is torch.bitwise_and.
+func (b *Builder) BitwiseAnd(x, y any) *Tensor { return b.one("bitwise_and", []any{x, y}, nil) }
+
+// BitwiseOr is torch.bitwise_or.
+func (b *Builder) BitwiseOr(x, y any) *Tensor { return b.one("bitwise_or", []any{x, y}, nil) }
+
+// BitwiseXor is torch.bitwise_xor.
+func (b *Builder) BitwiseXor(x, y any) *Tensor { return b.one("bitwise_xor", []any{x, y}, nil) }
+
+// To is Tensor.to(dtype).
+func (b *Builder) To(x *Tensor, dt DType) *Tensor {
+	return b.one("to", []any{x}, nil, func(a *Attrs) { a.DType = dt })
+}
+
+// Full is torch.full(shape, value, dtype=...).
+func (b *Builder) Full(shape []int64, value any, opts ...Option) *Tensor {
+	s, err := toScalar(value)
+	if err != nil {
+		b.fail(fmt.Errorf("full: value: %v", err))
+		return &Tensor{}
+	}
+	return b.one("full", nil, opts, func(a *Attrs) { a.Shape = ints(shape); a.Value = &s })
+}
+
+// ScalarTensor is torch.scalar_tensor(value, dtype=...).
+func (b *Builder) ScalarTensor(value any, opts ...Option) *Tensor {
+	s, err := toScalar(value)
+	if err != nil {
+		b.fail(fmt.Errorf("scalar_tensor: value: %v", err))
+		return &Tensor{}
+	}
+	return b.one("scalar_tensor", nil, opts, func(a *Attrs) { a.Value = &s })
+}
+
+// Reductions: dims nil reduces every dim.
+
+func setDims(dims []int64) func(*Attrs) {
+	return func(a *Attrs) {
+		if dims != nil {
+			a.Dims = ints(dims)
+		}
+	}
+}
+
+// Sum is torch.sum(x, dims, keepdim=..., dtype=...).
+func (b *Builder) Sum(x *Tensor, dims []int64, opts ...Option) *Tensor {
+	return b.one("sum", []any{x}, opts, setDims(dims))
+}
+
+// Mean is torch.mean.
+func (b *Builder) Mean(x *Tensor, dims []int64, opts ...Option) *Tensor {
+	return b.one("mean", []any{x}, opts, setDims(dims))
+}
+
+// Prod is torch.prod.
+func (b *Builder) Prod(x *Tensor, dims []int64, opts ...Option) *Tensor {
+	return b.one("prod", []any{x}, opts, setDims(dims))
+}
+
+// Amax is torch.amax.
+func (b *Builder) Amax(x *Tensor, dims []int64, opts ...Option) *Tensor {
+	return b.one("amax", []any{x}, opts, setDims(dims))
+}
+
+// Amin is torch.amin.
+func (b *Builder) Amin(x *Tensor, dims []int64, opts ...Option) *Tensor {
+	return b.one("amin", []any{x}, opts, setDims(dims))
+}
+
+// Any is torch.any.
+func (b *Builder) Any(x *Tensor, dims []int64, opts ...Option) *Tensor {
+	return b.one("any", []any{x}, opts, setDims(dims))
+}
+
+// All is torch.all.
+func (b *Builder) All(x *Tensor, dims []int64, opts ...Option) *Tensor {
+	return b.one("all", []any{x}, opts, setDims(dims))
+}
+
+// Logsumexp is torch.logsumexp.
+func (b *Builder) Logsumexp(x *Tensor, dims []int64, opts ...Option) *Tensor {
+	return b.one("logsumexp", []any{x}, opts, setDims(dims))
+}
+
+// Var is torch.var(x, dims, correction=..., keepdim=...).
+func (b *Builder) Var(x *Tensor, dims []int64, opts ...Option) *Tensor {
+	return b.one("var", []any{x}, opts, setDims(dims))
+}
+
+// Std is torch.std.
+func (b *Builder) Std(x *Tensor, dims []int64, opts ...Option) *Tensor {
+	return b.one("std", []any{x}, opts, setDims(dims))
+}
+
+// VarMean is torch.var_mean: (var, mean).
+func (b *Builder) VarMean(x *Tensor, dims []int64, opts ...Option) (*Tensor, *Tensor) {
+	r := b.op("var_mean", []any{x}, opts, 2, setDims(dims))
+	if len(r) != 2 {
+		return &Tensor{}, &Tensor{}
+	}
+	return r[0], r[1]
+}
+
+// argDim is argmax's dim: nil dims means the flattened tensor.
+func (b *Builder) argReduce(op string, x *Tensor, dims []int64, opts []Option) *Tensor {
+	if len(dims) > 1 {
+		b.fail(fmt.Errorf("%s: takes one dim, got %d", op, len(dims)))
+		return &Tensor{}
+	}
+	return b.one(op, []any{x}, opts, func(a *Attrs) {
+		if len(dims) == 1 {
+			a.Dim = ptr(dims[0])
+		}
+	})
+}
+
+// Argmax is torch.argmax over one dim (dims nil: the flattened tensor).
+func (b *Builder) Argmax(x *Tensor, dims []int64, opts ...Option) *Tensor {
+	return b.argReduce("argmax", x, dims, opts)
+}
+
+// Argmin is torch.argmin.
+func (b *Builder) Argmin(x *Tensor, dims []int64, opts ...Option) *Tensor {
+	return b.argReduce("argmin", x, dims, opts)
+}
+
+// Composites.
+
+// Softmax is torch.softmax(x, dim, dtype=...).
+func (b *Builder) Softmax(x *Tensor, dim int64, opts ...Option) *Tensor {
+	return b.one("softmax", []any{x}, opts, func(a *Attrs) { a.Dim = ptr(dim) })
+}
+
+// LogSoftmax is torch.log_softmax.
+func (b *Builder) LogSoftmax(x *Tensor, dim int64, opts ...Option) *Tensor {
+	return b.one("log_softmax", []any{x}, opts, func(a *Attrs) { a.Dim = ptr(dim) })
+}
+
+// LayerNorm is torch.nn.functional.layer_norm(x, normalized_shape,
+// weight=..., bias=..., eps=...).
+func (b *Builder) LayerNorm(x *Tensor, normalizedShape []int64, opts ...Option) *Tensor {
+	return b.one("layer_norm", []any{x}, opts, func(a *Attrs) { a.NormalizedShape = ints(normalizedShape) })
+}
+
+// RMSNorm is torch.nn.functional.rms_norm(x, normalized_shape, weight=...,
+// eps=...).
+func (b *Builder) RMSNorm(x *Tensor, normalizedShape []int64, opts ...Option) *Tensor {
+	return b.one("rms_norm", []any{x}, opts, func(a *Attrs) { a.NormalizedShape = ints(normalizedShape) })
+}
+
+// CrossEntropy is torch.nn.functional.cross_entropy(input, target,
+// ignore_index=..., reduction=...) with int64 class indices.
+func (b *Builder) CrossEntropy(input, target *Tensor, opts ...Option) *Tensor {
+	return b.one("cross_entropy", []any{input, target}, opts)
+}
+
+// Views and layout.
+
+// View is Tensor.view(shape); one size may be -1.
+func (b *Builder) View(x *Tensor, shape ...int64) *Tensor {
+	return b.one("view", []any{x}, nil, func(a *Attrs) { a.Shape = ints(shape) })
+}
+
+// Reshape is torch.reshape.
+func (b *Builder) Reshape(x *Tensor, shape ...int64) *Tensor {
+	return b.one("reshape", []any{x}, nil, func(a *Attrs) { a.Shape = ints(shape) })
+}
+
+// Permute is torch.permute.
+func (b *Builder) Permute(x *Tensor, dims ...int64) *Tensor {
+	return b.one("permute", []any{x}, nil, func(a *Attrs) { a.Dims = ints(dims) })
+}
+
+// Transpose is torch.transpose.
+func (b *Builder) Transpose(x *Tensor, dim0, dim1 int64) *Tensor {
+	return b.one("transpose", []any{x}, nil, func(a *Attrs) { a.Dim0, a.Dim1 = ptr(dim0), ptr(dim1) })
+}
+
+// Expand is Tensor.expand(shape); -1 keeps a size.
+func (b *Builder) Expand(x *Tensor, shape ...int64) *Tensor {
+	return b.one("expand", []any{x}, nil, func(a *Attrs) { a.Shape = ints(shape) })
+}
+
+// Unsqueeze is torch.unsqueeze.
+func (b *Builder) Unsqueeze(x *Tensor, dim int64) *Tensor {
+	return b.one("unsqueeze", []any{x}, nil, func(a *Attrs) { a.Dim = ptr(dim) })
+}
+
+// Squeeze is torch.squeeze; no dims squeezes every size-1 dim.
+func (b *Builder) Squeeze(x *Tensor, dims ...int64) *Tensor {
+	return b.one("squeeze", []any{x}, nil, func(a *Attrs) {
+		if len(dims) > 0 {
+			a.Dims = ints(dims)
+		}
+	})
+}
+
+// Flatten is torch.flatten(x, start_dim, end_dim).
+func (b *Builder) Flatten(x *Tensor, startDim, endDim int64) *Tensor {
+	return b.one("flatten", []any{x}, nil, func(a *Attrs) {
+		if startDim != 0 {
+			a.StartDim = ptr(startDim)
+		}
+		if endDim != -1 {
+			a.EndDim = ptr(endDim)
+		}
+	})
+}
+
+// Slice is x[start:end:step] along dim (Python's clamping; end
+// math.MaxInt64 means to the end).
+func (b *Builder) Slice(x *Tensor, dim, start, end, step int64) *Tensor {
+	return b.one("slice", []any{x}, nil, func(a *Attrs) {
+		a.Dim = ptr(dim)
+		if start != 0 {
+			a.Start = ptr(start)
+		}
+		if end != math.MaxInt64 {
+			a.End = ptr(end)
+		}
+		if step != 1 {
+			a.Step = ptr(step)
+		}
+	})
+}
+
+// Select is torch.select(x, dim, index).
+func (b *Builder) Select(x *Tensor, dim, index int64) *Tensor {
+	return b.one("select", []any{x}, nil, func(a *Attrs) { a.Dim, a.Index = ptr(dim), ptr(index) })
+}
+
+// Narrow is torch.narrow(x, dim, start, length).
+func (b *Builder) Narrow(x *Tensor, dim, start, length int64) *Tensor {
+	return b.one("narrow", []any{x}, nil, func(a *Attrs) { a.Dim, a.Start, a.Length = ptr(dim), ptr(start), ptr(length) })
+}
+
+// Contiguous is Tensor.contiguous (a no-op on values).
+func (b *Builder) Contiguous(x *Tensor) *Tensor { return b.one("contiguous", []any{x}, nil) }
+
+// pieces is how many results chunk / split give.
+func pieces(x *Tensor, dim int64, size func(n int64) int64) int {
+	if x == nil || len(x.shape) == 0 {
+		return 1
+	}
+	d, err := normDim(dim, len(x.shape), "dim")
+	if err != nil {
+		return 1
+	}
+	return int(max(1, size(x.shape[d])))
+}
+
+// Chunk is torch.chunk(x, chunks, dim).
+func (b *Builder) Chunk(x *Tensor, chunks, dim int64) []*Tensor {
+	n := pieces(x, dim, func(size int64) int64 {
+		if chunks < 1 {
+			return 1
+		}
+		step := (size + chunks - 1) / chunks
+		return (size + step - 1) / step
+	})
+	return b.op("chunk", []any{x}, nil, n, func(a *Attrs) { a.Chunks = ptr(chunks); a.Dim = ptr(dim) })
+}
+
+// Split is torch.split(x, split_size, dim) with an int split_size.
+func (b *Builder) Split(x *Tensor, splitSize, dim int64) []*Tensor {
+	n := pieces(x, dim, func(size int64) int64 {
+		if splitSize < 1 {
+			return 1
+		}
+		return (size + splitSize - 1) / splitSize
+	})
+	return b.op("split", []any{x}, nil, n, func(a *Attrs) { a.SplitSize = ints([]int64{splitSize}); a.Dim = ptr(dim) })
+}
+
+// SplitSizes is torch.split(x, sizes, dim) with a list of sizes.
+func (b *Builder) SplitSizes(x *Tensor, sizes []int64, dim int64) []*Tensor {
+	return b.op("split", []any{x}, nil, max(1, len(sizes)), func(a *Attrs) {
+		a.SplitSize = ints(sizes)
+		a.SplitSizeList = true
+		a.Dim = ptr(dim)
+	})
+}
+
+// Cat is torch.cat(tensors, dim).
+func (b *Builder) Cat(ts []*Tensor, dim int64) *Tensor {
+	args := make([]any, len(ts))
+	for i, t := range ts {
+		args[i] = t
+	}
+	return b.one("cat", args, nil, func(a *Attrs) { a.Dim = ptr(dim) })
+}
+
+// Indexing.
+
+// Gather is torch.gather(x, dim, index) (int64 index).
+func (b *Builder) Gather(x *Tensor, dim int64, index *Tensor) *Tensor {
+	return b.one("gather", []any{x, index}, nil, func(a *Attrs) { a.Dim = ptr(dim) })
+}
+
+// IndexSelect is torch.index_select(x, dim, index).
+func (b *Builder) IndexSelect(x *Tensor, dim int64, index *Tensor) *Tensor {
+	return b.one("index_select", []any{x, index}, nil, func(a *Attrs) { a.Dim = ptr(dim) })
+}
+
+// Embedding is torch.nn.functional.embedding(ids, weight).
+func (b *Builder) Embedding(ids, weight *Tensor) *Tensor {
+	return b.one("embedding", []any{ids, weight}, nil)
+}

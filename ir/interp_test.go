@@ -1,0 +1,396 @@
+package ir
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// A reference interpreter of the loop IR, for tests: it runs a validated
+// graph on the CPU in float64 (integers exactly up to 2^53, bool as 0/1;
+// half types are not rounded) and returns every output as a contiguous
+// array.
+
+type interp struct {
+	g    *Graph
+	bufs map[string][]float64 // storage; inputs strided, nodes contiguous
+}
+
+// run evaluates g; inputs holds each input's storage (offset and strides
+// applied as the buffer says).
+func runGraph(g *Graph, inputs map[string][]float64) (map[string][]float64, error) {
+	it := &interp{g: g, bufs: map[string][]float64{}}
+	for _, b := range g.Inputs {
+		data, ok := inputs[b.Name]
+		if !ok {
+			return nil, fmt.Errorf("no data for input %q", b.Name)
+		}
+		if int64(len(data)) < b.Offset+b.Extent() {
+			return nil, fmt.Errorf("input %q: %d elements of storage, need %d", b.Name, len(data), b.Offset+b.Extent())
+		}
+		it.bufs[b.Name] = data
+	}
+	order, err := TopoOrder(g)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range order {
+		if err := it.node(n); err != nil {
+			return nil, fmt.Errorf("node %q: %w", n.Name, err)
+		}
+	}
+	out := map[string][]float64{}
+	for _, o := range g.Outputs {
+		b := g.Lookup(o)
+		out[o] = it.contiguous(b)
+	}
+	return out, nil
+}
+
+func (it *interp) contiguous(b *Buffer) []float64 {
+	n := b.Numel()
+	out := make([]float64, n)
+	strides := b.StridesOrContiguous()
+	for flat := int64(0); flat < n; flat++ {
+		off, rem := b.Offset, flat
+		for d := len(b.Shape) - 1; d >= 0; d-- {
+			off += (rem % b.Shape[d]) * strides[d]
+			rem /= b.Shape[d]
+		}
+		out[flat] = it.bufs[b.Name][off]
+	}
+	return out
+}
+
+// points calls f with every point of ranges, row-major, as variable values.
+func points(ranges []int64, prefix func(int) string, env map[string]int64, f func() error) error {
+	var rec func(d int) error
+	rec = func(d int) error {
+		if d == len(ranges) {
+			return f()
+		}
+		for i := int64(0); i < ranges[d]; i++ {
+			env[prefix(d)] = i
+			if err := rec(d + 1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return rec(0)
+}
+
+func (it *interp) node(n *Node) error {
+	out := make([]float64, n.Numel())
+	env := map[string]int64{}
+	pos := 0
+	err := points(n.Ranges, RangeVar, env, func() error {
+		if n.Kind == Pointwise {
+			v, err := it.eval(n.Body, env)
+			if err != nil {
+				return err
+			}
+			out[pos] = convert(v, n.DType)
+			pos++
+			return nil
+		}
+		var vals []float64
+		err := points(n.ReductionRanges, ReductionVar, env, func() error {
+			v, err := it.eval(n.Body, env)
+			vals = append(vals, v)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		out[pos] = convert(combine(n.Reduction, vals), n.DType)
+		pos++
+		return nil
+	})
+	it.bufs[n.Name] = out
+	return err
+}
+
+func combine(r ReductionType, vals []float64) float64 {
+	switch r {
+	case Sum:
+		s := 0.0
+		for _, v := range vals {
+			s += v
+		}
+		return s
+	case Prod:
+		p := 1.0
+		for _, v := range vals {
+			p *= v
+		}
+		return p
+	case Max, Min:
+		acc := vals[0]
+		for _, v := range vals[1:] {
+			switch {
+			case math.IsNaN(acc):
+			case math.IsNaN(v):
+				acc = v
+			case r == Max && v > acc, r == Min && v < acc:
+				acc = v
+			}
+		}
+		return acc
+	case ArgMax, ArgMin:
+		best := 0
+		for i, v := range vals {
+			a := vals[best]
+			switch {
+			case math.IsNaN(a):
+			case math.IsNaN(v):
+				best = i
+			case r == ArgMax && v > a, r == ArgMin && v < a:
+				best = i
+			}
+		}
+		return float64(best)
+	case Any:
+		for _, v := range vals {
+			if v != 0 {
+				return 1
+			}
+		}
+		return 0
+	case WelfordMean, WelfordM2, WelfordWeight:
+		mean := 0.0
+		for _, v := range vals {
+			mean += v
+		}
+		mean /= float64(len(vals))
+		switch r {
+		case WelfordMean:
+			return mean
+		case WelfordWeight:
+			return float64(len(vals))
+		}
+		m2 := 0.0
+		for _, v := range vals {
+			m2 += (v - mean) * (v - mean)
+		}
+		return m2
+	}
+	panic("unknown reduction " + string(r))
+}
+
+// convert rounds v to what dtype t can hold (integers truncate, bool is 0
+// or 1, float32 rounds; half types are left in float64).
+func convert(v float64, t DType) float64 {
+	switch {
+	case t == Bool:
+		if v != 0 {
+			return 1
+		}
+		return 0
+	case t.IsInt():
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return 0
+		}
+		return math.Trunc(v)
+	case t == Float32:
+		return float64(float32(v))
+	}
+	return v
+}
+
+func constValue(s string) float64 {
+	switch s {
+	case "true":
+		return 1
+	case "false":
+		return 0
+	case "inf":
+		return math.Inf(1)
+	case "-inf":
+		return math.Inf(-1)
+	case "nan":
+		return math.NaN()
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		panic(err)
+	}
+	return f
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (it *interp) eval(e *Expr, env map[string]int64) (float64, error) {
+	switch e.Op {
+	case OpConstant:
+		return constValue(e.Value), nil
+	case OpIndex:
+		return float64(e.Expr.Eval(env)), nil
+	case OpLoad:
+		b := it.g.Lookup(e.Buffer)
+		strides := b.StridesOrContiguous()
+		off := b.Offset
+		for d, ix := range e.Index {
+			var i int64
+			if v, ok := ix.IsVar(); ok && strings.HasPrefix(v, "$") {
+				k, _ := strconv.Atoi(v[1:])
+				iv, err := it.eval(e.Indirect[k], env)
+				if err != nil {
+					return 0, err
+				}
+				i = int64(iv)
+			} else {
+				i = ix.Eval(env)
+			}
+			if i < 0 || i >= b.Shape[d] {
+				return 0, fmt.Errorf("load %s: index %d outside dimension %d (size %d)", e.Buffer, i, d, b.Shape[d])
+			}
+			off += i * strides[d]
+		}
+		return it.bufs[e.Buffer][off], nil
+	}
+	args := make([]float64, len(e.Args))
+	for i, a := range e.Args {
+		v, err := it.eval(a, env)
+		if err != nil {
+			return 0, err
+		}
+		args[i] = v
+	}
+	t := e.DType
+	if len(e.Args) > 0 && e.Args[0].DType != "" {
+		t = e.Args[0].DType
+	}
+	a := args[0]
+	var b float64
+	if len(args) > 1 {
+		b = args[1]
+	}
+	isInt := t.IsInt() || t == Bool
+	switch e.Op {
+	case OpCast:
+		return convert(a, e.DType), nil
+	case OpWhere:
+		if a != 0 {
+			return args[1], nil
+		}
+		return args[2], nil
+	case "exp":
+		return math.Exp(a), nil
+	case "exp2":
+		return math.Exp2(a), nil
+	case "expm1":
+		return math.Expm1(a), nil
+	case "log":
+		return math.Log(a), nil
+	case "log2":
+		return math.Log2(a), nil
+	case "log1p":
+		return math.Log1p(a), nil
+	case "sqrt":
+		return math.Sqrt(a), nil
+	case "rsqrt":
+		return 1 / math.Sqrt(a), nil
+	case "sin":
+		return math.Sin(a), nil
+	case "cos":
+		return math.Cos(a), nil
+	case "tanh":
+		return math.Tanh(a), nil
+	case "sigmoid":
+		return 1 / (1 + math.Exp(-a)), nil
+	case "erf":
+		return math.Erf(a), nil
+	case "reciprocal":
+		return 1 / a, nil
+	case "neg":
+		return -a, nil
+	case "abs":
+		return math.Abs(a), nil
+	case "relu":
+		if a < 0 {
+			return 0, nil
+		}
+		return a, nil
+	case "floor":
+		return math.Floor(a), nil
+	case "ceil":
+		return math.Ceil(a), nil
+	case "round":
+		return math.RoundToEven(a), nil
+	case "sign":
+		return b2f(a > 0) - b2f(a < 0), nil
+	case "isnan":
+		return b2f(math.IsNaN(a)), nil
+	case "isinf":
+		return b2f(math.IsInf(a, 0)), nil
+	case "logical_not":
+		return b2f(a == 0), nil
+	case "add":
+		return a + b, nil
+	case "sub":
+		return a - b, nil
+	case "mul":
+		return a * b, nil
+	case "truediv":
+		return a / b, nil
+	case "floordiv":
+		if isInt && b == 0 {
+			return 0, fmt.Errorf("integer division by zero")
+		}
+		return math.Floor(a / b), nil
+	case "mod":
+		if isInt && b == 0 {
+			return 0, fmt.Errorf("integer modulo by zero")
+		}
+		if isInt {
+			r := math.Mod(a, b)
+			if r != 0 && (r < 0) != (b < 0) {
+				r += b
+			}
+			return r, nil
+		}
+		return a - math.Floor(a/b)*b, nil
+	case "pow":
+		return math.Pow(a, b), nil
+	case "maximum":
+		if math.IsNaN(a) || math.IsNaN(b) {
+			return math.NaN(), nil
+		}
+		return math.Max(a, b), nil
+	case "minimum":
+		if math.IsNaN(a) || math.IsNaN(b) {
+			return math.NaN(), nil
+		}
+		return math.Min(a, b), nil
+	case "eq":
+		return b2f(a == b), nil
+	case "ne":
+		return b2f(a != b), nil
+	case "lt":
+		return b2f(a < b), nil
+	case "le":
+		return b2f(a <= b), nil
+	case "gt":
+		return b2f(a > b), nil
+	case "ge":
+		return b2f(a >= b), nil
+	case "logical_and":
+		return b2f(a != 0 && b != 0), nil
+	case "logical_or":
+		return b2f(a != 0 || b != 0), nil
+	case "bitwise_and":
+		return float64(int64(a) & int64(b)), nil
+	case "bitwise_or":
+		return float64(int64(a) | int64(b)), nil
+	case "bitwise_xor":
+		return float64(int64(a) ^ int64(b)), nil
+	}
+	return 0, fmt.Errorf("interp: op %s", e.Op)
+}

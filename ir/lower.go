@@ -1,0 +1,230 @@
+package ir
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Lower turns the file into a graph of loop nodes: raw loop nodes are kept
+// as written, tensor-op nodes become the loop nodes Inductor's lowerings
+// would make (reductions and graph outputs realized, pointwise ops and views
+// inlined into the nodes that read them). Nodes made for an op are named
+// after its result ("y", "y_max", "y_sum", ...). The graph's Source is f.
+//
+// Lower checks what it lowers, so its errors name the file's places:
+// `nodes[3] "y".dim: dim 2 out of range for a 2-d tensor (want -2 to 1)`.
+// The loop nodes are validated along the way (their dtypes filled in); the
+// caller still runs Validate over the whole graph (ReadGraph does).
+func (f *File) Lower() (*Graph, error) {
+	defined, err := validateHeader(f.Name, f.Device, f.Inputs)
+	if err != nil {
+		return nil, err
+	}
+	g := &Graph{Name: f.Name, Device: f.Device, Inputs: f.Inputs, Source: f}
+	l := newLowerer(g)
+	for _, b := range f.Inputs {
+		l.taken[b.Name] = fmt.Sprintf("input %q", b.Name)
+	}
+	producer := map[string]int{} // name -> index of the file node defining it
+	paths := make([]string, len(f.Nodes))
+	for i, n := range f.Nodes {
+		pos := fmt.Sprintf("nodes[%d]", i)
+		var names []string
+		var fields []string
+		switch {
+		case n.Loop != nil:
+			paths[i] = fmt.Sprintf("%s %q", pos, n.Loop.Name)
+			names, fields = []string{n.Loop.Name}, []string{pos + ".name"}
+		case n.Op.Outputs != nil:
+			paths[i] = opNodePath(pos, n.Op)
+			for k, o := range n.Op.Outputs {
+				names = append(names, o)
+				fields = append(fields, fmt.Sprintf("%s.outputs[%d]", paths[i], k))
+			}
+		default:
+			paths[i] = opNodePath(pos, n.Op)
+			names, fields = []string{n.Op.Name}, []string{pos + ".name"}
+		}
+		for k, name := range names {
+			if err := CheckName(name); err != nil {
+				return nil, errAt(fields[k], "%v", err)
+			}
+			if prev, ok := defined[name]; ok {
+				return nil, errAt(fields[k], "duplicate name %q (first defined at %s)", name, prev)
+			}
+			defined[name] = pos
+			producer[name] = i
+			l.taken[name] = fmt.Sprintf("%s %q", pos, name)
+		}
+	}
+	order, err := fileOrder(f, producer, paths)
+	if err != nil {
+		return nil, err
+	}
+	// Op results that must be buffers: outputs, and what loop nodes read.
+	realize := map[string]bool{}
+	for _, o := range f.Outputs {
+		realize[o] = true
+	}
+	for _, n := range f.Nodes {
+		if n.Loop != nil && n.Loop.Body != nil {
+			for _, r := range n.Loop.Body.Reads() {
+				realize[r] = true
+			}
+		}
+	}
+	env := map[string]*Tensor{}
+	for _, b := range f.Inputs {
+		env[b.Name] = bufferTensor(b.Name, b.Shape, b.DType)
+	}
+	for _, i := range order {
+		n := f.Nodes[i]
+		if n.Loop != nil {
+			if err := validateNode(g, n.Loop, paths[i]); err != nil {
+				return nil, err
+			}
+			g.Nodes = append(g.Nodes, n.Loop)
+			env[n.Loop.Name] = bufferTensor(n.Loop.Name, n.Loop.Ranges, n.Loop.DType)
+			continue
+		}
+		op := n.Op
+		l.begin(op.Op, op.Results(), paths[i])
+		resolve := func(a Arg, field string) (*Tensor, error) {
+			if a.Scalar != nil {
+				return scalarTensor(*a.Scalar), nil
+			}
+			if t, ok := env[a.Name]; ok {
+				return t, nil
+			}
+			switch a.Name {
+			case "inf", "-inf", "nan":
+				return scalarTensor(Scalar{Kind: ScalarFloat, Value: a.Name}), nil
+			}
+			return nil, ferr(field, "undefined buffer %q", a.Name)
+		}
+		res, err := l.lowerOp(op, resolve)
+		if err != nil {
+			return nil, opErrAt(paths[i], err)
+		}
+		for k, name := range op.Results() {
+			t := res[k]
+			if realize[name] || tooLarge(t) {
+				if t, err = l.realize(name, t); err != nil {
+					return nil, opErrAt(paths[i], err)
+				}
+			}
+			env[name] = t
+		}
+	}
+	if len(f.Outputs) == 0 {
+		return nil, errAt("outputs", "the graph has no outputs")
+	}
+	seen := map[string]bool{}
+	for i, o := range f.Outputs {
+		path := fmt.Sprintf("outputs[%d]", i)
+		if _, ok := defined[o]; !ok {
+			return nil, errAt(path, "output %q is not an input or a node", o)
+		}
+		if seen[o] {
+			return nil, errAt(path, "output %q is listed twice", o)
+		}
+		seen[o] = true
+	}
+	g.Outputs = f.Outputs
+	return g, nil
+}
+
+// opErrAt places an op's error at its node's path.
+func opErrAt(path string, err error) error {
+	var oe *opError
+	if errors.As(err, &oe) {
+		if oe.field == "" {
+			return &Error{Path: path, Msg: oe.msg}
+		}
+		return &Error{Path: path + "." + oe.field, Msg: oe.msg}
+	}
+	return &Error{Path: path, Msg: err.Error()}
+}
+
+// deps returns the names a file node reads.
+func (n FileNode) deps() []string {
+	if n.Loop != nil {
+		if n.Loop.Body == nil {
+			return nil
+		}
+		return n.Loop.Body.Reads()
+	}
+	var out []string
+	for _, a := range n.Op.Args {
+		if a.Scalar == nil {
+			out = append(out, a.Name)
+		}
+	}
+	for _, a := range []*Arg{n.Op.Attrs.Min, n.Op.Attrs.Max} {
+		if a != nil && a.Scalar == nil {
+			out = append(out, a.Name)
+		}
+	}
+	for _, s := range []string{n.Op.Attrs.Weight, n.Op.Attrs.Bias} {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// fileOrder orders the file's nodes so that each comes after the nodes it
+// reads, keeping file order where the dependencies allow.
+func fileOrder(f *File, producer map[string]int, paths []string) ([]int, error) {
+	const (
+		unvisited = iota
+		visiting
+		done
+	)
+	state := make([]int, len(f.Nodes))
+	var order []int
+	var stack []int
+	var visit func(i int) error
+	visit = func(i int) error {
+		switch state[i] {
+		case done:
+			return nil
+		case visiting:
+			start := slices.Index(stack, i)
+			var names []string
+			for _, j := range append(stack[start:], i) {
+				names = append(names, f.Nodes[j].Names()[0])
+			}
+			return errAt(paths[i], "cycle: %s", strings.Join(names, " -> "))
+		}
+		state[i] = visiting
+		stack = append(stack, i)
+		for _, r := range f.Nodes[i].deps() {
+			j, ok := producer[r]
+			if !ok {
+				continue
+			}
+			if j == i {
+				if f.Nodes[i].Loop != nil {
+					continue // validateNode names the load
+				}
+				return errAt(paths[i], "the op reads its own result %q", r)
+			}
+			if err := visit(j); err != nil {
+				return err
+			}
+		}
+		stack = stack[:len(stack)-1]
+		state[i] = done
+		order = append(order, i)
+		return nil
+	}
+	for i := range f.Nodes {
+		if err := visit(i); err != nil {
+			return nil, err
+		}
+	}
+	return order, nil
+}
