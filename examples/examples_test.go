@@ -30,11 +30,21 @@ const (
 	canonicalExample = "scaled_rowmax"
 )
 
-// exampleNames are the graphs every directory of graph files must hold.
+// exampleNames are the workloads of DESIGN.md's table: tensor-op graph
+// files here, and at odd sizes in bench/gpu/graphs (NAME_odd.json).
 var exampleNames = []string{
+	"pointwise_chain", "gelu_tanh", "bias_residual_relu", "softmax_32768x1024",
+	"softmax_4096x16384", "layernorm", "rmsnorm", "swiglu", "colsum", "rowsum",
+	"two_outputs", "var_mean", "cross_entropy",
+}
+
+// rawNames are the workloads also written as raw loop nodes, in raw/.
+var rawNames = []string{
 	"pointwise_chain", "gelu_tanh", "bias_residual_relu", "two_outputs",
 	"rowsum", "colsum", "var_mean",
 }
+
+const rawDir = "raw"
 
 func loadSchema(t *testing.T) map[string]any {
 	t.Helper()
@@ -201,10 +211,57 @@ func TestExpectedGraphFilesExist(t *testing.T) {
 			}
 		}
 	}
+	for _, name := range rawNames {
+		if _, err := os.Stat(filepath.Join(rawDir, name+".json")); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestExampleKinds: the examples are tensor-op files (op nodes only), the
+// raw examples loop nodes only, and a raw example and its tensor-op twin
+// take the same inputs and return the same outputs.
+func TestExampleKinds(t *testing.T) {
+	read := func(path string) *ir.File {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := ir.ParseFile(data)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		return f
+	}
+	for _, path := range graphFiles(t, ".") {
+		for i, n := range read(path).Nodes {
+			if n.Op == nil {
+				t.Errorf("%s: nodes[%d] is a loop node; examples/*.json are tensor-op files (raw ones go in raw/)", path, i)
+			}
+		}
+	}
+	for _, name := range rawNames {
+		raw := read(filepath.Join(rawDir, name+".json"))
+		for i, n := range raw.Nodes {
+			if n.Loop == nil {
+				t.Errorf("raw/%s.json: nodes[%d] is an op node", name, i)
+			}
+		}
+		ops := read(name + ".json")
+		rawIn, err := json.Marshal(raw.Inputs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opsIn, _ := json.Marshal(ops.Inputs)
+		if !bytes.Equal(rawIn, opsIn) || !slices.Equal(raw.Outputs, ops.Outputs) {
+			t.Errorf("%s: raw/ and tensor-op versions differ in inputs or outputs", name)
+		}
+	}
 }
 
 func TestGraphFilesAreCanonical(t *testing.T) {
 	files := append(graphFiles(t, "."), graphFiles(t, benchDir)...)
+	files = append(files, graphFiles(t, rawDir)...)
 	for _, path := range files {
 		t.Run(path, func(t *testing.T) {
 			data, err := os.ReadFile(path)
