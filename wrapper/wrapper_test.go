@@ -55,12 +55,20 @@ func TestPlanAllocatesLaunchesAndFrees(t *testing.T) {
 		bytes int64
 	}{
 		{
-			name: "chain frees the intermediate and the input after their last use",
+			name: "a fused chain never allocates its intermediate",
 			graph: `{"version":1,"name":"t","inputs":[{"name":"x","dtype":"float32","shape":[4]}],"nodes":[
 				{"name":"a","kind":"pointwise","ranges":[4],"body":{"op":"exp","args":[{"op":"load","buffer":"x","index":["i0"]}]}},
 				{"name":"b","kind":"pointwise","ranges":[4],"body":{"op":"neg","args":[{"op":"load","buffer":"a","index":["i0"]}]}}],"outputs":["b"]}`,
-			want:  []string{"alloc a", "launch x,a", "free x", "alloc b", "launch a,b", "free a"},
+			want:  []string{"alloc b", "launch x,b", "free x"},
 			bytes: 32,
+		},
+		{
+			name: "across kernels the intermediate and the input are freed after their last use",
+			graph: `{"version":1,"name":"t","inputs":[{"name":"x","dtype":"float32","shape":[4,8]}],"nodes":[
+				{"name":"a","kind":"reduction","ranges":[4],"reduction_ranges":[8],"reduction":"sum","body":{"op":"load","buffer":"x","index":["i0","r0"]}},
+				{"name":"b","kind":"pointwise","ranges":[2],"body":{"op":"neg","args":[{"op":"load","buffer":"a","index":["2*i0"]}]}}],"outputs":["b"]}`,
+			want:  []string{"alloc a", "launch x,a", "free x", "alloc b", "launch a,b", "free a"},
+			bytes: 136,
 		},
 		{
 			name: "an output that is an input is returned, never freed",
