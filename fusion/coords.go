@@ -47,6 +47,18 @@ func Coords(n *ir.Node, g Group) (map[string]ir.Index, bool) {
 	return m, true
 }
 
+// Fits reports whether Coords would map n onto group g, without building
+// the mapping.
+func Fits(n *ir.Node, g Group) bool {
+	switch {
+	case n.Kind == ir.Reduction:
+		return GroupOf(n) == g
+	case g.ReductionNumel > 1 && n.Numel() == g.Numel*g.ReductionNumel:
+		return true
+	}
+	return n.Numel() == g.Numel
+}
+
 // IsRowIndex reports whether a flat index into a node's contiguous buffer
 // is exactly the kernel's row, xindex: the only place a reduction's result
 // can be read inside the kernel that computes it.

@@ -73,6 +73,8 @@ type Schedule struct {
 	// the kernel that computes them.
 	Materialized map[string]bool
 	Decisions    []Decision
+	// Table indexes Graph's buffers and nodes.
+	Table *ir.Table
 }
 
 // GroupOf returns the iteration space of a node.
@@ -97,9 +99,11 @@ const readyWindow = 64
 
 // Plan schedules a validated graph.
 func Plan(g *ir.Graph, opts Options) (*Schedule, error) {
-	s := &Schedule{Graph: g, Materialized: map[string]bool{}}
+	s := &Schedule{Graph: g, Materialized: map[string]bool{}, Table: ir.NewTable(g)}
 	if !opts.NoSplit {
-		s.Graph = splitReductions(g, &s.Decisions)
+		if s.Graph = splitReductions(g, s.Table, &s.Decisions); s.Graph != g {
+			s.Table = ir.NewTable(s.Graph)
+		}
 	}
 	g = s.Graph
 	if _, err := ir.TopoOrder(g); err != nil {
@@ -128,7 +132,7 @@ func Plan(g *ir.Graph, opts Options) (*Schedule, error) {
 			ready = append(ready, i)
 		}
 	}
-	f := &fuser{g: g, opts: opts, index: index, reads: reads}
+	f := &fuser{g: g, table: s.Table, coordMemo: map[coordKey]map[string]ir.Index{}, loadMemo: map[coordKey][]*loadAt{}, inlineMemo: map[string][]*loadAt{}, opts: opts, index: index, reads: reads}
 	var cur *open
 	for len(ready) > 0 {
 		pick := -1
@@ -183,7 +187,9 @@ type open struct {
 	group    Group
 	reduces  bool
 	writes   map[string]*ir.Node
-	rejected map[int]string // candidate node index -> why it did not fit
+	reads    map[string]bool // every buffer its nodes read
+	checked  map[string]bool // reads verified under group: producer@index
+	rejected map[int]string  // candidate node index -> why it did not fit
 }
 
 func (k *open) label() string {
@@ -232,19 +238,49 @@ func (s *Schedule) materialize() {
 }
 
 type fuser struct {
-	g     *ir.Graph
+	g         *ir.Graph
+	table     *ir.Table
+	coordMemo map[coordKey]map[string]ir.Index
+	loadMemo   map[coordKey][]*loadAt
+	inlineMemo map[string][]*loadAt
 	opts  Options
 	index map[string]int
 	reads [][]string
 }
 
+type coordKey struct {
+	node  string
+	group Group
+}
+
+// coords is Coords, remembered: candidates are tried against the same
+// kernel many times.
+func (f *fuser) coords(n *ir.Node, g Group) (map[string]ir.Index, bool) {
+	key := coordKey{n.Name, g}
+	if m, ok := f.coordMemo[key]; ok {
+		return m, m != nil
+	}
+	m, ok := Coords(n, g)
+	if !ok {
+		m = nil
+	}
+	f.coordMemo[key] = m
+	return m, ok
+}
+
 func (f *fuser) newKernel(id int) *open {
-	return &open{id: id, writes: map[string]*ir.Node{}, rejected: map[int]string{}}
+	return &open{id: id, writes: map[string]*ir.Node{}, reads: map[string]bool{}, checked: map[string]bool{}, rejected: map[int]string{}}
 }
 
 func (f *fuser) add(k *open, n *ir.Node) {
 	if g, ok := f.merge(k, n); ok {
+		if g != k.group {
+			k.checked = map[string]bool{}
+		}
 		k.group = g
+	}
+	for _, r := range f.reads[f.index[n.Name]] {
+		k.reads[r] = true
 	}
 	k.nodes = append(k.nodes, n)
 	k.writes[n.Name] = n
@@ -260,14 +296,13 @@ func (f *fuser) merge(k *open, n *ir.Node) (Group, bool) {
 		return gn, true
 	}
 	if k.reduces {
-		_, ok := Coords(n, k.group)
-		return k.group, ok
+		return k.group, Fits(n, k.group)
 	}
 	if n.Kind == ir.Pointwise {
 		return k.group, gn.Numel == k.group.Numel
 	}
 	for _, m := range k.nodes {
-		if _, ok := Coords(m, gn); !ok {
+		if !Fits(m, gn) {
 			return Group{}, false
 		}
 	}
@@ -277,18 +312,12 @@ func (f *fuser) merge(k *open, n *ir.Node) (Group, bool) {
 // sharedBytes counts the bytes n reads that k writes (vertical) and that n
 // and k both read from elsewhere (horizontal).
 func (f *fuser) sharedBytes(k *open, n *ir.Node) (vertical, horizontal int64) {
-	kReads := map[string]bool{}
-	for _, m := range k.nodes {
-		for _, r := range f.reads[f.index[m.Name]] {
-			kReads[r] = true
-		}
-	}
 	for _, r := range f.reads[f.index[n.Name]] {
-		b := f.g.Lookup(r)
+		b := f.table.Buffer(r)
 		size := b.Numel() * b.DType.Bytes()
 		if _, ok := k.writes[r]; ok {
 			vertical += size
-		} else if kReads[r] {
+		} else if k.reads[r] {
 			horizontal += size
 		}
 	}
@@ -313,15 +342,16 @@ func (f *fuser) canFuse(k *open, n *ir.Node) (int64, string) {
 	if !ok {
 		return -1, fmt.Sprintf("iteration spaces differ: kernel %s, node %s", k.group, GroupOf(n))
 	}
-	nodes := append(append([]*ir.Node{}, k.nodes...), n)
-	writes := map[string]*ir.Node{n.Name: n}
-	for name, m := range k.writes {
-		writes[name] = m
-	}
-	c := &readChecker{g: f.g, group: g, writes: writes, seen: map[string]bool{}}
-	check := nodes
+	// Nothing reads the candidate yet, so the kernel's own writes are all
+	// the in-kernel producers there are.
+	c := &readChecker{group: g, writes: k.writes, seen: map[string]bool{}, f: f}
+	check := []*ir.Node{n}
 	if g == k.group {
-		check = []*ir.Node{n} // the others were checked with this group already
+		// The kernel's nodes were checked with this group already, and so
+		// were the producers they recompute: share those results.
+		c.seen = k.checked
+	} else {
+		check = append(append([]*ir.Node{}, k.nodes...), n)
 	}
 	for _, m := range check {
 		if err := c.node(m); err != nil {
@@ -344,56 +374,110 @@ func (f *fuser) why(k *open, n *ir.Node) string {
 // for, so any index works (recursively through its own reads); a reduction's
 // result exists only for the kernel's current row.
 type readChecker struct {
-	g      *ir.Graph
 	group  Group
 	writes map[string]*ir.Node
 	seen   map[string]bool
+	f      *fuser
 }
 
 func (c *readChecker) node(n *ir.Node) error {
-	sub, ok := Coords(n, c.group)
+	loads, ok := c.f.nodeLoads(n, c.group)
 	if !ok {
 		return fmt.Errorf("node %s does not fit the iteration space %s", n.Name, c.group)
 	}
-	return c.expr(n, n.Body, sub)
+	return c.check(n.Name, loads)
 }
 
-func (c *readChecker) expr(owner *ir.Node, e *ir.Expr, sub map[string]ir.Index) error {
-	var err error
-	e.Walk(func(x *ir.Expr) {
-		if err != nil || x.Op != ir.OpLoad {
-			return
-		}
-		p, ok := c.writes[x.Buffer]
+func (c *readChecker) check(owner string, loads []*loadAt) error {
+	for _, ld := range loads {
+		p, ok := c.writes[ld.buffer]
 		if !ok {
-			return
+			continue
 		}
-		if len(x.Indirect) > 0 {
-			err = fmt.Errorf("%s reads %s through an indirect index", owner.Name, p.Name)
-			return
-		}
-		idx := make([]ir.Index, len(x.Index))
-		for d, ix := range x.Index {
-			idx[d] = ix.Subst(sub).Simplify(c.group.Sizes())
+		if ld.indirect {
+			return fmt.Errorf("%s reads %s through an indirect index", owner, p.Name)
 		}
 		if p.Kind == ir.Reduction {
-			if flat := FlatIndex(p.Ranges, idx, c.group); !IsRowIndex(flat) {
-				err = fmt.Errorf("%s reads reduction %s at %s, not at its own row", owner.Name, p.Name, flat)
+			if ld.flat == nil {
+				flat := FlatIndex(p.Ranges, ld.idx, c.group)
+				ld.flat = &flat
 			}
-			return
+			if !IsRowIndex(*ld.flat) {
+				return fmt.Errorf("%s reads reduction %s at %s, not at its own row", owner, p.Name, *ld.flat)
+			}
+			continue
 		}
-		key := p.Name + "@" + indexKey(idx)
+		key := p.Name + "@" + ld.key
 		if c.seen[key] {
-			return
+			continue
+		}
+		// Remembered only once verified: a failed check must not be reused.
+		if err := c.check(p.Name, c.f.producerLoads(p, ld, c.group)); err != nil {
+			return err
 		}
 		c.seen[key] = true
-		psub := map[string]ir.Index{}
-		for d := range p.Ranges {
-			psub[ir.RangeVar(d)] = idx[d]
+	}
+	return nil
+}
+
+// loadAt is one load of a node body, its indices in kernel coordinates.
+type loadAt struct {
+	buffer   string
+	idx      []ir.Index
+	key      string
+	indirect bool
+	flat     *ir.Index // filled on first use
+}
+
+// loadsOf lists the loads of e with the variables mapped by sub.
+func loadsOf(e *ir.Expr, sub map[string]ir.Index, g Group) []*loadAt {
+	var out []*loadAt
+	e.Walk(func(x *ir.Expr) {
+		if x.Op != ir.OpLoad {
+			return
 		}
-		err = c.expr(p, p.Body, psub)
+		ld := &loadAt{buffer: x.Buffer, indirect: len(x.Indirect) > 0}
+		if !ld.indirect {
+			ld.idx = make([]ir.Index, len(x.Index))
+			for d, ix := range x.Index {
+				ld.idx[d] = ix.Subst(sub).Simplify(g.Sizes())
+			}
+			ld.key = indexKey(ld.idx)
+		}
+		out = append(out, ld)
 	})
-	return err
+	return out
+}
+
+// producerLoads is loadsOf a pointwise producer recomputed at the index of
+// load ld, remembered per group.
+func (f *fuser) producerLoads(p *ir.Node, ld *loadAt, g Group) []*loadAt {
+	key := p.Name + "@" + g.String() + "@" + ld.key
+	if l, ok := f.inlineMemo[key]; ok {
+		return l
+	}
+	psub := make(map[string]ir.Index, len(p.Ranges))
+	for d := range p.Ranges {
+		psub[ir.RangeVar(d)] = ld.idx[d]
+	}
+	l := loadsOf(p.Body, psub, g)
+	f.inlineMemo[key] = l
+	return l
+}
+
+// nodeLoads is loadsOf a node at its own coordinates, remembered per group.
+func (f *fuser) nodeLoads(n *ir.Node, g Group) ([]*loadAt, bool) {
+	key := coordKey{n.Name, g}
+	if l, ok := f.loadMemo[key]; ok {
+		return l, true
+	}
+	sub, ok := f.coords(n, g)
+	if !ok {
+		return nil, false
+	}
+	l := loadsOf(n.Body, sub, g)
+	f.loadMemo[key] = l
+	return l, true
 }
 
 func indexKey(idx []ir.Index) string {

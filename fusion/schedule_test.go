@@ -1,6 +1,7 @@
 package fusion
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -41,5 +42,35 @@ func TestPlanOrdersByDependencyAndFusesTheEpilogue(t *testing.T) {
 	}
 	if len(s.Decisions) != 1 || !s.Decisions[0].Fused || s.Decisions[0].Second != "b" {
 		t.Errorf("decisions = %v", s.Decisions)
+	}
+}
+
+func TestDOTDrawsKernelsAndLocalBuffers(t *testing.T) {
+	g, err := ir.ReadGraph([]byte(`{"version":1,"name":"t","inputs":[{"name":"x","dtype":"float32","shape":[4,8]}],"nodes":[
+		{"name":"a","kind":"reduction","ranges":[4],"reduction_ranges":[8],"reduction":"sum","body":{"op":"load","buffer":"x","index":["i0","r0"]}},
+		{"name":"b","kind":"pointwise","ranges":[4],"body":{"op":"neg","args":[{"op":"load","buffer":"a","index":["i0"]}]}}],"outputs":["b"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Plan(g, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dot := s.DOT()
+	for _, want := range []string{
+		"digraph \"t\" {",
+		"subgraph cluster_0 {",
+		"label=\"kernel 0 (4, 8)\";",
+		"\"a\" [shape=box, style=dashed",
+		"\"b\" [shape=box, label=",
+		"\"x\" -> \"a\";",
+		"\"a\" -> \"b\";",
+	} {
+		if !strings.Contains(dot, want) {
+			t.Errorf("DOT lacks %q:\n%s", want, dot)
+		}
+	}
+	if dot != s.DOT() {
+		t.Error("DOT is not deterministic")
 	}
 }

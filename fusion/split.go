@@ -16,7 +16,7 @@ const (
 // IsInnerReduction reports whether some load of a reduction node steps
 // through consecutive elements as the flat reduction index grows: the
 // reduction runs along the contiguous dimension.
-func IsInnerReduction(g *ir.Graph, n *ir.Node) bool {
+func IsInnerReduction(t *ir.Table, n *ir.Node) bool {
 	if n.Kind != ir.Reduction {
 		return false
 	}
@@ -27,7 +27,7 @@ func IsInnerReduction(g *ir.Graph, n *ir.Node) bool {
 		if e.Op != ir.OpLoad || e.Indirect != nil || inner {
 			return
 		}
-		b := g.Lookup(e.Buffer)
+		b := t.Buffer(e.Buffer)
 		if b == nil {
 			return
 		}
@@ -57,7 +57,7 @@ var splittable = map[ir.ReductionType]bool{ir.Sum: true, ir.Prod: true, ir.Max: 
 // idle (few rows, each long) into a partial reduction over S chunks and a
 // final reduction over the S partial results, as Inductor's split reductions
 // do. It returns g itself when nothing is split, else a copy.
-func splitReductions(g *ir.Graph, log *[]Decision) *ir.Graph {
+func splitReductions(g *ir.Graph, t *ir.Table, log *[]Decision) *ir.Graph {
 	var out []*ir.Node
 	changed := false
 	taken := map[string]bool{}
@@ -68,7 +68,7 @@ func splitReductions(g *ir.Graph, log *[]Decision) *ir.Graph {
 		taken[n.Name] = true
 	}
 	for _, n := range g.Nodes {
-		s, why := splitFactor(g, n)
+		s, why := splitFactor(t, n)
 		if s == 0 {
 			out = append(out, n)
 			continue
@@ -98,7 +98,7 @@ func freshName(base string, taken map[string]bool) string {
 
 // splitFactor returns how many chunks to split a reduction into (0: none)
 // and why.
-func splitFactor(g *ir.Graph, n *ir.Node) (int64, string) {
+func splitFactor(t *ir.Table, n *ir.Node) (int64, string) {
 	if n.Kind != ir.Reduction || !splittable[n.Reduction] {
 		return 0, ""
 	}
@@ -107,7 +107,7 @@ func splitFactor(g *ir.Graph, n *ir.Node) (int64, string) {
 		return 0, ""
 	}
 	var programs, perChunk int64
-	if IsInnerReduction(g, n) {
+	if IsInnerReduction(t, n) {
 		if numel >= targetPrograms/2 || rnumel < 1<<16 {
 			return 0, ""
 		}

@@ -114,7 +114,7 @@ func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int) (*Kernel, error)
 	}
 	l := newLowering(s, fk, k)
 	if k.Reduction {
-		chooseReductionBlocks(k, s.Graph, fk)
+		chooseReductionBlocks(k, s.Table, fk)
 		l.looped = !k.Persistent
 	} else {
 		choosePointwiseBlocks(k)
@@ -180,10 +180,10 @@ func clamp(v, lo, hi int64) int64 {
 // Rows that are contiguous along the reduction (inner reductions) get one
 // row per program and a wide R block; reductions over a strided, outer
 // dimension get many rows per program so that loads stay coalesced along x.
-func chooseReductionBlocks(k *Kernel, g *ir.Graph, fk *fusion.Kernel) {
+func chooseReductionBlocks(k *Kernel, t *ir.Table, fk *fusion.Kernel) {
 	inner := false
 	for _, n := range fk.Nodes {
-		inner = inner || fusion.IsInnerReduction(g, n)
+		inner = inner || fusion.IsInnerReduction(t, n)
 	}
 	rn := k.RNumel
 	switch {

@@ -18,6 +18,7 @@ type value struct {
 
 type lowering struct {
 	g            *ir.Graph
+	table        *ir.Table
 	k            *Kernel
 	group        fusion.Group
 	nodes        map[string]*ir.Node // the nodes this kernel computes
@@ -25,7 +26,8 @@ type lowering struct {
 	materialized map[string]bool
 	reduced      map[string]value // reduction node -> its row result
 	cse          map[string]value
-	phases       map[string]int // memo of phaseOf for inlined producers
+	phases       map[string]int   // memo of phaseOf for inlined producers
+	inlined      map[string]value // memo of recomputed producers: name@index@pass
 	ptrs         map[string]string
 	nextTmp      int
 	maxOff       int64
@@ -35,9 +37,9 @@ type lowering struct {
 
 func newLowering(s *fusion.Schedule, fk *fusion.Kernel, k *Kernel) *lowering {
 	l := &lowering{
-		g: s.Graph, k: k, group: fk.Group, nodes: map[string]*ir.Node{}, live: map[string]bool{},
+		g: s.Graph, table: s.Table, k: k, group: fk.Group, nodes: map[string]*ir.Node{}, live: map[string]bool{},
 		materialized: s.Materialized, reduced: map[string]value{}, cse: map[string]value{},
-		phases: map[string]int{}, ptrs: map[string]string{}, reduce: k.Reduction,
+		phases: map[string]int{}, inlined: map[string]value{}, ptrs: map[string]string{}, reduce: k.Reduction,
 	}
 	for _, n := range fk.Nodes {
 		l.nodes[n.Name] = n
@@ -119,7 +121,7 @@ func (l *lowering) pointer(buffer string, out bool) string {
 	}
 	name := fmt.Sprintf("%s%d", prefix, n)
 	l.ptrs[key] = name
-	b := l.g.Lookup(buffer)
+	b := l.table.Buffer(buffer)
 	l.k.Pointers = append(l.k.Pointers, Pointer{Name: name, Buffer: buffer, DType: b.DType, Out: out})
 	return name
 }
@@ -339,10 +341,20 @@ func (l *lowering) load(e *ir.Expr, sub map[string]ir.Index, at int) (value, err
 			}
 			return v, nil
 		}
-		// A pointwise producer in this kernel: recompute it at this index.
-		return l.expr(p.Body, producerSubst(p, idx), at)
+		// A pointwise producer in this kernel: recompute it at this index,
+		// once per index and pass.
+		key := fmt.Sprintf("%s@%s@%d", p.Name, indexKey(idx), at)
+		if v, ok := l.inlined[key]; ok {
+			return v, nil
+		}
+		v, err := l.expr(p.Body, producerSubst(p, idx), at)
+		if err != nil {
+			return value{}, err
+		}
+		l.inlined[key] = v
+		return v, nil
 	}
-	b := l.g.Lookup(e.Buffer)
+	b := l.table.Buffer(e.Buffer)
 	if b == nil {
 		return value{}, fmt.Errorf("load of undefined buffer %q", e.Buffer)
 	}
