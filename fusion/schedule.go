@@ -238,14 +238,14 @@ func (s *Schedule) materialize() {
 }
 
 type fuser struct {
-	g         *ir.Graph
-	table     *ir.Table
-	coordMemo map[coordKey]map[string]ir.Index
+	g          *ir.Graph
+	table      *ir.Table
+	coordMemo  map[coordKey]map[string]ir.Index
 	loadMemo   map[coordKey][]*loadAt
 	inlineMemo map[string][]*loadAt
-	opts  Options
-	index map[string]int
-	reads [][]string
+	opts       Options
+	index      map[string]int
+	reads      [][]string
 }
 
 type coordKey struct {
