@@ -11,6 +11,7 @@ import (
 
 	"github.com/fusegen/fusegen/fusion"
 	"github.com/fusegen/fusegen/ir"
+	"github.com/fusegen/fusegen/overrides"
 	"github.com/fusegen/fusegen/templates"
 	"github.com/fusegen/fusegen/wrapper"
 )
@@ -32,6 +33,13 @@ func New(overlay fs.FS, overlayName string) (*Generator, error) {
 
 // Templates returns the parsed template set.
 func (gen *Generator) Templates() *templates.Set { return gen.set }
+
+// Device returns a device's data (overlay applied): the numbers block-size
+// heuristics read, the benchmark's event and synchronize, and the fusion
+// switches. The name is a device type ("cuda"), without an index.
+func (gen *Generator) Device(name string) (overrides.Properties, error) {
+	return gen.set.Properties(name)
+}
 
 // Options tune one generation.
 type Options struct {
@@ -67,7 +75,10 @@ func (gen *Generator) Generate(g *ir.Graph, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	sched, err := fusion.Plan(g, fusion.Options{})
+	// The device's data says which fusions its backend allows, as the test
+	// extension backend's can_fuse_vertical / can_fuse_horizontal do.
+	props := r.Properties
+	sched, err := fusion.Plan(g, fusion.Options{NoVertical: !props.CanFuseVertical, NoHorizontal: !props.CanFuseHorizontal})
 	if err != nil {
 		return nil, err
 	}

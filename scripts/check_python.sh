@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # check_python.sh: check that the Python fusegen produces is valid Python.
 #
-# Generates the module of every examples/*.json for the devices cuda and cpu,
-# collects every golden/testdata/*/*.py.golden, and runs on each file a
-# syntax check (ast.parse) and pyflakes. Prints one line per file and a final
+# Generates the module of every examples/*.json for every embedded device
+# (cuda, xpu, mtia, mps, cpu) and for the overlay device of
+# examples/overlay-device, collects every golden/testdata/*/*.py.golden and
+# every committed generated module (examples/*/*.py: the go generate
+# examples), and runs on each file a syntax check (ast.parse) and pyflakes. Prints one line per file and a final
 # line "python checks: N passed, M failed"; exits non-zero if any failed.
 #
 # Needs Go and a python3 that can import pyflakes. Debian's /usr/bin/python3
@@ -59,7 +61,7 @@ gen_failed=0
 shopt -s nullglob
 for graph in examples/*.json; do
 	base=$(basename "$graph" .json)
-	for device in cuda cpu; do
+	for device in cuda xpu mtia mps cpu; do
 		mkdir -p "$tmp/generated/$device"
 		out="$tmp/generated/$device/$base.py"
 		if "$tmp/gen" -device "$device" -o "$out" "$graph" 2>"$tmp/gen.err"; then
@@ -69,6 +71,23 @@ for graph in examples/*.json; do
 			gen_failed=$((gen_failed + 1))
 		fi
 	done
+done
+for graph in examples/overlay-device/*.json; do
+	base=$(basename "$graph" .json)
+	mkdir -p "$tmp/generated/privateuseone"
+	out="$tmp/generated/privateuseone/$base.py"
+	if "$tmp/gen" -templates examples/overlay-device/templates -device privateuseone -o "$out" "$graph" 2>"$tmp/gen.err"; then
+		files+=("$out")
+	else
+		echo "FAIL $graph (overlay device privateuseone): gen failed: $(cat "$tmp/gen.err")"
+		gen_failed=$((gen_failed + 1))
+	fi
+done
+for module in examples/*/*.py; do
+	out="$tmp/committed/$module"
+	mkdir -p "$(dirname "$out")"
+	cp "$module" "$out"
+	files+=("$out")
 done
 for golden in golden/testdata/*/*.py.golden; do
 	rel=${golden#golden/testdata/}
@@ -102,7 +121,7 @@ with open(sys.argv[1], "rb") as fh:
 done
 
 if [ $((passed + failed)) -eq 0 ]; then
-	echo "python checks: no files to check (examples/*.json, golden/testdata/*/*.py.golden)"
+	echo "python checks: no files to check (examples/*.json, examples/*/*.py, golden/testdata/*/*.py.golden)"
 	exit 1
 fi
 echo "python checks: $passed passed, $failed failed"

@@ -10,10 +10,13 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"text/template"
+	"text/template/parse"
 
 	"github.com/fusegen/fusegen/overrides"
 )
@@ -21,111 +24,281 @@ import (
 //go:embed module.tmpl triton wrapper
 var embedded embed.FS
 
-// Embedded returns the built-in template files.
+// Embedded returns the built-in template files (the device files are in
+// package overrides).
 func Embedded() fs.FS { return embedded }
 
-// DeviceDir is the folder whose files each define one device's overrides.
-const DeviceDir = "devices"
+// DeviceDir is the folder whose files define the device override sets.
+const DeviceDir = overrides.Dir
 
 // Set is a parsed set of templates: the embedded ones with an optional
 // overlay. It is immutable after Load and safe for concurrent use; each
 // device's templates are cloned from the base once, on first use.
 type Set struct {
-	files   map[string]string // relative path -> source, overlay applied
-	origin  map[string]string // relative path -> where it came from, for errors
-	base    *template.Template
-	mu      sync.Mutex
-	devices map[string]*Renderer
+	files    map[string]string // relative path -> source, overlay applied (device files excluded)
+	origin   map[string]string // relative path -> how errors name it
+	registry *overrides.Registry
+	base     *template.Template
+	definer  map[string]string // template name -> the file that defines it
+	mu       sync.Mutex
+	devices  map[string]*Renderer
 }
 
-// Renderer executes the templates of one device.
-type Renderer struct {
-	Device string
-	t      *template.Template
-}
-
-// Load parses the embedded templates with overlay on top: a file in overlay
-// replaces the embedded file of the same relative path or adds a new one
-// (a new device under devices/). overlayName names the overlay in errors.
+// Load parses the embedded templates with overlay on top. A file in overlay
+// replaces the embedded file of the same relative path; devices/<name>.tmpl
+// and devices/<name>.json replace or add a device set. Any other file is an
+// error (a typo must not be silently ignored), as is an empty file, a
+// replacing file that no longer defines a template the embedded one
+// defines, and a template defined in two files. Names starting with "."
+// are skipped. overlayName names the overlay in errors (the folder given
+// to -templates).
 func Load(overlay fs.FS, overlayName string) (*Set, error) {
-	s := &Set{files: map[string]string{}, origin: map[string]string{}, devices: map[string]*Renderer{}}
-	if err := s.read(embedded, "embedded "); err != nil {
-		return nil, err
+	return load(embedded, overlay, overlayName)
+}
+
+// load is Load with the built-in templates given (tests break them).
+func load(builtin fs.FS, overlay fs.FS, overlayName string) (*Set, error) {
+	s := &Set{files: map[string]string{}, origin: map[string]string{}, devices: map[string]*Renderer{}, definer: map[string]string{}}
+	if overlay != nil && overlayName == "" {
+		overlayName = "overlay"
 	}
-	if err := s.read(overrides.FS(), "embedded "); err != nil {
-		return nil, err
+	err := fs.WalkDir(builtin, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(builtin, p)
+		s.files[p], s.origin[p] = string(data), p
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("embedded templates: %w", err)
 	}
 	if overlay != nil {
-		if err := s.read(overlay, overlayName+"/"); err != nil {
+		if err := s.readOverlay(overlay, overlayName); err != nil {
 			return nil, err
 		}
 	}
-	s.base = template.New("").Option("missingkey=error").Funcs(Funcs(nil))
-	for _, name := range s.sortedFiles() {
-		if isDeviceFile(name) {
-			continue
+	if s.registry, err = overrides.Load(overlay, overlayName); err != nil {
+		return nil, err
+	}
+	s.base = template.New("").Option("missingkey=error").Funcs(Funcs())
+	for _, name := range sortedKeys(s.files) {
+		defined, err := definedIn(name, s.files[name])
+		if err != nil {
+			return nil, s.wrap(err)
+		}
+		for _, d := range defined {
+			if prev, ok := s.definer[d]; ok {
+				return nil, fmt.Errorf("%s: defines %q, which %s defines too; a template is defined in one file", s.origin[name], d, s.origin[prev])
+			}
+			s.definer[d] = name
 		}
 		if _, err := s.base.New(name).Parse(s.files[name]); err != nil {
-			return nil, s.wrap(err, name)
+			return nil, s.wrap(err)
+		}
+	}
+	for _, name := range s.registry.Names() {
+		if err := s.checkDevice(name); err != nil {
+			return nil, err
 		}
 	}
 	return s, nil
 }
 
-func isDeviceFile(name string) bool { return path.Dir(name) == DeviceDir }
-
-func (s *Set) read(fsys fs.FS, prefix string) error {
-	return fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+// readOverlay replaces embedded files with the overlay's, after checking
+// that each overlay file is one fusegen knows.
+func (s *Set) readOverlay(overlay fs.FS, overlayName string) error {
+	return fs.WalkDir(overlay, ".", func(p string, d fs.DirEntry, err error) error {
+		origin := overrides.Origin(overlayName, p)
 		if err != nil {
-			return fmt.Errorf("read templates %s: %w", strings.TrimSuffix(prefix, "/"), err)
+			return fmt.Errorf("read templates overlay %s: %w", origin, err)
 		}
-		if d.IsDir() || !strings.HasSuffix(p, ".tmpl") {
+		if p == "." {
 			return nil
 		}
-		data, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return fmt.Errorf("read template %s%s: %w", prefix, p, err)
+		if strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
 		}
-		s.files[p] = string(data)
-		s.origin[p] = prefix + p
+		if p == DeviceDir && d.IsDir() {
+			return fs.SkipDir // package overrides reads and checks it
+		}
+		if d.IsDir() {
+			if !s.knownDir(p) {
+				return fmt.Errorf("%s: %s", origin, s.unknown(p, true))
+			}
+			return nil
+		}
+		if _, ok := s.files[p]; !ok {
+			return fmt.Errorf("%s: %s", origin, s.unknown(p, false))
+		}
+		data, err := fs.ReadFile(overlay, p)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", origin, err)
+		}
+		if err := s.checkReplacement(p, origin, string(data)); err != nil {
+			return err
+		}
+		s.files[p], s.origin[p] = string(data), origin
 		return nil
 	})
 }
 
-func (s *Set) sortedFiles() []string {
-	names := make([]string, 0, len(s.files))
-	for n := range s.files {
+func (s *Set) knownDir(dir string) bool {
+	for name := range s.files {
+		if strings.HasPrefix(name, dir+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// unknown explains an overlay path that matches no template or device slot.
+func (s *Set) unknown(p string, dir bool) string {
+	known := append(sortedKeys(s.files), DeviceDir+"/<name>.tmpl", DeviceDir+"/<name>.json")
+	what := "file"
+	if dir {
+		what = "folder"
+	}
+	hint := ""
+	if c := overrides.Closest(p, sortedKeys(s.files)); c != "" && !dir {
+		hint = fmt.Sprintf("; did you mean %s?", c)
+	} else if strings.HasPrefix(p, DeviceDir+"/") {
+		hint = fmt.Sprintf("; a device is %s/<name>.tmpl and %s/<name>.json", DeviceDir, DeviceDir)
+	}
+	return fmt.Sprintf("this %s matches no template%s (an overlay holds only these paths: %s)", what, hint, strings.Join(known, ", "))
+}
+
+// checkReplacement refuses an overlay file that would silently drop
+// templates: an empty file, or one that no longer defines a template the
+// embedded file defines.
+func (s *Set) checkReplacement(rel, origin, src string) error {
+	want, err := definedIn(rel, s.files[rel])
+	if err != nil {
+		return fmt.Errorf("embedded %s: %w", rel, err)
+	}
+	if strings.TrimSpace(src) == "" {
+		return fmt.Errorf("%s: empty file; it replaces the embedded %s, which defines %s: keep every define, and leave a define's body empty to emit nothing", origin, rel, quoteAll(want))
+	}
+	got, err := definedIn(rel, src)
+	if err != nil {
+		return s.wrapAs(err, rel, origin)
+	}
+	var missing []string
+	for _, name := range want {
+		if !slices.Contains(got, name) {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s: does not define %s, which the embedded %s defines; keep every define (an empty body emits nothing), or export the templates again (gen templates export DIR) if they have changed", origin, quoteAll(missing), rel)
+	}
+	return nil
+}
+
+// definedIn parses one file on its own and lists the templates it defines:
+// its define blocks, and the file itself when it has content outside them.
+func definedIn(name, src string) ([]string, error) {
+	t, err := template.New(name).Funcs(Funcs()).Parse(src)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, d := range t.Templates() {
+		if d.Name() == name && (d.Tree == nil || parse.IsEmptyTree(d.Tree.Root)) {
+			continue
+		}
+		out = append(out, d.Name())
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// checkDevice parses a device file on its own and checks what it defines:
+// every template in overrides.Required, and otherwise only templates the
+// base set defines (a device may redefine those for itself), never empty.
+func (s *Set) checkDevice(name string) error {
+	ds, _ := s.registry.Lookup(name)
+	file := path.Join(DeviceDir, name+".tmpl")
+	t, err := template.New(file).Funcs(Funcs()).Parse(ds.Template)
+	if err != nil {
+		return s.wrapAs(err, file, ds.TemplateFile)
+	}
+	var missing []string
+	for _, req := range overrides.Required {
+		if t.Lookup(req) == nil {
+			missing = append(missing, req)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s: device %s does not define %s (every device file defines %s; an empty define means no such line)",
+			ds.TemplateFile, name, quoteAll(missing), strings.Join(overrides.Required, ", "))
+	}
+	for _, d := range t.Templates() {
+		n := d.Name()
+		if n == file || slices.Contains(overrides.Required, n) {
+			continue
+		}
+		def, inBase := s.definer[n]
+		if !inBase {
+			hint := ""
+			if c := overrides.Closest(n, append(slices.Clone(overrides.Required), sortedKeys(s.definer)...)); c != "" {
+				hint = fmt.Sprintf("; did you mean %q?", c)
+			}
+			return fmt.Errorf("%s: defines %q, which is neither a device template (%s) nor a template of the other files%s",
+				ds.TemplateFile, n, strings.Join(overrides.Required, ", "), hint)
+		}
+		if d.Tree == nil || parse.IsEmptyTree(d.Tree.Root) {
+			return fmt.Errorf("%s: empty define %q would leave %s's in place (text/template ignores an empty redefinition); write {{- \"\" -}} as its body to emit nothing",
+				ds.TemplateFile, n, s.origin[def])
+		}
+	}
+	return nil
+}
+
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(q, ", ")
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	names := make([]string, 0, len(m))
+	for n := range m {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	return names
 }
 
-// wrap names the file an error came from when it is an overlay file; text
-// /template already prefixes its messages with the template's relative path
-// and line.
-func (s *Set) wrap(err error, name string) error {
-	if o := s.origin[name]; o != "" && !strings.HasPrefix(o, "embedded ") {
-		return fmt.Errorf("template %s: %w", o, err)
+// Devices lists the known devices (embedded and overlay), sorted.
+func (s *Set) Devices() []string { return s.registry.Names() }
+
+// Registry returns the device registry: each device's template and data.
+func (s *Set) Registry() *overrides.Registry { return s.registry }
+
+// Properties returns a device's data (overlay applied).
+func (s *Set) Properties(device string) (overrides.Properties, error) {
+	ds, ok := s.registry.Lookup(device)
+	if !ok {
+		return overrides.Properties{}, s.unknownDevice(device)
 	}
-	return fmt.Errorf("template %s: %w", name, err)
+	return ds.Properties, nil
 }
 
-// Devices lists the devices that have an override file, sorted.
-func (s *Set) Devices() []string {
-	var out []string
-	for _, n := range s.sortedFiles() {
-		if isDeviceFile(n) {
-			out = append(out, strings.TrimSuffix(path.Base(n), ".tmpl"))
-		}
-	}
-	return out
-}
-
-// Files returns every template file (overlay applied) by relative path.
+// Files returns every file of the set by relative path, overlay applied:
+// the templates, and the device templates and data files. This is what
+// "gen templates export" writes.
 func (s *Set) Files() map[string]string {
 	out := make(map[string]string, len(s.files))
 	for k, v := range s.files {
+		out[k] = v
+	}
+	for k, v := range s.registry.Files() {
 		out[k] = v
 	}
 	return out
@@ -133,6 +306,10 @@ func (s *Set) Files() map[string]string {
 
 // ErrUnknownDevice is returned for a device with no override file.
 var ErrUnknownDevice = errors.New("unknown device")
+
+func (s *Set) unknownDevice(name string) error {
+	return fmt.Errorf("%w %q (known: %s; add one with -templates DIR holding %s/%s.tmpl)", ErrUnknownDevice, name, strings.Join(s.Devices(), ", "), DeviceDir, name)
+}
 
 // Device returns the renderer for a device: the base templates plus the
 // device's override file, parsed once.
@@ -142,38 +319,95 @@ func (s *Set) Device(name string) (*Renderer, error) {
 	if r, ok := s.devices[name]; ok {
 		return r, nil
 	}
-	file := path.Join(DeviceDir, name+".tmpl")
-	src, ok := s.files[file]
+	ds, ok := s.registry.Lookup(name)
 	if !ok {
-		return nil, fmt.Errorf("%w %q (known: %s)", ErrUnknownDevice, name, strings.Join(s.Devices(), ", "))
+		return nil, s.unknownDevice(name)
 	}
+	file := path.Join(DeviceDir, name+".tmpl")
 	t, err := s.base.Clone()
 	if err != nil {
 		return nil, fmt.Errorf("clone templates for device %s: %w", name, err)
 	}
-	if _, err := t.New(file).Parse(src); err != nil {
-		return nil, s.wrap(err, file)
+	if _, err := t.New(file).Parse(ds.Template); err != nil {
+		return nil, s.wrapAs(err, file, ds.TemplateFile)
 	}
-	for _, req := range overrides.Required {
-		if t.Lookup(req) == nil {
-			return nil, fmt.Errorf("template %s: device %s does not define %q (every device file defines %s)", s.origin[file], name, req, strings.Join(overrides.Required, ", "))
+	origin := func(rel string) string {
+		if rel == file {
+			return ds.TemplateFile
 		}
+		if o, ok := s.origin[rel]; ok {
+			return o
+		}
+		return rel
 	}
-	r := &Renderer{Device: name, t: t}
-	t.Funcs(Funcs(r))
+	r := &Renderer{Device: name, Properties: ds.Properties, t: t, origin: origin}
 	s.devices[name] = r
 	return r, nil
+}
+
+// Renderer executes the templates of one device. It is safe for concurrent
+// use: each execution runs on an instance of its own.
+type Renderer struct {
+	Device     string
+	Properties overrides.Properties
+	t          *template.Template
+	origin     func(rel string) string
+	pool       sync.Pool // *instance
+}
+
+// instance is a clone of a renderer's templates with functions bound to it:
+// include executes on the clone and counts its own nesting depth.
+type instance struct {
+	t     *template.Template
+	depth int
+}
+
+func (r *Renderer) get() (*instance, error) {
+	if in, ok := r.pool.Get().(*instance); ok {
+		return in, nil
+	}
+	t, err := r.t.Clone()
+	if err != nil {
+		return nil, fmt.Errorf("clone templates for device %s: %w", r.Device, err)
+	}
+	in := &instance{t: t}
+	t.Funcs(template.FuncMap{
+		"include":    in.include,
+		"deviceInfo": func() overrides.Properties { return r.Properties },
+	})
+	return in, nil
 }
 
 // maxIncludeDepth bounds include recursion, as helm does.
 const maxIncludeDepth = 100
 
-// Execute renders the named template into memory; nothing is written
-// anywhere when it fails.
-func (r *Renderer) Execute(name string, data any) (string, error) {
+func (in *instance) include(name string, data any) (string, error) {
+	in.depth++
+	defer func() { in.depth-- }()
+	if in.depth > maxIncludeDepth {
+		return "", fmt.Errorf("include %q: nested deeper than %d", name, maxIncludeDepth)
+	}
 	var buf bytes.Buffer
-	if err := r.t.ExecuteTemplate(&buf, name, data); err != nil {
-		return "", fmt.Errorf("render %s for device %s: %w", name, r.Device, err)
+	if err := in.t.ExecuteTemplate(&buf, name, data); err != nil {
+		return "", err
+	}
+	return buf.String(), nil
+}
+
+// Execute renders the named template into memory; nothing is written
+// anywhere when it fails. Errors name the file, line and column of the
+// innermost template that failed.
+func (r *Renderer) Execute(name string, data any) (string, error) {
+	in, err := r.get()
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	err = in.t.ExecuteTemplate(&buf, name, data)
+	in.depth = 0
+	r.pool.Put(in)
+	if err != nil {
+		return "", fmt.Errorf("render %s for device %s: %s", name, r.Device, locate(err.Error(), r.origin))
 	}
 	return buf.String(), nil
 }
@@ -193,20 +427,60 @@ func (r *Renderer) Defined(prefix string) []string {
 	return out
 }
 
-func (r *Renderer) include(depth *int) func(name string, data any) (string, error) {
-	return func(name string, data any) (string, error) {
-		if r == nil {
-			return "", errors.New("include is only available while rendering")
+// wrap rewrites a parse error of a base file to name the file it came from.
+func (s *Set) wrap(err error) error {
+	return fmt.Errorf("template %s", locate(err.Error(), func(rel string) string {
+		if o, ok := s.origin[rel]; ok {
+			return o
 		}
-		*depth++
-		defer func() { *depth-- }()
-		if *depth > maxIncludeDepth {
-			return "", fmt.Errorf("include %q: nested deeper than %d", name, maxIncludeDepth)
+		return rel
+	}))
+}
+
+func (s *Set) wrapAs(err error, rel, origin string) error {
+	return fmt.Errorf("template %s", locate(err.Error(), func(r string) string {
+		if r == rel {
+			return origin
 		}
-		var buf bytes.Buffer
-		if err := r.t.ExecuteTemplate(&buf, name, data); err != nil {
-			return "", err
-		}
-		return buf.String(), nil
+		return r
+	}))
+}
+
+// location matches the places text/template names in its messages:
+// "template: FILE:LINE: " (parse) and "template: FILE:LINE:COL: " (exec).
+var location = regexp.MustCompile(`template: ([^\s:]+):([0-9]+)(:[0-9]+)?: `)
+
+// locate turns a text/template message into "FILE:LINE[:COL]: message",
+// naming the innermost file that failed (an overlay file by its path in
+// the overlay) and, after it, the includes that led there.
+func locate(msg string, origin func(rel string) string) string {
+	all := location.FindAllStringSubmatchIndex(msg, -1)
+	if len(all) == 0 {
+		return msg
 	}
+	place := func(m []int) string {
+		p := origin(msg[m[2]:m[3]]) + ":" + msg[m[4]:m[5]]
+		if m[6] >= 0 {
+			p += msg[m[6]:m[7]]
+		}
+		return p
+	}
+	last := all[len(all)-1]
+	rest := msg[last[1]:]
+	// A template's own fail message needs no restating of the call.
+	const failed = ": error calling fail: "
+	if strings.HasPrefix(rest, "executing ") {
+		if i := strings.Index(rest, failed); i > 0 && strings.Contains(rest[:i], " at <fail ") {
+			rest = rest[i+len(failed):]
+		}
+	}
+	out := place(last) + ": " + rest
+	if len(all) > 1 {
+		var via []string
+		for i := len(all) - 2; i >= 0; i-- {
+			via = append(via, place(all[i]))
+		}
+		out += " (included from " + strings.Join(via, ", from ") + ")"
+	}
+	return out
 }

@@ -1,12 +1,15 @@
 package templates
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"text/template"
 
 	"github.com/Masterminds/sprig/v3"
+
+	"github.com/fusegen/fusegen/overrides"
 )
 
 // Removed lists the sprig functions the templates may not use: everything
@@ -26,17 +29,29 @@ var Removed = []string{
 }
 
 // Funcs is the function map: sprig's hermetic map without Removed, plus
-// fusegen's own helpers. include executes a named template into a string; it
-// is bound to r's templates (nil while parsing).
-func Funcs(r *Renderer) template.FuncMap {
+// fusegen's own helpers:
+//
+//	include NAME DATA  executes a named template into a string
+//	deviceInfo         the device's data (overrides.Properties)
+//	tuple LIST         a Python tuple of ints or strings: (), (4,), (4, 8)
+//	sortedKeys MAP     a map's keys, sorted
+//	isFloat DTYPE      whether a dtype name is a floating-point type
+//
+// include and deviceInfo are bound to the device being rendered; in the map
+// Funcs returns (used while parsing) they fail.
+func Funcs() template.FuncMap {
 	m := template.FuncMap(sprig.HermeticTxtFuncMap())
 	for _, name := range Removed {
 		delete(m, name)
 	}
-	depth := new(int)
-	m["include"] = r.include(depth)
+	m["include"] = func(string, any) (string, error) {
+		return "", errors.New("include is only available while rendering")
+	}
+	m["deviceInfo"] = func() (overrides.Properties, error) {
+		return overrides.Properties{}, errors.New("deviceInfo is only available while rendering")
+	}
 	m["tuple"] = pyTuple
-	m["sortedKeys"] = sortedKeys
+	m["sortedKeys"] = sortedMapKeys
 	m["isFloat"] = isFloat
 	return m
 }
@@ -67,8 +82,8 @@ func pyTuple(xs any) (string, error) {
 	return "(" + strings.Join(parts, ", ") + ")", nil
 }
 
-// sortedKeys returns a map's keys in sorted order (sprig's keys is unordered).
-func sortedKeys(m map[string]any) []string {
+// sortedMapKeys returns a map's keys in sorted order (sprig's keys is unordered).
+func sortedMapKeys(m map[string]any) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)

@@ -162,7 +162,13 @@ func templatesCmd(args []string, stdout io.Writer) error {
 			return fmt.Errorf("export templates: %w", err)
 		}
 	}
-	fmt.Fprintf(stdout, "wrote %d templates to %s\n", len(files), dir)
+	data := 0
+	for name := range files {
+		if filepath.Ext(name) == ".json" {
+			data++
+		}
+	}
+	fmt.Fprintf(stdout, "wrote %d templates and %d device data files to %s\n", len(files)-data, data, dir)
 	return nil
 }
 

@@ -393,11 +393,8 @@ func TestDevices(t *testing.T) {
 	if r.code != exitOK || r.stderr != "" {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 	}
-	devices := strings.Fields(r.stdout)
-	for _, d := range []string{"cpu", "cuda"} {
-		if !slices.Contains(devices, d) {
-			t.Errorf("devices %q lack %q", devices, d)
-		}
+	if want := "cpu\ncuda\nmps\nmtia\nxpu\n"; r.stdout != want {
+		t.Errorf("gen devices printed %q, want %q", r.stdout, want)
 	}
 	if r := gen(t, "devices", "extra"); r.code != exitUsage {
 		t.Errorf("gen devices extra: exit %d, want %d", r.code, exitUsage)
@@ -417,13 +414,15 @@ func exportTemplates(t *testing.T) string {
 
 func TestTemplatesExportRoundTrip(t *testing.T) {
 	dir := exportTemplates(t)
-	for _, f := range []string{"module.tmpl", "devices/cuda.tmpl", "devices/cpu.tmpl"} {
+	for _, f := range []string{"module.tmpl", "wrapper/call.tmpl", "wrapper/benchmark.tmpl", "triton/kernel.tmpl",
+		"devices/cuda.tmpl", "devices/cuda.json", "devices/xpu.tmpl", "devices/xpu.json", "devices/mtia.tmpl",
+		"devices/mtia.json", "devices/mps.tmpl", "devices/mps.json", "devices/cpu.tmpl", "devices/cpu.json"} {
 		if info, err := os.Stat(filepath.Join(dir, filepath.FromSlash(f))); err != nil || info.Size() == 0 {
 			t.Errorf("export lacks %s (%v)", f, err)
 		}
 	}
 	for graph, name := range examples(t) {
-		for _, device := range []string{"cuda", "cpu"} {
+		for _, device := range []string{"cuda", "xpu", "mtia", "mps", "cpu"} {
 			plain := gen(t, "-device", device, graph)
 			overlaid := gen(t, "-templates", dir, "-device", device, graph)
 			if plain.code != exitOK || overlaid.code != exitOK {
@@ -444,7 +443,8 @@ func TestTemplatesExportRoundTrip(t *testing.T) {
 		t.Fatalf("second export: exit %d, stderr %q", r.code, r.stderr)
 	}
 	checkUnchanged(t, cuda, before)
-	checkDir(t, filepath.Join(dir, "devices"), "cpu.tmpl", "cuda.tmpl")
+	checkDir(t, filepath.Join(dir, "devices"), "cpu.json", "cpu.tmpl", "cuda.json", "cuda.tmpl", "mps.json", "mps.tmpl",
+		"mtia.json", "mtia.tmpl", "xpu.json", "xpu.tmpl")
 }
 
 // A device template added in an overlay is listed and usable.
@@ -454,7 +454,11 @@ func TestOverlayNewDevice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "devices", "mydev.tmpl"), cpu, 0o644); err != nil {
+	mydev := strings.Replace(string(cpu), `{{- define "device/device_string"}}cpu{{end}}`, `{{- define "device/device_string"}}mydev:{{.}}{{end}}`, 1)
+	if mydev == string(cpu) {
+		t.Fatal("cpu.tmpl has no device/device_string define to replace")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "devices", "mydev.tmpl"), []byte(mydev), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	r := gen(t, "devices", "-templates", dir)
