@@ -178,7 +178,13 @@ func (l *lowering) node(n *ir.Node) error {
 	if !l.materialized[n.Name] {
 		return nil
 	}
-	off, offR := l.offset(fusion.FlatIndex(n.Ranges, rangeVars(n, sub), l.group))
+	flat := fusion.FlatIndex(n.Ranges, rangeVars(n, sub), l.group)
+	off, offR := l.offset(flat)
+	if flat.IsConst() {
+		// A one-element buffer (numel 1): keep the pointer a block, which a
+		// store of a block value needs; xmask leaves only xindex 0.
+		off = ir.VarIndex(xVar).Add(flat).String()
+	}
 	usesR := v.usesR || offR
 	st := Stmt{Kind: "store", Ptr: l.pointer(n.Name, true), Offset: off, Var: v.name, Mask: l.mask(usesR), DType: v.dtype}
 	if n.DType != v.dtype {
