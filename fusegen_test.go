@@ -2,11 +2,13 @@ package fusegen
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/fusegen/fusegen/internal/randgraph"
 	"github.com/fusegen/fusegen/ir"
 )
 
@@ -123,6 +125,25 @@ func BenchmarkGenerate(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
+				if _, err := gen.Generate(g, Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkGenerateRandom schedules and renders random graphs of growing
+// size, end to end.
+func BenchmarkGenerateRandom(b *testing.B) {
+	for _, n := range []int{100, 1000, 10000} {
+		g := randgraph.Generate(42, n, 64, 64)
+		b.Run(fmt.Sprintf("nodes=%d", n), func(b *testing.B) {
+			gen, err := New(nil, "")
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i := 0; i < b.N; i++ {
 				if _, err := gen.Generate(g, Options{}); err != nil {
 					b.Fatal(err)
 				}

@@ -21,6 +21,7 @@ func FuzzPlan(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Plan of a valid graph failed: %v", err)
 		}
+		g = s.Graph // split reductions add nodes
 		done := map[string]bool{}
 		for _, in := range g.Inputs {
 			done[in.Name] = true
@@ -38,13 +39,22 @@ func FuzzPlan(f *testing.F) {
 				}
 				done[n.Name] = true
 				count++
-				if GroupOf(n) != k.Group {
-					t.Fatalf("node %s group %v in kernel of group %v", n.Name, GroupOf(n), k.Group)
+				if _, ok := Coords(n, k.Group); !ok {
+					t.Fatalf("node %s of group %v does not fit its kernel's group %v", n.Name, GroupOf(n), k.Group)
 				}
 			}
 		}
 		if count != len(g.Nodes) {
 			t.Fatalf("scheduled %d of %d nodes", count, len(g.Nodes))
+		}
+		again, err := Plan(g, Options{})
+		if err != nil || len(again.Kernels) != len(s.Kernels) || len(again.Decisions) != len(s.Decisions) {
+			t.Fatalf("a second Plan differs: %v", err)
+		}
+		for i := range s.Decisions {
+			if s.Decisions[i] != again.Decisions[i] {
+				t.Fatalf("decision %d differs: %v vs %v", i, s.Decisions[i], again.Decisions[i])
+			}
 		}
 		for _, o := range g.Outputs {
 			if g.Node(o) != nil && !s.Materialized[o] {

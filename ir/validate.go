@@ -109,8 +109,9 @@ func Validate(g *Graph) error {
 	for i, n := range g.Nodes {
 		pos[n] = i
 	}
+	table := NewTable(g)
 	for _, n := range order {
-		if err := validateNode(g, n, fmt.Sprintf("nodes[%d] %q", pos[n], n.Name)); err != nil {
+		if err := validateNode(g, table, n, fmt.Sprintf("nodes[%d] %q", pos[n], n.Name)); err != nil {
 			return err
 		}
 	}
@@ -201,7 +202,7 @@ func checkBuffer(b *Buffer, path string) error {
 	return nil
 }
 
-func validateNode(g *Graph, n *Node, path string) error {
+func validateNode(g *Graph, table *Table, n *Node, path string) error {
 	if err := checkShape(n.Ranges, path+".ranges"); err != nil {
 		return err
 	}
@@ -236,7 +237,7 @@ func validateNode(g *Graph, n *Node, path string) error {
 	if n.Body == nil {
 		return errAt(path+".body", "missing body")
 	}
-	v := &exprChecker{g: g, sizes: n.VarSizes(), self: n.Name}
+	v := &exprChecker{g: g, table: table, sizes: n.VarSizes(), self: n.Name}
 	bodyType, err := v.check(n.Body, path+".body")
 	if err != nil {
 		return err
@@ -272,6 +273,7 @@ func validateNode(g *Graph, n *Node, path string) error {
 
 type exprChecker struct {
 	g     *Graph
+	table *Table
 	sizes map[string]int64
 	self  string
 	depth int
@@ -399,7 +401,7 @@ func (v *exprChecker) checkLoad(e *Expr, path string) (DType, error) {
 	if e.Buffer == v.self {
 		return "", errAt(path+".buffer", "node reads its own buffer %q (a cycle)", e.Buffer)
 	}
-	b := v.g.Lookup(e.Buffer)
+	b := v.table.Buffer(e.Buffer)
 	if b == nil {
 		return "", errAt(path+".buffer", "undefined buffer %q", e.Buffer)
 	}

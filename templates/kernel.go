@@ -27,9 +27,18 @@ type Kernel struct {
 	Index64    bool // int64 index arithmetic: some offset can pass 2^31
 	XMask      bool // numel is not a multiple of XBLOCK
 	Debug      bool // compiled with device asserts on (indirect loads)
-	Pre        []Stmt
-	Loop       []Stmt // the body of the reduction loop (looped reductions only)
-	Post       []Stmt
+	// Pre runs first: all of a pointwise or persistent kernel, and in a
+	// looped reduction whatever does not depend on the reduction index.
+	Pre []Stmt
+	// Loops are the passes over the reduction index of a looped reduction:
+	// pass k can use the results of the reductions of passes before it.
+	Loops []Loop
+}
+
+// Loop is one pass over r0: its body, then what runs after it.
+type Loop struct {
+	Body  []Stmt
+	After []Stmt
 }
 
 // Pointer is one pointer parameter: in_ptrN for a buffer read, out_ptrN for
@@ -76,8 +85,8 @@ type Stmt struct {
 
 // Loop-index names inside kernels, as Inductor spells them.
 const (
-	xVar = "xindex"
-	rVar = "r0_index"
+	xVar = fusion.XVar
+	rVar = fusion.RVar
 )
 
 // BuildKernels lowers every kernel of a schedule to its view model.
@@ -93,23 +102,6 @@ func BuildKernels(s *fusion.Schedule) ([]*Kernel, error) {
 	return out, nil
 }
 
-type value struct {
-	name  string
-	dtype ir.DType // compute dtype
-	usesR bool
-}
-
-type lowering struct {
-	g       *ir.Graph
-	k       *Kernel
-	cse     map[string]value
-	ptrs    map[string]string // buffer -> pointer param
-	nextTmp int
-	maxOff  int64
-	reduce  bool
-	looped  bool
-}
-
 func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int) (*Kernel, error) {
 	k := &Kernel{
 		Numel:     fk.Group.Numel,
@@ -120,9 +112,9 @@ func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int) (*Kernel, error)
 	for _, n := range fk.Nodes {
 		k.Nodes = append(k.Nodes, n.Name)
 	}
-	l := &lowering{g: s.Graph, k: k, cse: map[string]value{}, ptrs: map[string]string{}, reduce: k.Reduction}
+	l := newLowering(s, fk, k)
 	if k.Reduction {
-		chooseReductionBlocks(k, s.Graph, fk)
+		chooseReductionBlocks(k, s.Table, fk)
 		l.looped = !k.Persistent
 	} else {
 		choosePointwiseBlocks(k)
@@ -162,24 +154,15 @@ func nextPow2(n int64) int64 {
 // choosePointwiseBlocks follows Inductor's first pointwise config:
 // XBLOCK = max(256, min(numel/128, 1024)), never past the problem.
 func choosePointwiseBlocks(k *Kernel) {
-	bs := k.Numel / 128
-	if bs > 1024 {
-		bs = 1024
-	}
-	if bs < 256 {
-		bs = 256
-	}
+	bs := clamp(k.Numel/128, 256, 1024)
 	bs = nextPow2(bs)
 	if p := nextPow2(k.Numel); p < bs {
 		bs = p
 	}
 	k.XBlock, k.RBlock = bs, 1
-	k.NumWarps = int(clamp(bs/128, 1, 8))
-	if bs >= 128 && k.NumWarps < 4 {
+	k.NumWarps = int(clamp(bs/256, 1, 8))
+	if bs >= 512 {
 		k.NumWarps = 4
-	}
-	if bs < 128 {
-		k.NumWarps = 1
 	}
 }
 
@@ -197,8 +180,11 @@ func clamp(v, lo, hi int64) int64 {
 // Rows that are contiguous along the reduction (inner reductions) get one
 // row per program and a wide R block; reductions over a strided, outer
 // dimension get many rows per program so that loads stay coalesced along x.
-func chooseReductionBlocks(k *Kernel, g *ir.Graph, fk *fusion.Kernel) {
-	inner := reductionIsInner(g, fk)
+func chooseReductionBlocks(k *Kernel, t *ir.Table, fk *fusion.Kernel) {
+	inner := false
+	for _, n := range fk.Nodes {
+		inner = inner || fusion.IsInnerReduction(t, n)
+	}
 	rn := k.RNumel
 	switch {
 	case inner && rn <= 1024:
@@ -224,58 +210,4 @@ func chooseReductionBlocks(k *Kernel, g *ir.Graph, fk *fusion.Kernel) {
 	if k.XBlock*k.RBlock >= 2048 && k.NumWarps < 8 {
 		k.NumWarps = 8
 	}
-}
-
-// reductionIsInner reports whether some load steps through consecutive
-// elements as the flat reduction index grows.
-func reductionIsInner(g *ir.Graph, fk *fusion.Kernel) bool {
-	for _, n := range fk.Nodes {
-		if n.Kind != ir.Reduction {
-			continue
-		}
-		inner := false
-		sub := varSubst(n)
-		sizes := map[string]int64{xVar: n.Numel(), rVar: n.ReductionNumel()}
-		n.Body.Walk(func(e *ir.Expr) {
-			if e.Op != ir.OpLoad || e.Indirect != nil {
-				return
-			}
-			off := flatOffset(e, g.Lookup(e.Buffer).StridesOrContiguous(), sub).Simplify(sizes)
-			for _, t := range off.Terms {
-				// r0_index itself, or its innermost split (r0_index % k), with unit stride.
-				plain := t.Inner == nil && t.Var == rVar
-				split := t.Inner != nil && t.Div == 1 && t.Mod > 1 && t.Inner.String() == rVar
-				if (plain || split) && t.Coeff == 1 {
-					inner = true
-				}
-			}
-		})
-		if inner {
-			return true
-		}
-	}
-	return false
-}
-
-// varSubst maps a node's loop variables onto the kernel's flat indices.
-func varSubst(n *ir.Node) map[string]ir.Index {
-	m := map[string]ir.Index{}
-	split := func(vars func(int) string, ranges []int64, flat string) {
-		div := int64(1)
-		for d := len(ranges) - 1; d >= 0; d-- {
-			m[vars(d)] = ir.VarIndex(flat).FloorDiv(div).Mod(ranges[d])
-			div *= ranges[d]
-		}
-	}
-	split(ir.RangeVar, n.Ranges, xVar)
-	split(ir.ReductionVar, n.ReductionRanges, rVar)
-	return m
-}
-
-func flatOffset(e *ir.Expr, strides []int64, sub map[string]ir.Index) ir.Index {
-	off := ir.Index{}
-	for d, ix := range e.Index {
-		off = off.Add(ix.Subst(sub).Scale(strides[d]))
-	}
-	return off
 }

@@ -85,7 +85,11 @@ func TestKernelShapeChoices(t *testing.T) {
 				t.Errorf("kernel (-want +got):\n%s", d)
 			}
 			var load *Stmt
-			for _, s := range append(append(append([]Stmt{}, k.Pre...), k.Loop...), k.Post...) {
+			all := append([]Stmt{}, k.Pre...)
+			for _, lp := range k.Loops {
+				all = append(append(all, lp.Body...), lp.After...)
+			}
+			for _, s := range all {
 				if s.Kind == "load" {
 					load = &s
 					break
@@ -115,13 +119,17 @@ func TestLoweringSharesAndHoists(t *testing.T) {
 	if got, want := kinds(k.Pre), "load: reduce_init:sum"; got != want {
 		t.Errorf("before the loop: %q, want %q", got, want)
 	}
-	if got, want := kinds(k.Loop), "load: op:mul op:add reduce_update:sum"; got != want {
+	if len(k.Loops) != 1 {
+		t.Fatalf("%d passes, want 1", len(k.Loops))
+	}
+	if got, want := kinds(k.Loops[0].Body), "load: op:mul op:add reduce_update:sum"; got != want {
 		t.Errorf("in the loop: %q, want %q", got, want)
 	}
-	if got, want := kinds(k.Post), "reduce_final:sum store:"; got != want {
+	post := k.Loops[0].After
+	if got, want := kinds(post), "reduce_final:sum store:"; got != want {
 		t.Errorf("after the loop: %q, want %q", got, want)
 	}
-	if st := k.Post[len(k.Post)-1]; st.StoreAs != ir.BFloat16 || st.DType != ir.Float32 {
+	if st := post[len(post)-1]; st.StoreAs != ir.BFloat16 || st.DType != ir.Float32 {
 		t.Errorf("store: computes %s, stores as %q; want float32 stored as bfloat16", st.DType, st.StoreAs)
 	}
 	if !k.Pre[0].Upcast {
@@ -145,7 +153,7 @@ func TestWelfordFieldsShareOnePass(t *testing.T) {
 	if len(red) != 1 || red[0].Op != "welford" || red[0].RNumel != 100 {
 		t.Fatalf("reductions = %+v", red)
 	}
-	if st := k.Post[0]; st.Var != red[0].Var+"_mean" {
+	if st := k.Pre[len(k.Pre)-1]; st.Kind != "store" || st.Var != red[0].Var+"_mean" {
 		t.Errorf("stores %s, want %s_mean", st.Var, red[0].Var)
 	}
 }

@@ -5,8 +5,60 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/fusegen/fusegen/fusion"
 	"github.com/fusegen/fusegen/ir"
 )
+
+type value struct {
+	name  string
+	dtype ir.DType // compute dtype
+	usesR bool     // varies along r0_index
+	phase int      // reduction passes that must finish before it exists
+}
+
+type lowering struct {
+	g            *ir.Graph
+	table        *ir.Table
+	k            *Kernel
+	group        fusion.Group
+	nodes        map[string]*ir.Node // the nodes this kernel computes
+	live         map[string]bool     // nodes whose values the kernel needs
+	materialized map[string]bool
+	reduced      map[string]value // reduction node -> its row result
+	cse          map[string]value
+	phases       map[string]int   // memo of phaseOf for inlined producers
+	inlined      map[string]value // memo of recomputed producers: name@index@pass
+	ptrs         map[string]string
+	nextTmp      int
+	maxOff       int64
+	reduce       bool
+	looped       bool
+}
+
+func newLowering(s *fusion.Schedule, fk *fusion.Kernel, k *Kernel) *lowering {
+	l := &lowering{
+		g: s.Graph, table: s.Table, k: k, group: fk.Group, nodes: map[string]*ir.Node{}, live: map[string]bool{},
+		materialized: s.Materialized, reduced: map[string]value{}, cse: map[string]value{},
+		phases: map[string]int{}, inlined: map[string]value{}, ptrs: map[string]string{}, reduce: k.Reduction,
+	}
+	for _, n := range fk.Nodes {
+		l.nodes[n.Name] = n
+	}
+	// A node is live if it is stored or something live reads it.
+	for i := len(fk.Nodes) - 1; i >= 0; i-- {
+		n := fk.Nodes[i]
+		if !l.materialized[n.Name] && !l.live[n.Name] {
+			continue
+		}
+		l.live[n.Name] = true
+		for _, r := range n.Body.Reads() {
+			if _, ok := l.nodes[r]; ok {
+				l.live[r] = true
+			}
+		}
+	}
+	return l
+}
 
 func (l *lowering) tmp() string {
 	name := fmt.Sprintf("tmp%d", l.nextTmp)
@@ -14,14 +66,39 @@ func (l *lowering) tmp() string {
 	return name
 }
 
-// emit places a statement: in a looped reduction, work that depends on the
-// reduction index goes inside the loop and the rest is hoisted before it.
-func (l *lowering) emit(s Stmt, usesR bool) {
-	if l.looped && usesR {
-		l.k.Loop = append(l.k.Loop, s)
-	} else {
+// emit places a statement. Pointwise and persistent kernels run straight
+// through. In a looped reduction, work along r0 goes into pass `at`; work
+// per row goes before the loops when it needs no reduction, else right
+// after the pass that finishes the last reduction it needs.
+func (l *lowering) emit(s Stmt, usesR bool, phase, at int) {
+	if !l.looped {
 		l.k.Pre = append(l.k.Pre, s)
+		return
 	}
+	switch {
+	case usesR:
+		l.ensureLoop(at)
+		l.k.Loops[at].Body = append(l.k.Loops[at].Body, s)
+	case phase == 0:
+		l.k.Pre = append(l.k.Pre, s)
+	default:
+		l.ensureLoop(phase - 1)
+		l.k.Loops[phase-1].After = append(l.k.Loops[phase-1].After, s)
+	}
+}
+
+func (l *lowering) ensureLoop(i int) {
+	for len(l.k.Loops) <= i {
+		l.k.Loops = append(l.k.Loops, Loop{})
+	}
+}
+
+// cacheKey scopes a CSE key: values along r0 exist only inside their pass.
+func (l *lowering) cacheKey(key string, usesR bool, at int) string {
+	if l.looped && usesR {
+		return fmt.Sprintf("%s@%d", key, at)
+	}
+	return key
 }
 
 func (l *lowering) pointer(buffer string, out bool) string {
@@ -44,19 +121,16 @@ func (l *lowering) pointer(buffer string, out bool) string {
 	}
 	name := fmt.Sprintf("%s%d", prefix, n)
 	l.ptrs[key] = name
-	b := l.g.Lookup(buffer)
+	b := l.table.Buffer(buffer)
 	l.k.Pointers = append(l.k.Pointers, Pointer{Name: name, Buffer: buffer, DType: b.DType, Out: out})
 	return name
 }
 
-func (l *lowering) sizes() map[string]int64 {
-	return map[string]int64{xVar: l.k.Numel, rVar: l.k.RNumel}
-}
-
 // offset renders a flat element offset and records how far it can reach.
 func (l *lowering) offset(ix ir.Index) (string, bool) {
-	ix = ix.Simplify(l.sizes())
-	b := ix.Bounds(l.sizes())
+	sizes := l.group.Sizes()
+	ix = ix.Simplify(sizes)
+	b := ix.Bounds(sizes)
 	if b.Hi > l.maxOff {
 		l.maxOff = b.Hi
 	}
@@ -80,57 +154,148 @@ func (l *lowering) mask(usesR bool) string {
 	return "xmask"
 }
 
+// node lowers one node of the kernel: a reduction's combine steps, and the
+// store of every node whose buffer is materialized. A pointwise node that is
+// not stored needs no code of its own: its readers recompute it.
 func (l *lowering) node(n *ir.Node) error {
-	sub := varSubst(n)
-	v, err := l.expr(n.Body, sub)
+	if !l.live[n.Name] || (n.Kind == ir.Pointwise && !l.materialized[n.Name]) {
+		return nil
+	}
+	sub, ok := fusion.Coords(n, l.group)
+	if !ok {
+		return fmt.Errorf("node does not fit the kernel's iteration space %s", l.group)
+	}
+	at := l.phaseOf(n.Body, sub)
+	v, err := l.expr(n.Body, sub, at)
 	if err != nil {
 		return err
 	}
 	if n.Kind == ir.Reduction {
-		v = l.reduction(n, v)
+		v = l.reduction(n, v, at)
+		l.reduced[n.Name] = v
+		at = v.phase
 	}
-	// The node's buffer is contiguous over its ranges, so its offset is xindex.
-	off, _ := l.offset(ir.VarIndex(xVar))
-	st := Stmt{Kind: "store", Ptr: l.pointer(n.Name, true), Offset: off, Var: v.name, Mask: "xmask", DType: v.dtype}
+	if !l.materialized[n.Name] {
+		return nil
+	}
+	flat := fusion.FlatIndex(n.Ranges, rangeVars(n, sub), l.group)
+	off, offR := l.offset(flat)
+	if flat.IsConst() {
+		// A one-element buffer (numel 1): keep the pointer a block, which a
+		// store of a block value needs; xmask leaves only xindex 0.
+		off = ir.VarIndex(xVar).Add(flat).String()
+	}
+	usesR := v.usesR || offR
+	st := Stmt{Kind: "store", Ptr: l.pointer(n.Name, true), Offset: off, Var: v.name, Mask: l.mask(usesR), DType: v.dtype}
 	if n.DType != v.dtype {
 		st.StoreAs = n.DType
 	}
-	if l.reduce {
-		l.k.Post = append(l.k.Post, st)
-	} else {
-		l.k.Pre = append(l.k.Pre, st)
+	if at < v.phase {
+		at = v.phase
 	}
+	l.emit(st, usesR, v.phase, at)
 	return nil
 }
 
-func (l *lowering) expr(e *ir.Expr, sub map[string]ir.Index) (value, error) {
+// rangeVars returns the node's range variables in kernel coordinates.
+func rangeVars(n *ir.Node, sub map[string]ir.Index) []ir.Index {
+	out := make([]ir.Index, len(n.Ranges))
+	for d := range n.Ranges {
+		out[d] = sub[ir.RangeVar(d)]
+	}
+	return out
+}
+
+// phaseOf is the number of reduction passes e needs finished: the latest
+// pass of any in-kernel reduction it reads, directly or through the
+// pointwise producers it recomputes.
+func (l *lowering) phaseOf(e *ir.Expr, sub map[string]ir.Index) int {
+	phase := 0
+	e.Walk(func(x *ir.Expr) {
+		if x.Op != ir.OpLoad {
+			return
+		}
+		p, ok := l.nodes[x.Buffer]
+		if !ok {
+			return
+		}
+		if p.Kind == ir.Reduction {
+			if v, ok := l.reduced[p.Name]; ok && v.phase > phase {
+				phase = v.phase
+			}
+			return
+		}
+		idx := l.loadIndex(x, sub)
+		key := p.Name + "@" + indexKey(idx)
+		ph, ok := l.phases[key]
+		if !ok {
+			ph = l.phaseOf(p.Body, producerSubst(p, idx))
+			l.phases[key] = ph
+		}
+		if ph > phase {
+			phase = ph
+		}
+	})
+	return phase
+}
+
+func (l *lowering) loadIndex(e *ir.Expr, sub map[string]ir.Index) []ir.Index {
+	idx := make([]ir.Index, len(e.Index))
+	for d, ix := range e.Index {
+		idx[d] = ix.Subst(sub).Simplify(l.group.Sizes())
+	}
+	return idx
+}
+
+func producerSubst(p *ir.Node, idx []ir.Index) map[string]ir.Index {
+	m := make(map[string]ir.Index, len(idx))
+	for d, ix := range idx {
+		m[ir.RangeVar(d)] = ix
+	}
+	return m
+}
+
+func indexKey(idx []ir.Index) string {
+	parts := make([]string, len(idx))
+	for i, ix := range idx {
+		parts[i] = ix.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+// expr lowers e with the node's variables mapped by sub; values along r0
+// are placed in pass at.
+func (l *lowering) expr(e *ir.Expr, sub map[string]ir.Index, at int) (value, error) {
 	switch e.Op {
 	case ir.OpLoad:
-		return l.load(e, sub)
+		return l.load(e, sub, at)
 	case ir.OpConstant:
 		key := "const:" + string(e.DType) + ":" + e.Value
-		return l.cached(key, false, e.DType.Compute(), func(name string) Stmt {
+		return l.cached(key, value{dtype: e.DType.Compute()}, at, func(name string) Stmt {
 			return Stmt{Kind: "constant", Var: name, Value: e.Value, DType: e.DType.Compute()}
 		}), nil
 	case ir.OpIndex:
-		ix := e.Expr.Subst(sub).Simplify(l.sizes())
+		ix := e.Expr.Subst(sub).Simplify(l.group.Sizes())
 		off, usesR := l.offset(ix)
 		key := "index:" + string(e.DType) + ":" + off
-		return l.cached(key, usesR, e.DType, func(name string) Stmt {
+		return l.cached(key, value{dtype: e.DType, usesR: usesR}, at, func(name string) Stmt {
 			return Stmt{Kind: "index", Var: name, Offset: off, DType: e.DType, Value: constValue(ix)}
 		}), nil
 	}
 	args := make([]value, len(e.Args))
-	usesR := false
 	names := make([]string, len(e.Args))
+	shape := value{}
 	for i, a := range e.Args {
-		v, err := l.expr(a, sub)
+		v, err := l.expr(a, sub, at)
 		if err != nil {
 			return value{}, err
 		}
 		args[i] = v
 		names[i] = v.name
-		usesR = usesR || v.usesR
+		shape.usesR = shape.usesR || v.usesR
+		if v.phase > shape.phase {
+			shape.phase = v.phase
+		}
 	}
 	if e.Op == ir.OpCast {
 		to := e.DType
@@ -138,15 +303,16 @@ func (l *lowering) expr(e *ir.Expr, sub map[string]ir.Index) (value, error) {
 		if to.Compute() == from && !to.IsHalf() {
 			return args[0], nil // a no-op cast
 		}
+		shape.dtype = to.Compute()
 		key := "cast:" + string(to) + ":" + names[0]
-		return l.cached(key, usesR, to.Compute(), func(name string) Stmt {
+		return l.cached(key, shape, at, func(name string) Stmt {
 			return Stmt{Kind: "op", Op: "cast", Var: name, Args: names, DType: to.Compute(), From: from, To: to}
 		}), nil
 	}
-	dt := e.DType.Compute()
+	shape.dtype = e.DType.Compute()
 	key := "op:" + string(e.Op) + ":" + strings.Join(names, ",")
-	return l.cached(key, usesR, dt, func(name string) Stmt {
-		return Stmt{Kind: "op", Op: string(e.Op), Var: name, Args: names, DType: dt, From: args[0].dtype}
+	return l.cached(key, shape, at, func(name string) Stmt {
+		return Stmt{Kind: "op", Op: string(e.Op), Var: name, Args: names, DType: shape.dtype, From: args[0].dtype}
 	}), nil
 }
 
@@ -158,30 +324,58 @@ func constValue(ix ir.Index) string {
 }
 
 // cached emits a statement once per key (common subexpression elimination).
-func (l *lowering) cached(key string, usesR bool, dt ir.DType, mk func(name string) Stmt) value {
-	if v, ok := l.cse[key]; ok {
-		return v
+// v carries the new value's dtype, usesR and phase.
+func (l *lowering) cached(key string, v value, at int, mk func(name string) Stmt) value {
+	key = l.cacheKey(key, v.usesR, at)
+	if old, ok := l.cse[key]; ok {
+		return old
 	}
-	v := value{name: l.tmp(), dtype: dt, usesR: usesR}
-	l.emit(mk(v.name), usesR)
+	v.name = l.tmp()
+	l.emit(mk(v.name), v.usesR, v.phase, at)
 	l.cse[key] = v
 	return v
 }
 
-func (l *lowering) load(e *ir.Expr, sub map[string]ir.Index) (value, error) {
-	b := l.g.Lookup(e.Buffer)
+func (l *lowering) load(e *ir.Expr, sub map[string]ir.Index, at int) (value, error) {
+	if p, ok := l.nodes[e.Buffer]; ok {
+		idx := l.loadIndex(e, sub)
+		if p.Kind == ir.Reduction {
+			v, done := l.reduced[p.Name]
+			flat := fusion.FlatIndex(p.Ranges, idx, l.group)
+			if !done || !fusion.IsRowIndex(flat) {
+				return value{}, fmt.Errorf("reads reduction %q at %s inside the kernel computing it", p.Name, flat)
+			}
+			return v, nil
+		}
+		// A pointwise producer in this kernel: recompute it at this index,
+		// once per index and pass.
+		key := fmt.Sprintf("%s@%s@%d", p.Name, indexKey(idx), at)
+		if v, ok := l.inlined[key]; ok {
+			return v, nil
+		}
+		v, err := l.expr(p.Body, producerSubst(p, idx), at)
+		if err != nil {
+			return value{}, err
+		}
+		l.inlined[key] = v
+		return v, nil
+	}
+	b := l.table.Buffer(e.Buffer)
 	if b == nil {
 		return value{}, fmt.Errorf("load of undefined buffer %q", e.Buffer)
 	}
-	usesR := false
+	shape := value{dtype: b.DType.Compute()}
 	indirect := make([]value, len(e.Indirect))
 	for i, ind := range e.Indirect {
-		v, err := l.expr(ind, sub)
+		v, err := l.expr(ind, sub, at)
 		if err != nil {
 			return value{}, err
 		}
 		indirect[i] = v
-		usesR = usesR || v.usesR
+		shape.usesR = shape.usesR || v.usesR
+		if v.phase > shape.phase {
+			shape.phase = v.phase
+		}
 	}
 	strides := b.StridesOrContiguous()
 	flat := ir.Index{}
@@ -200,43 +394,40 @@ func (l *lowering) load(e *ir.Expr, sub map[string]ir.Index) (value, error) {
 	off, offR := l.offset(flat)
 	if len(checks) > 0 {
 		// An indirect index reaches as far as its dimension allows.
-		l.recordIndirectReach(b)
+		if ext := b.Extent(); ext > l.maxOff {
+			l.maxOff = ext
+		}
 	}
-	usesR = usesR || offR
-	mask := l.mask(usesR)
-	for i := range checks {
-		checks[i].Mask = mask
+	shape.usesR = shape.usesR || offR
+	mask := l.mask(shape.usesR)
+	if len(indirect) == 0 && !strings.ContainsAny(off, "abcdefghijklmnopqrstuvwxyz") {
+		mask = "" // a fixed element: a scalar load needs (and allows) no mask
 	}
 	ptr := l.pointer(e.Buffer, false)
-	key := "load:" + ptr + ":" + off
+	key := l.cacheKey("load:"+ptr+":"+off, shape.usesR, at)
 	if v, ok := l.cse[key]; ok {
 		return v, nil
 	}
 	for _, c := range checks {
-		l.emit(c, usesR)
+		c.Mask = mask
+		l.emit(c, shape.usesR, shape.phase, at)
 		l.k.Debug = true
 	}
-	dt := b.DType.Compute()
-	return l.cached(key, usesR, dt, func(name string) Stmt {
-		return Stmt{Kind: "load", Var: name, Ptr: ptr, Offset: off, Mask: mask, DType: dt, Upcast: b.DType.IsHalf()}
+	return l.cached("load:"+ptr+":"+off, shape, at, func(name string) Stmt {
+		return Stmt{Kind: "load", Var: name, Ptr: ptr, Offset: off, Mask: mask, DType: shape.dtype, Upcast: b.DType.IsHalf()}
 	}), nil
 }
 
-func (l *lowering) recordIndirectReach(b *ir.Buffer) {
-	if e := b.Extent(); e > l.maxOff {
-		l.maxOff = e
-	}
-}
-
-// reduction emits the combine steps for a reduction node whose body value is v.
-func (l *lowering) reduction(n *ir.Node, v value) value {
+// reduction emits the combine steps for a reduction node whose body value
+// is v, accumulating in pass at; its result exists from pass at+1 on.
+func (l *lowering) reduction(n *ir.Node, v value, at int) value {
 	op := string(n.Reduction)
 	if n.Reduction.IsWelford() {
 		op = "welford"
 	}
 	lowest, highest := identities(v.dtype)
 	idxType := ir.Int32
-	if l.k.Index64 || l.k.Numel*l.k.RNumel >= 1<<31 {
+	if l.k.Numel*l.k.RNumel >= 1<<31 {
 		idxType = ir.Int64
 	}
 	// Reductions of the same value with the same combine share one pass:
@@ -248,7 +439,7 @@ func (l *lowering) reduction(n *ir.Node, v value) value {
 		l.addField(res.name, field)
 	}
 	if !ok {
-		res = value{name: l.tmp(), dtype: v.dtype}
+		res = value{name: l.tmp(), dtype: v.dtype, phase: at + 1}
 		if op == "argmax" || op == "argmin" {
 			res.dtype = idxType
 		}
@@ -265,8 +456,9 @@ func (l *lowering) reduction(n *ir.Node, v value) value {
 			init, update, final := st, st, st
 			init.Kind, update.Kind, final.Kind = "reduce_init", "reduce_update", "reduce_final"
 			l.k.Pre = append(l.k.Pre, init)
-			l.k.Loop = append(l.k.Loop, update)
-			l.k.Post = append(l.k.Post, final)
+			l.ensureLoop(at)
+			l.k.Loops[at].Body = append(l.k.Loops[at].Body, update)
+			l.k.Loops[at].After = append(l.k.Loops[at].After, final)
 		} else {
 			st.Kind = "reduce_persistent"
 			l.k.Pre = append(l.k.Pre, st)
@@ -275,11 +467,11 @@ func (l *lowering) reduction(n *ir.Node, v value) value {
 	}
 	switch n.Reduction {
 	case ir.WelfordMean:
-		return value{name: res.name + "_mean", dtype: v.dtype}
+		return value{name: res.name + "_mean", dtype: v.dtype, phase: res.phase}
 	case ir.WelfordM2:
-		return value{name: res.name + "_m2", dtype: v.dtype}
+		return value{name: res.name + "_m2", dtype: v.dtype, phase: res.phase}
 	case ir.WelfordWeight:
-		return value{name: res.name + "_weight", dtype: v.dtype}
+		return value{name: res.name + "_weight", dtype: v.dtype, phase: res.phase}
 	}
 	return res
 }
@@ -287,7 +479,11 @@ func (l *lowering) reduction(n *ir.Node, v value) value {
 // addField records that a welford pass's field is used, on every statement
 // of that pass, keeping the fields in the order mean, m2, weight.
 func (l *lowering) addField(v, field string) {
-	for _, ss := range [][]Stmt{l.k.Pre, l.k.Loop, l.k.Post} {
+	lists := [][]Stmt{l.k.Pre}
+	for _, lp := range l.k.Loops {
+		lists = append(lists, lp.Body, lp.After)
+	}
+	for _, ss := range lists {
 		for i := range ss {
 			s := &ss[i]
 			if s.Var != v || s.Op != "welford" || contains(s.Fields, field) {

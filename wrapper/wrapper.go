@@ -62,7 +62,7 @@ type Input struct {
 // never start with an underscore, so it cannot clash.
 func InputResultName(input string) string { return "_" + input + "_result" }
 
-// Step is one line group of call(): alloc, launch or free.
+// Step is one line group of call(): alloc, reuse, launch or free.
 type Step struct {
 	Kind string
 	// alloc
@@ -74,6 +74,8 @@ type Step struct {
 	Kernel *templates.Kernel
 	Slot   int
 	Args   []string
+	// reuse: Name takes over the dead buffer From
+	From string
 	// free
 	Names []string
 }
@@ -131,7 +133,7 @@ func Build(s *fusion.Schedule, kernels []*templates.Kernel) (*Module, error) {
 	}
 	for _, o := range g.Outputs {
 		ret := o
-		if n := g.Node(o); n != nil {
+		if n := s.Table.Node(o); n != nil {
 			m.BytesMoved += n.Numel() * n.DType.Bytes()
 		} else if read[o] {
 			ret = InputResultName(o)
@@ -143,8 +145,10 @@ func Build(s *fusion.Schedule, kernels []*templates.Kernel) (*Module, error) {
 }
 
 // plan orders allocations, launches and frees: each buffer is allocated just
-// before the kernel that writes it and deleted after the last kernel that
-// reads it, unless it is a graph output.
+// before the kernel that writes it and dropped after the last kernel that
+// reads it, unless it is a graph output. An allocation takes over a dropped
+// buffer of the same shape and dtype instead, when there is one, as
+// Inductor's memory planning does ("buf1 = buf0; del buf0  # reuse").
 func plan(s *fusion.Schedule, kernels []*templates.Kernel) []Step {
 	g := s.Graph
 	lastUse := map[string]int{}
@@ -157,20 +161,50 @@ func plan(s *fusion.Schedule, kernels []*templates.Kernel) []Step {
 	for _, o := range g.Outputs {
 		isOutput[o] = true
 	}
+	// Pass 1: decide which dead buffer each allocation reuses. Only buffers
+	// this module allocated can be reused; inputs belong to the caller.
+	reuse := map[string]string{} // new buffer -> the dead one it takes
+	reused := map[string]bool{}
+	pool := map[string][]string{} // shape and dtype -> dead buffers, oldest first
+	key := func(n *ir.Node) string { return fmt.Sprint(n.DType, n.Ranges) }
+	for i, k := range kernels {
+		for _, p := range k.Pointers {
+			if !p.Out || !s.Materialized[p.Buffer] {
+				continue
+			}
+			n := s.Table.Node(p.Buffer)
+			if free := pool[key(n)]; len(free) > 0 {
+				reuse[n.Name], reused[free[0]] = free[0], true
+				pool[key(n)] = free[1:]
+			}
+		}
+		for _, p := range k.Pointers {
+			if lastUse[p.Buffer] == i && !isOutput[p.Buffer] {
+				if n := s.Table.Node(p.Buffer); n != nil {
+					pool[key(n)] = append(pool[key(n)], n.Name)
+				}
+			}
+		}
+	}
+	// Pass 2: emit.
 	var steps []Step
 	for i, k := range kernels {
 		var args []string
 		for _, p := range k.Pointers {
 			if p.Out && s.Materialized[p.Buffer] {
-				n := g.Node(p.Buffer)
-				steps = append(steps, Step{Kind: "alloc", Name: n.Name, Shape: n.Ranges, Stride: ir.ContiguousStrides(n.Ranges), DType: n.DType})
+				n := s.Table.Node(p.Buffer)
+				if old, ok := reuse[n.Name]; ok {
+					steps = append(steps, Step{Kind: "reuse", Name: n.Name, From: old})
+				} else {
+					steps = append(steps, Step{Kind: "alloc", Name: n.Name, Shape: n.Ranges, Stride: ir.ContiguousStrides(n.Ranges), DType: n.DType})
+				}
 			}
 			args = append(args, p.Buffer)
 		}
 		steps = append(steps, Step{Kind: "launch", Kernel: k, Slot: i, Args: args})
 		var dead []string
 		for _, p := range k.Pointers {
-			if lastUse[p.Buffer] == i && !isOutput[p.Buffer] {
+			if lastUse[p.Buffer] == i && !isOutput[p.Buffer] && !reused[p.Buffer] {
 				dead = append(dead, p.Buffer)
 			}
 		}

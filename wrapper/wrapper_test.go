@@ -11,13 +11,13 @@ import (
 	"github.com/fusegen/fusegen/templates"
 )
 
-func build(t *testing.T, src string) *Module {
+func build(t *testing.T, src string, opts fusion.Options) *Module {
 	t.Helper()
 	g, err := ir.ReadGraph([]byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := fusion.Plan(g, fusion.Options{})
+	s, err := fusion.Plan(g, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,6 +32,8 @@ func build(t *testing.T, src string) *Module {
 	return m
 }
 
+func buildDefault(t *testing.T, src string) *Module { return build(t, src, fusion.Options{}) }
+
 func steps(m *Module) []string {
 	var out []string
 	for _, s := range m.Steps {
@@ -42,6 +44,8 @@ func steps(m *Module) []string {
 			out = append(out, "launch "+strings.Join(s.Args, ","))
 		case "free":
 			out = append(out, "free "+strings.Join(s.Names, ","))
+		case "reuse":
+			out = append(out, "reuse "+s.From+" as "+s.Name)
 		}
 	}
 	return out
@@ -51,15 +55,35 @@ func TestPlanAllocatesLaunchesAndFrees(t *testing.T) {
 	tests := []struct {
 		name  string
 		graph string
+		opts  fusion.Options
 		want  []string
 		bytes int64
 	}{
 		{
-			name: "chain frees the intermediate and the input after their last use",
+			name: "a fused chain never allocates its intermediate",
 			graph: `{"version":1,"name":"t","inputs":[{"name":"x","dtype":"float32","shape":[4]}],"nodes":[
 				{"name":"a","kind":"pointwise","ranges":[4],"body":{"op":"exp","args":[{"op":"load","buffer":"x","index":["i0"]}]}},
 				{"name":"b","kind":"pointwise","ranges":[4],"body":{"op":"neg","args":[{"op":"load","buffer":"a","index":["i0"]}]}}],"outputs":["b"]}`,
+			want:  []string{"alloc b", "launch x,b", "free x"},
+			bytes: 32,
+		},
+		{
+			name: "across kernels the intermediate and the input are freed after their last use",
+			graph: `{"version":1,"name":"t","inputs":[{"name":"x","dtype":"float32","shape":[4,8]}],"nodes":[
+				{"name":"a","kind":"reduction","ranges":[4],"reduction_ranges":[8],"reduction":"sum","body":{"op":"load","buffer":"x","index":["i0","r0"]}},
+				{"name":"b","kind":"pointwise","ranges":[2],"body":{"op":"neg","args":[{"op":"load","buffer":"a","index":["2*i0"]}]}}],"outputs":["b"]}`,
 			want:  []string{"alloc a", "launch x,a", "free x", "alloc b", "launch a,b", "free a"},
+			bytes: 136,
+		},
+		{
+			name: "unfused, a dead intermediate of the same shape and dtype is reused, not freed",
+			graph: `{"version":1,"name":"t","inputs":[{"name":"x","dtype":"float32","shape":[4]}],"nodes":[
+				{"name":"a","kind":"pointwise","ranges":[4],"body":{"op":"exp","args":[{"op":"load","buffer":"x","index":["i0"]}]}},
+				{"name":"b","kind":"pointwise","ranges":[4],"body":{"op":"neg","args":[{"op":"load","buffer":"a","index":["i0"]}]}},
+				{"name":"c","kind":"pointwise","ranges":[4],"body":{"op":"exp","args":[{"op":"load","buffer":"b","index":["i0"]}]}}],"outputs":["c"]}`,
+			opts: fusion.Options{NoVertical: true, NoHorizontal: true},
+			want: []string{"alloc a", "launch x,a", "free x", "alloc b", "launch a,b",
+				"reuse a as c", "launch b,c", "free b"},
 			bytes: 32,
 		},
 		{
@@ -72,7 +96,7 @@ func TestPlanAllocatesLaunchesAndFrees(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := build(t, tt.graph)
+			m := build(t, tt.graph, tt.opts)
 			if d := cmp.Diff(tt.want, steps(m)); d != "" {
 				t.Errorf("steps (-want +got):\n%s", d)
 			}
@@ -84,7 +108,7 @@ func TestPlanAllocatesLaunchesAndFrees(t *testing.T) {
 }
 
 func TestIndexInputsGetTheirRange(t *testing.T) {
-	m := build(t, `{"version":1,"name":"t","inputs":[{"name":"idx","dtype":"int64","shape":[3]},{"name":"w","dtype":"float32","shape":[50,4]},{"name":"k","dtype":"int32","shape":[3]}],"nodes":[
+	m := buildDefault(t, `{"version":1,"name":"t","inputs":[{"name":"idx","dtype":"int64","shape":[3]},{"name":"w","dtype":"float32","shape":[50,4]},{"name":"k","dtype":"int32","shape":[3]}],"nodes":[
 		{"name":"out","kind":"pointwise","ranges":[3,4],"body":{"op":"load","buffer":"w","index":["$0","i1"],"indirect":[{"op":"load","buffer":"idx","index":["i0"]}]}}],"outputs":["out","k"]}`)
 	got := map[string][2]int64{}
 	for _, in := range m.Inputs {

@@ -43,7 +43,7 @@ _compiled = []
 
 
 def _compile_all():
-    _compiled.append(_compile(triton_poi_fused_add_mul_0, (torch.bfloat16, torch.bfloat16, torch.bfloat16, torch.bfloat16, ), {"XBLOCK": 1024}, 8, 1))
+    _compiled.append(_compile(triton_poi_fused_add_mul_0, (torch.bfloat16, torch.bfloat16, torch.bfloat16, torch.bfloat16, ), {"XBLOCK": 1024}, 4, 1))
 
 
 def call(args):

@@ -1,0 +1,79 @@
+package fusion
+
+import "github.com/fusegen/fusegen/ir"
+
+// The flat loop indices of a kernel, as Inductor spells them: every node of
+// a kernel of group (numel, rnumel) is mapped onto xindex in [0, numel) and,
+// in reduction kernels, r0_index in [0, rnumel).
+const (
+	XVar = "xindex"
+	RVar = "r0_index"
+)
+
+// Sizes returns the ranges of the kernel's flat indices.
+func (g Group) Sizes() map[string]int64 {
+	return map[string]int64{XVar: g.Numel, RVar: g.ReductionNumel}
+}
+
+// Coords maps a node's loop variables onto a kernel's flat indices, or
+// reports that the node cannot run in a kernel of that group. A reduction
+// node needs the group's exact shape; a pointwise node either covers the
+// whole (numel * rnumel) space, one point per (xindex, r0_index) pair, or only
+// the numel space, one point per row.
+func Coords(n *ir.Node, g Group) (map[string]ir.Index, bool) {
+	m := map[string]ir.Index{}
+	split := func(vars func(int) string, ranges []int64, flat ir.Index) {
+		div := int64(1)
+		for d := len(ranges) - 1; d >= 0; d-- {
+			m[vars(d)] = flat.FloorDiv(div).Mod(ranges[d]).Simplify(g.Sizes())
+			div *= ranges[d]
+		}
+	}
+	x, r := ir.VarIndex(XVar), ir.VarIndex(RVar)
+	switch {
+	case n.Kind == ir.Reduction:
+		if GroupOf(n) != g {
+			return nil, false
+		}
+		split(ir.RangeVar, n.Ranges, x)
+		split(ir.ReductionVar, n.ReductionRanges, r)
+	case g.ReductionNumel > 1 && n.Numel() == g.Numel*g.ReductionNumel:
+		split(ir.RangeVar, n.Ranges, x.Scale(g.ReductionNumel).Add(r))
+	case n.Numel() == g.Numel:
+		split(ir.RangeVar, n.Ranges, x)
+	default:
+		return nil, false
+	}
+	return m, true
+}
+
+// Fits reports whether Coords would map n onto group g, without building
+// the mapping.
+func Fits(n *ir.Node, g Group) bool {
+	switch {
+	case n.Kind == ir.Reduction:
+		return GroupOf(n) == g
+	case g.ReductionNumel > 1 && n.Numel() == g.Numel*g.ReductionNumel:
+		return true
+	}
+	return n.Numel() == g.Numel
+}
+
+// IsRowIndex reports whether a flat index into a node's contiguous buffer
+// is exactly the kernel's row, xindex: the only place a reduction's result
+// can be read inside the kernel that computes it.
+func IsRowIndex(ix ir.Index) bool {
+	v, ok := ix.IsVar()
+	return ok && v == XVar
+}
+
+// FlatIndex turns one index per dimension of a contiguous buffer of the given
+// shape into a flat element index, simplified over the group's ranges.
+func FlatIndex(shape []int64, idx []ir.Index, g Group) ir.Index {
+	strides := ir.ContiguousStrides(shape)
+	flat := ir.Index{}
+	for d, ix := range idx {
+		flat = flat.Add(ix.Scale(strides[d]))
+	}
+	return flat.Simplify(g.Sizes())
+}

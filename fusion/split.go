@@ -1,0 +1,216 @@
+package fusion
+
+import (
+	"fmt"
+
+	"github.com/fusegen/fusegen/ir"
+)
+
+// Device figures the split heuristic aims at: enough programs to fill an
+// H100/H200 (132 multiprocessors) several times over.
+const (
+	targetPrograms = 4 * 132
+	outerXBlock    = 64 // rows per program of an outer (strided) reduction
+)
+
+// IsInnerReduction reports whether some load of a reduction node steps
+// through consecutive elements as the flat reduction index grows: the
+// reduction runs along the contiguous dimension.
+func IsInnerReduction(t *ir.Table, n *ir.Node) bool {
+	if n.Kind != ir.Reduction {
+		return false
+	}
+	grp := GroupOf(n)
+	sub, _ := Coords(n, grp)
+	inner := false
+	n.Body.Walk(func(e *ir.Expr) {
+		if e.Op != ir.OpLoad || e.Indirect != nil || inner {
+			return
+		}
+		b := t.Buffer(e.Buffer)
+		if b == nil {
+			return
+		}
+		strides := b.StridesOrContiguous()
+		off := ir.Index{}
+		for d, ix := range e.Index {
+			off = off.Add(ix.Subst(sub).Scale(strides[d]))
+		}
+		off = off.Simplify(grp.Sizes())
+		for _, t := range off.Terms {
+			// r0_index itself, or its innermost split (r0_index % k), with unit stride.
+			plain := t.Inner == nil && t.Var == RVar
+			split := t.Inner != nil && t.Div == 1 && t.Mod > 1 && t.Inner.String() == RVar
+			if (plain || split) && t.Coeff == 1 {
+				inner = true
+			}
+		}
+	})
+	return inner
+}
+
+// splittable lists the reductions whose partial results combine with the
+// same reduction.
+var splittable = map[ir.ReductionType]bool{ir.Sum: true, ir.Prod: true, ir.Max: true, ir.Min: true, ir.Any: true}
+
+// splitReductions rewrites each reduction that would leave the GPU mostly
+// idle (few rows, each long) into a partial reduction over S chunks and a
+// final reduction over the S partial results, as Inductor's split reductions
+// do. It returns g itself when nothing is split, else a copy.
+func splitReductions(g *ir.Graph, t *ir.Table, log *[]Decision) *ir.Graph {
+	var out []*ir.Node
+	changed := false
+	taken := map[string]bool{}
+	for _, b := range g.Inputs {
+		taken[b.Name] = true
+	}
+	for _, n := range g.Nodes {
+		taken[n.Name] = true
+	}
+	for _, n := range g.Nodes {
+		s, why := splitFactor(t, n)
+		if s == 0 {
+			out = append(out, n)
+			continue
+		}
+		partial, final := split(n, s, freshName(n.Name+"_split", taken))
+		*log = append(*log, Decision{Second: n.Name, Reason: fmt.Sprintf("split into %s %s and %s %s: %s",
+			partial.Name, GroupOf(partial), final.Name, GroupOf(final), why)})
+		out = append(out, partial, final)
+		changed = true
+	}
+	if !changed {
+		return g
+	}
+	gc := *g
+	gc.Nodes = out
+	return &gc
+}
+
+func freshName(base string, taken map[string]bool) string {
+	name := base
+	for i := 2; taken[name]; i++ {
+		name = fmt.Sprintf("%s%d", base, i)
+	}
+	taken[name] = true
+	return name
+}
+
+// splitFactor returns how many chunks to split a reduction into (0: none)
+// and why.
+func splitFactor(t *ir.Table, n *ir.Node) (int64, string) {
+	if n.Kind != ir.Reduction || !splittable[n.Reduction] {
+		return 0, ""
+	}
+	numel, rnumel := n.Numel(), n.ReductionNumel()
+	if numel*rnumel < 1<<22 {
+		return 0, ""
+	}
+	var programs, perChunk int64
+	if IsInnerReduction(t, n) {
+		if numel >= targetPrograms/2 || rnumel < 1<<16 {
+			return 0, ""
+		}
+		programs, perChunk = numel, 1
+	} else {
+		if rnumel < 1024 {
+			return 0, ""
+		}
+		programs = (numel + outerXBlock - 1) / outerXBlock
+		perChunk = 1
+	}
+	if programs >= targetPrograms {
+		return 0, ""
+	}
+	want := (targetPrograms + programs - 1) / programs * perChunk
+	// The smallest divisor of rnumel at or above want, keeping chunks of at
+	// least 64 elements.
+	for s := want; s <= rnumel/64; s++ {
+		if rnumel%s == 0 {
+			return s, fmt.Sprintf("%d rows of %d would run as %d programs", numel, rnumel, programs)
+		}
+	}
+	return 0, ""
+}
+
+// split builds the partial node (ranges [S, ranges...], reducing chunks of
+// rnumel/S) and the final node (the original name, reducing the S partials).
+func split(n *ir.Node, s int64, partialName string) (*ir.Node, *ir.Node) {
+	rnumel := n.ReductionNumel()
+	chunk := rnumel / s
+	// In the partial node, i0 is the chunk, i1.. the original ranges, and r0
+	// walks one chunk; the original reduction index is chunk*i0 + r0.
+	sub := map[string]ir.Index{}
+	for d := range n.Ranges {
+		sub[ir.RangeVar(d)] = ir.VarIndex(ir.RangeVar(d + 1))
+	}
+	flat := ir.VarIndex(ir.RangeVar(0)).Scale(chunk).Add(ir.VarIndex(ir.ReductionVar(0)))
+	div := int64(1)
+	for d := len(n.ReductionRanges) - 1; d >= 0; d-- {
+		sub[ir.ReductionVar(d)] = flat.FloorDiv(div).Mod(n.ReductionRanges[d])
+		div *= n.ReductionRanges[d]
+	}
+	partial := &ir.Node{
+		Name:            partialName,
+		Kind:            ir.Reduction,
+		DType:           n.DType,
+		Ranges:          append([]int64{s}, n.Ranges...),
+		ReductionRanges: []int64{chunk},
+		Reduction:       n.Reduction,
+		Body:            substExpr(n.Body, sub, partialSizes(n, s, chunk)),
+		Origin:          n.Origin,
+	}
+	idx := []ir.Index{ir.VarIndex(ir.ReductionVar(0))}
+	for d := range n.Ranges {
+		idx = append(idx, ir.VarIndex(ir.RangeVar(d)))
+	}
+	final := &ir.Node{
+		Name:            n.Name,
+		Kind:            ir.Reduction,
+		DType:           n.DType,
+		Ranges:          n.Ranges,
+		ReductionRanges: []int64{s},
+		Reduction:       n.Reduction,
+		Body:            &ir.Expr{Op: ir.OpLoad, Buffer: partialName, Index: idx, DType: n.DType},
+		Origin:          n.Origin,
+	}
+	return partial, final
+}
+
+func partialSizes(n *ir.Node, s, chunk int64) map[string]int64 {
+	m := map[string]int64{ir.RangeVar(0): s, ir.ReductionVar(0): chunk}
+	for d, r := range n.Ranges {
+		m[ir.RangeVar(d+1)] = r
+	}
+	return m
+}
+
+// substExpr copies e with every index rewritten through sub.
+func substExpr(e *ir.Expr, sub map[string]ir.Index, sizes map[string]int64) *ir.Expr {
+	if e == nil {
+		return nil
+	}
+	c := *e
+	if e.Index != nil {
+		c.Index = make([]ir.Index, len(e.Index))
+		for i, ix := range e.Index {
+			if name, ok := ix.IsVar(); ok && len(name) > 0 && name[0] == '$' {
+				c.Index[i] = ix
+				continue
+			}
+			c.Index[i] = ix.Subst(sub).Simplify(sizes)
+		}
+	}
+	if e.Op == ir.OpIndex {
+		c.Expr = e.Expr.Subst(sub).Simplify(sizes)
+	}
+	c.Args = nil
+	for _, a := range e.Args {
+		c.Args = append(c.Args, substExpr(a, sub, sizes))
+	}
+	c.Indirect = nil
+	for _, a := range e.Indirect {
+		c.Indirect = append(c.Indirect, substExpr(a, sub, sizes))
+	}
+	return &c
+}

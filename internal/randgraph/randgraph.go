@@ -1,0 +1,102 @@
+// Package randgraph builds random valid graphs for property tests and
+// scaling benchmarks of the scheduler and the generator.
+package randgraph
+
+import (
+	"fmt"
+	"math/rand"
+
+	"github.com/fusegen/fusegen/ir"
+)
+
+// Generate returns a random graph of n nodes over a rows x cols plane: chains
+// of pointwise nodes, row reductions (every reduction type), row-level
+// pointwise epilogues, broadcasts back over the plane, transposed reads
+// (rows == cols), and some graph outputs. The same seed gives the same graph.
+func Generate(seed int64, n int, rows, cols int64) *ir.Graph {
+	r := rand.New(rand.NewSource(seed))
+	g := &ir.Graph{Name: fmt.Sprintf("random_%d_%d", seed, n), Device: "cuda"}
+	plane := []string{"x", "y"}
+	row := []string{"v"}
+	g.Inputs = []*ir.Buffer{
+		{Name: "x", DType: ir.Float32, Shape: []int64{rows, cols}},
+		{Name: "y", DType: ir.Float32, Shape: []int64{rows, cols}},
+		{Name: "v", DType: ir.Float32, Shape: []int64{rows}},
+	}
+	// Prefer recent buffers, so chains form, but reach back sometimes.
+	pick := func(names []string) string {
+		if len(names) > 4 && r.Intn(4) > 0 {
+			return names[len(names)-1-r.Intn(4)]
+		}
+		return names[r.Intn(len(names))]
+	}
+	load := func(buf string, idx ...string) *ir.Expr {
+		ix := make([]ir.Index, len(idx))
+		for i, s := range idx {
+			ix[i], _ = ir.ParseIndex(s)
+		}
+		return &ir.Expr{Op: ir.OpLoad, Buffer: buf, Index: ix}
+	}
+	// planeLoad reads a plane buffer at (row, col), sometimes transposed.
+	planeLoad := func(row, col string) *ir.Expr {
+		if rows == cols && r.Intn(8) == 0 {
+			return load(pick(plane), col, row)
+		}
+		return load(pick(plane), row, col)
+	}
+	binary := []ir.Op{"add", "sub", "mul", "maximum", "minimum"}
+	unary := []ir.Op{"exp", "tanh", "sigmoid", "neg", "abs", "relu"}
+	reductions := []ir.ReductionType{ir.Sum, ir.Max, ir.Min, ir.WelfordMean, ir.WelfordM2, ir.ArgMax, ir.Prod}
+	for i := 0; i < n; i++ {
+		name := fmt.Sprintf("n%d", i)
+		node := &ir.Node{Name: name}
+		switch k := r.Intn(10); {
+		case k < 5: // pointwise over the plane
+			body := &ir.Expr{Op: binary[r.Intn(len(binary))], Args: []*ir.Expr{planeLoad("i0", "i1"), planeLoad("i0", "i1")}}
+			if r.Intn(3) == 0 {
+				body = &ir.Expr{Op: unary[r.Intn(len(unary))], Args: []*ir.Expr{body}}
+			}
+			if r.Intn(4) == 0 { // broadcast a row value back over the plane
+				body = &ir.Expr{Op: "sub", Args: []*ir.Expr{body, load(pick(row), "i0")}}
+			}
+			node.Kind, node.Ranges, node.Body = ir.Pointwise, []int64{rows, cols}, body
+			plane = append(plane, name)
+		case k < 8: // reduce the plane's rows
+			red := reductions[r.Intn(len(reductions))]
+			body := planeLoad("i0", "r0")
+			if red == ir.Prod {
+				body = &ir.Expr{Op: "sigmoid", Args: []*ir.Expr{body}}
+			}
+			node.Kind, node.Ranges, node.ReductionRanges, node.Reduction = ir.Reduction, []int64{rows}, []int64{cols}, red
+			node.Body = body
+			if red == ir.ArgMax {
+				// argmax is int64; read it back as a float row value.
+				g.Nodes = append(g.Nodes, node)
+				cast := &ir.Node{Name: name + "f", Kind: ir.Pointwise, Ranges: []int64{rows},
+					Body: &ir.Expr{Op: ir.OpCast, DType: ir.Float32, Args: []*ir.Expr{load(name, "i0")}}}
+				g.Nodes = append(g.Nodes, cast)
+				row = append(row, cast.Name)
+				i++
+				continue
+			}
+			row = append(row, name)
+		default: // pointwise over rows
+			a, b := load(pick(row), "i0"), load(pick(row), "i0")
+			node.Kind, node.Ranges = ir.Pointwise, []int64{rows}
+			node.Body = &ir.Expr{Op: binary[r.Intn(len(binary))], Args: []*ir.Expr{a, b}}
+			row = append(row, name)
+		}
+		g.Nodes = append(g.Nodes, node)
+	}
+	seen := map[string]bool{}
+	for _, nd := range g.Nodes {
+		if r.Intn(20) == 0 && !seen[nd.Name] {
+			g.Outputs = append(g.Outputs, nd.Name)
+			seen[nd.Name] = true
+		}
+	}
+	if last := g.Nodes[len(g.Nodes)-1].Name; !seen[last] {
+		g.Outputs = append(g.Outputs, last)
+	}
+	return g
+}
