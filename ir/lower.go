@@ -82,7 +82,7 @@ func (f *File) Lower() (*Graph, error) {
 	for _, i := range order {
 		n := f.Nodes[i]
 		if n.Loop != nil {
-			if err := validateNode(g, n.Loop, paths[i]); err != nil {
+			if err := validateNode(g, nil, n.Loop, paths[i]); err != nil {
 				return nil, err
 			}
 			g.Nodes = append(g.Nodes, n.Loop)

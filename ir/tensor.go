@@ -454,7 +454,7 @@ func (l *lowerer) addNode(n *Node) (*Tensor, error) {
 		return nil, err
 	}
 	simplifyBody(n.Body, n.VarSizes())
-	if err := validateNode(l.g, n, fmt.Sprintf("node %q", n.Name)); err != nil {
+	if err := validateNode(l.g, nil, n, fmt.Sprintf("node %q", n.Name)); err != nil {
 		return nil, ferr("", "internal error: lowering %s made an invalid loop node: %v", l.origin, err)
 	}
 	l.g.Nodes = append(l.g.Nodes, n)

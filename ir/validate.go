@@ -401,7 +401,12 @@ func (v *exprChecker) checkLoad(e *Expr, path string) (DType, error) {
 	if e.Buffer == v.self {
 		return "", errAt(path+".buffer", "node reads its own buffer %q (a cycle)", e.Buffer)
 	}
-	b := v.table.Buffer(e.Buffer)
+	var b *Buffer
+	if v.table != nil {
+		b = v.table.Buffer(e.Buffer)
+	} else {
+		b = v.g.Lookup(e.Buffer) // a graph still being built
+	}
 	if b == nil {
 		return "", errAt(path+".buffer", "undefined buffer %q", e.Buffer)
 	}
