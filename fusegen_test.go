@@ -151,3 +151,32 @@ func BenchmarkGenerateRandom(b *testing.B) {
 		})
 	}
 }
+
+// TestWorkloadKernelCounts holds fusegen to at most Inductor's kernel count
+// on the 13 workloads of DESIGN.md's table (torch 2.11, H200).
+func TestWorkloadKernelCounts(t *testing.T) {
+	inductor := map[string]int{
+		"pointwise_chain": 1, "gelu_tanh": 1, "bias_residual_relu": 1,
+		"softmax_32768x1024": 1, "softmax_4096x16384": 1, "layernorm": 1,
+		"rmsnorm": 1, "swiglu": 1, "colsum": 2, "rowsum": 1, "two_outputs": 1,
+		"var_mean": 1, "cross_entropy": 2,
+	}
+	gen, err := New(nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, limit := range inductor {
+		res, err := gen.GenerateFile(readExample(t, name), Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		got := len(res.Schedule.Kernels)
+		src := string(res.Files[name+".py"])
+		if launches := strings.Count(src, "run, function, metadata = _compiled["); launches != got {
+			t.Errorf("%s: %d kernels scheduled but %d launched", name, got, launches)
+		}
+		if got > limit {
+			t.Errorf("%s: %d kernels, Inductor needs %d", name, got, limit)
+		}
+	}
+}

@@ -61,10 +61,13 @@ func Fits(n *ir.Node, g Group) bool {
 
 // IsRowIndex reports whether a flat index into a node's contiguous buffer
 // is exactly the kernel's row, xindex: the only place a reduction's result
-// can be read inside the kernel that computes it.
-func IsRowIndex(ix ir.Index) bool {
-	v, ok := ix.IsVar()
-	return ok && v == XVar
+// can be read inside the kernel that computes it. With a single row the
+// index simplifies to 0.
+func (g Group) IsRowIndex(ix ir.Index) bool {
+	if v, ok := ix.IsVar(); ok && v == XVar {
+		return true
+	}
+	return g.Numel == 1 && ix.IsConst() && ix.Const == 0
 }
 
 // FlatIndex turns one index per dimension of a contiguous buffer of the given

@@ -402,7 +402,7 @@ func (c *readChecker) check(owner string, loads []*loadAt) error {
 				flat := FlatIndex(p.Ranges, ld.idx, c.group)
 				ld.flat = &flat
 			}
-			if !IsRowIndex(*ld.flat) {
+			if !c.group.IsRowIndex(*ld.flat) {
 				return fmt.Errorf("%s reads reduction %s at %s, not at its own row", owner, p.Name, *ld.flat)
 			}
 			continue

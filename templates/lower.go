@@ -342,7 +342,7 @@ func (l *lowering) load(e *ir.Expr, sub map[string]ir.Index, at int) (value, err
 		if p.Kind == ir.Reduction {
 			v, done := l.reduced[p.Name]
 			flat := fusion.FlatIndex(p.Ranges, idx, l.group)
-			if !done || !fusion.IsRowIndex(flat) {
+			if !done || !l.group.IsRowIndex(flat) {
 				return value{}, fmt.Errorf("reads reduction %q at %s inside the kernel computing it", p.Name, flat)
 			}
 			return v, nil
