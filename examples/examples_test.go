@@ -344,3 +344,34 @@ func TestFormatDocGraphs(t *testing.T) {
 		t.Errorf("%s: no example graph named %q", formatPath, canonicalExample)
 	}
 }
+
+// TestEveryOpHasAGoldenCase: each tensor op of the graph file appears as a
+// node of some golden case golden/testdata/op_*/graph.json (which the GPU
+// conformance script also runs against torch).
+func TestEveryOpHasAGoldenCase(t *testing.T) {
+	dirs, err := filepath.Glob("../golden/testdata/op_*/graph.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, path := range dirs {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := ir.ParseFile(data)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		for _, n := range f.Nodes {
+			if n.Op != nil {
+				seen[n.Op.Op] = true
+			}
+		}
+	}
+	for _, op := range ir.OpNames() {
+		if !seen[op] {
+			t.Errorf("op %q has no golden case (golden/testdata/op_*)", op)
+		}
+	}
+}
