@@ -35,6 +35,7 @@ func generateCmd(args []string, stdout, stderr io.Writer) error {
 	tmplDir := flags.String("templates", "", "overlay `DIR`: its files replace or add templates by relative path")
 	check := flags.Bool("check", false, "with -o: write nothing; exit 1 with a diff if PATH is stale")
 	explain := flags.Bool("explain", false, "print every fusion decision and its reason to standard error")
+	graphOut := flags.String("graph", "", "write a Graphviz DOT drawing of the kernels to `PATH` (one cluster per kernel; dashed: buffers that stay inside their kernel)")
 	flags.Usage = func() {
 		fmt.Fprint(stderr, usageText)
 		flags.PrintDefaults()
@@ -72,6 +73,11 @@ func generateCmd(args []string, stdout, stderr io.Writer) error {
 	if *explain {
 		for _, d := range res.Schedule.Decisions {
 			fmt.Fprintln(stderr, d)
+		}
+	}
+	if *graphOut != "" && !*check {
+		if err := writeAtomic(*graphOut, []byte(res.Schedule.DOT())); err != nil {
+			return err
 		}
 	}
 	module := res.Files[fusegen.ModulePath(g)]

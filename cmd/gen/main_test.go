@@ -473,3 +473,33 @@ func TestOverlayNewDevice(t *testing.T) {
 		t.Errorf("mydev without the overlay: exit %d, want %d", r.code, exitUsage)
 	}
 }
+
+// -explain lists every fusion decision with its reason; -graph draws the
+// kernels; neither changes the module.
+func TestExplainAndGraph(t *testing.T) {
+	graph := filepath.Join("..", "..", "examples", "cross_entropy.json")
+	plain := gen(t, graph)
+	dot := filepath.Join(t.TempDir(), "ce.dot")
+	r := gen(t, "-explain", "-graph", dot, graph)
+	if r.code != exitOK || r.stdout != plain.stdout {
+		t.Fatalf("exit %d; module changed: %v", r.code, r.stdout != plain.stdout)
+	}
+	for _, want := range []string{
+		"kernel 0 [loss_max] + loss_sum: fused: reads",
+		"not fused: iteration spaces differ",
+		"kernel 1 [loss_loss+loss_count] + loss: fused",
+	} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("-explain output lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	data, err := os.ReadFile(dot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"digraph \"cross_entropy\"", "subgraph cluster_0", "subgraph cluster_1", "style=dashed", "\"logits\" -> \"loss_max\";"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("-graph output lacks %q", want)
+		}
+	}
+}
