@@ -105,39 +105,69 @@ func (x Index) String() string {
 
 // canon sorts terms, combines like atoms and drops zero coefficients.
 func canon(terms []Term, c int64) Index {
-	byAtom := map[string]int{}
-	var out []Term
+	// Atom spellings are computed once per term: they key the merge and the
+	// sort, and building them is the costly part.
+	type keyed struct {
+		t   Term
+		key string
+	}
+	out := make([]keyed, 0, len(terms))
 	for _, t := range terms {
 		if t.Coeff == 0 {
 			continue
 		}
 		k := t.atom()
-		if i, ok := byAtom[k]; ok {
-			out[i].Coeff += t.Coeff
-			continue
+		merged := false
+		for i := range out {
+			if out[i].key == k {
+				out[i].t.Coeff += t.Coeff
+				merged = true
+				break
+			}
 		}
-		byAtom[k] = len(out)
-		out = append(out, t)
+		if !merged {
+			out = append(out, keyed{t, k})
+		}
 	}
 	kept := out[:0]
-	for _, t := range out {
-		if t.Coeff != 0 {
-			kept = append(kept, t)
+	for _, kt := range out {
+		if kt.t.Coeff != 0 {
+			kept = append(kept, kt)
 		}
 	}
-	sort.SliceStable(kept, func(i, j int) bool { return termLess(kept[i], kept[j]) })
 	if len(kept) == 0 {
-		kept = nil
+		return Index{Const: c}
 	}
-	return Index{Terms: kept, Const: c}
+	// Plain variables first (by name), then compound atoms by spelling.
+	sort.SliceStable(kept, func(i, j int) bool {
+		a, b := kept[i], kept[j]
+		if (a.t.Inner == nil) != (b.t.Inner == nil) {
+			return a.t.Inner == nil
+		}
+		return a.key < b.key
+	})
+	res := make([]Term, len(kept))
+	for i, kt := range kept {
+		res[i] = kt.t
+	}
+	return Index{Terms: res, Const: c}
 }
 
-// termLess orders plain variables first (by name), then compound atoms by spelling.
-func termLess(a, b Term) bool {
-	if (a.Inner == nil) != (b.Inner == nil) {
-		return a.Inner == nil
+// Equal reports whether x and y are the same canonical expression.
+func (x Index) Equal(y Index) bool {
+	if x.Const != y.Const || len(x.Terms) != len(y.Terms) {
+		return false
 	}
-	return a.atom() < b.atom()
+	for i, a := range x.Terms {
+		b := y.Terms[i]
+		if a.Coeff != b.Coeff || a.Var != b.Var || a.Div != b.Div || a.Mod != b.Mod || (a.Inner == nil) != (b.Inner == nil) {
+			return false
+		}
+		if a.Inner != nil && !a.Inner.Equal(*b.Inner) {
+			return false
+		}
+	}
+	return true
 }
 
 // Add returns x + y.
@@ -379,9 +409,16 @@ func (t Term) atomBounds(sizes map[string]int64) Interval {
 // wrap is dropped, and c*((x//D)%M) + c*M*((x//(D*M))%M2) merges into
 // c*((x//D)%(M*M2)), which turns a split contiguous index back into one term.
 func (x Index) Simplify(sizes map[string]int64) Index {
+	compound := false
+	for _, t := range x.Terms {
+		compound = compound || t.Inner != nil
+	}
+	if !compound {
+		return x // an affine sum of variables is already as simple as it gets
+	}
 	for {
 		y := x.simplifyOnce(sizes)
-		if y.String() == x.String() {
+		if y.Equal(x) {
 			return y
 		}
 		x = y
