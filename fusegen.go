@@ -82,7 +82,7 @@ func (gen *Generator) Generate(g *ir.Graph, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	kernels, err := templates.BuildKernels(sched)
+	kernels, err := templates.BuildKernels(sched, templates.Heuristics{MaxWarps: maxWarps(props)})
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +107,18 @@ func (gen *Generator) Generate(g *ir.Graph, opts Options) (*Result, error) {
 		return nil, err
 	}
 	return &Result{Files: map[string][]byte{ModulePath(g): tidy(out)}, Schedule: sched}, nil
+}
+
+// maxWarps is how many warps a program may have on the device.
+func maxWarps(p overrides.Properties) int64 {
+	if p.WarpSize <= 0 || p.MaxThreadsPerBlock <= 0 {
+		return 0 // the default
+	}
+	w := int64(p.MaxThreadsPerBlock / p.WarpSize)
+	if w < 1 {
+		w = 1
+	}
+	return w
 }
 
 // helperSources renders the helper functions that the kernels (or other

@@ -26,6 +26,7 @@ type Kernel struct {
 	Persistent bool
 	Index64    bool // int64 index arithmetic: some offset can pass 2^31
 	XMask      bool // numel is not a multiple of XBLOCK
+	RMask      bool // rnumel is not a multiple of R0_BLOCK (looped reductions)
 	Debug      bool // compiled with device asserts on (indirect loads)
 	// Pre runs first: all of a pointwise or persistent kernel, and in a
 	// looped reduction whatever does not depend on the reduction index.
@@ -89,11 +90,39 @@ const (
 	rVar = fusion.RVar
 )
 
+// Heuristics are the block-size rules, computed in Go from the static sizes
+// (no autotuning at run time). The zero value of a field means its default.
+type Heuristics struct {
+	// PersistentMax is the longest contiguous row a persistent reduction
+	// holds in registers at once (default 4096 elements).
+	PersistentMax int64
+	// LoopedRBlock is R0_BLOCK of a looped reduction along contiguous rows
+	// (default 2048).
+	LoopedRBlock int64
+	// MaxWarps caps num_warps: the device's max threads per block over its
+	// warp size (default 32, i.e. 1024 / 32).
+	MaxWarps int64
+}
+
+func (h Heuristics) withDefaults() Heuristics {
+	if h.PersistentMax == 0 {
+		h.PersistentMax = 4096
+	}
+	if h.LoopedRBlock == 0 {
+		h.LoopedRBlock = 2048
+	}
+	if h.MaxWarps == 0 {
+		h.MaxWarps = 32
+	}
+	return h
+}
+
 // BuildKernels lowers every kernel of a schedule to its view model.
-func BuildKernels(s *fusion.Schedule) ([]*Kernel, error) {
+func BuildKernels(s *fusion.Schedule, h Heuristics) ([]*Kernel, error) {
+	h = h.withDefaults()
 	var out []*Kernel
 	for i, k := range s.Kernels {
-		km, err := buildKernel(s, k, i)
+		km, err := buildKernel(s, k, i, h)
 		if err != nil {
 			return nil, err
 		}
@@ -102,7 +131,7 @@ func BuildKernels(s *fusion.Schedule) ([]*Kernel, error) {
 	return out, nil
 }
 
-func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int) (*Kernel, error) {
+func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int, h Heuristics) (*Kernel, error) {
 	k := &Kernel{
 		Numel:     fk.Group.Numel,
 		RNumel:    fk.Group.ReductionNumel,
@@ -114,7 +143,7 @@ func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int) (*Kernel, error)
 	}
 	l := newLowering(s, fk, k)
 	if k.Reduction {
-		chooseReductionBlocks(k, s.Table, fk)
+		chooseReductionBlocks(k, s.Table, fk, h)
 		l.looped = !k.Persistent
 	} else {
 		choosePointwiseBlocks(k)
@@ -135,6 +164,7 @@ func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int) (*Kernel, error)
 	span := k.Numel * k.RNumel
 	k.Index64 = l.maxOff >= 1<<31 || span+k.XBlock*k.RBlock >= 1<<31
 	k.XMask = k.Numel%k.XBlock != 0
+	k.RMask = k.Reduction && k.RNumel%k.RBlock != 0
 	k.Grid = [3]int64{ceilDiv(k.Numel, k.XBlock), 1, 1}
 	// Input pointers first, then outputs, each in first-use order.
 	sort.SliceStable(k.Pointers, func(i, j int) bool { return !k.Pointers[i].Out && k.Pointers[j].Out })
@@ -180,14 +210,14 @@ func clamp(v, lo, hi int64) int64 {
 // Rows that are contiguous along the reduction (inner reductions) get one
 // row per program and a wide R block; reductions over a strided, outer
 // dimension get many rows per program so that loads stay coalesced along x.
-func chooseReductionBlocks(k *Kernel, t *ir.Table, fk *fusion.Kernel) {
+func chooseReductionBlocks(k *Kernel, t *ir.Table, fk *fusion.Kernel, h Heuristics) {
 	inner := false
 	for _, n := range fk.Nodes {
 		inner = inner || fusion.IsInnerReduction(t, n)
 	}
 	rn := k.RNumel
 	switch {
-	case inner && rn <= 1024:
+	case inner && rn <= h.PersistentMax:
 		k.Persistent = true
 		k.RBlock = nextPow2(rn)
 		k.XBlock = clamp(4096/k.RBlock, 1, 8)
@@ -195,7 +225,7 @@ func chooseReductionBlocks(k *Kernel, t *ir.Table, fk *fusion.Kernel) {
 			k.XBlock = 1
 		}
 	case inner:
-		k.XBlock, k.RBlock = 1, 2048
+		k.XBlock, k.RBlock = 1, h.LoopedRBlock
 	case rn <= 64:
 		k.Persistent = true
 		k.RBlock = nextPow2(rn)
@@ -206,8 +236,13 @@ func chooseReductionBlocks(k *Kernel, t *ir.Table, fk *fusion.Kernel) {
 	if p := nextPow2(k.Numel); p < k.XBlock {
 		k.XBlock = p
 	}
-	k.NumWarps = int(clamp(k.XBlock*k.RBlock/256, 1, 8))
+	// About 8 elements a thread, so loads stay 16 bytes wide and rows fit in
+	// registers; never more warps than the device allows.
+	k.NumWarps = int(clamp(k.XBlock*k.RBlock/256, 1, 16))
 	if k.XBlock*k.RBlock >= 2048 && k.NumWarps < 8 {
 		k.NumWarps = 8
+	}
+	if int64(k.NumWarps) > h.MaxWarps {
+		k.NumWarps = int(h.MaxWarps)
 	}
 }

@@ -20,7 +20,7 @@ func mustKernels(t *testing.T, src string) []*Kernel {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ks, err := BuildKernels(s)
+	ks, err := BuildKernels(s, Heuristics{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestLoweringSharesAndHoists(t *testing.T) {
 	// y[i] = sum_r x[i, r] * w[i] + x[i, r] * w[i]: the loads of x and w and
 	// the product appear once; w does not depend on r and is hoisted before
 	// the loop; the bf16 output is stored with a cast.
-	src := graphHead + `{"name":"x","dtype":"bfloat16","shape":[8,4096]},{"name":"w","dtype":"bfloat16","shape":[8]}],"nodes":[{"name":"y","kind":"reduction","ranges":[8],"reduction_ranges":[4096],"reduction":"sum","body":` +
+	src := graphHead + `{"name":"x","dtype":"bfloat16","shape":[8,8192]},{"name":"w","dtype":"bfloat16","shape":[8]}],"nodes":[{"name":"y","kind":"reduction","ranges":[8],"reduction_ranges":[8192],"reduction":"sum","body":` +
 		`{"op":"add","args":[{"op":"mul","args":[{"op":"load","buffer":"x","index":["i0","r0"]},{"op":"load","buffer":"w","index":["i0"]}]},{"op":"mul","args":[{"op":"load","buffer":"x","index":["i0","r0"]},{"op":"load","buffer":"w","index":["i0"]}]}]}}],"outputs":["y"]}`
 	k := mustKernels(t, src)[0]
 	kinds := func(ss []Stmt) string {

@@ -21,7 +21,7 @@ func build(t *testing.T, src string, opts fusion.Options) *Module {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ks, err := templates.BuildKernels(s)
+	ks, err := templates.BuildKernels(s, templates.Heuristics{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,21 +18,16 @@ def _maximum(a, b):
 
 
 @triton.jit
-def triton_red_fused_amax_0(in_ptr0, out_ptr0, XBLOCK: tl.constexpr, R0_BLOCK: tl.constexpr):
+def triton_per_fused_amax_0(in_ptr0, out_ptr0, XBLOCK: tl.constexpr, R0_BLOCK: tl.constexpr):
     # nodes: out
-    r0_numel = 2048
     xoffset = tl.program_id(0) * XBLOCK
     xindex = xoffset + tl.arange(0, XBLOCK)[:, None]
     xmask = tl.full([XBLOCK, 1], True, tl.int1)
-    r0_base = tl.arange(0, R0_BLOCK)[None, :]
-    _tmp1 = tl.full([XBLOCK, R0_BLOCK], float("-inf"), tl.float32)
-    for r0_offset in range(0, r0_numel, R0_BLOCK):
-        r0_index = r0_offset + r0_base
-        r0_mask = r0_index < r0_numel
-        tmp0 = tl.load(in_ptr0 + (r0_index + 2048*xindex), r0_mask & xmask, other=0)
-        tmp1_b = tl.broadcast_to(tmp0, [XBLOCK, R0_BLOCK])
-        _tmp1 = tl.where(r0_mask & xmask, _maximum(_tmp1, tmp1_b), _tmp1)
-    tmp1 = tl.reduce(_tmp1, 1, _maximum)[:, None]
+    r0_index = tl.arange(0, R0_BLOCK)[None, :]
+    r0_mask = tl.full([1, R0_BLOCK], True, tl.int1)
+    tmp0 = tl.load(in_ptr0 + (r0_index + 2048*xindex), r0_mask & xmask, other=0)
+    tmp1_in = tl.where(r0_mask & xmask, tl.broadcast_to(tmp0, [XBLOCK, R0_BLOCK]), float("-inf"))
+    tmp1 = tl.reduce(tmp1_in, 1, _maximum)[:, None]
     tl.store(out_ptr0 + (xindex), tmp1, xmask)
 
 
@@ -50,11 +45,17 @@ def _compile(kernel, signature, constexprs, num_warps, num_stages):
     return run, compiled.function, compiled.packed_metadata
 
 
+# Each kernel: its pointer dtypes, block sizes, num_warps and num_stages,
+# chosen at generation time from the static shapes.
+_KERNELS = [
+    (triton_per_fused_amax_0, (torch.float32, torch.float32, ), {"XBLOCK": 1, "R0_BLOCK": 2048}, 8, 1),
+]
 _compiled = []
 
 
 def _compile_all():
-    _compiled.append(_compile(triton_red_fused_amax_0, (torch.float32, torch.float32, ), {"XBLOCK": 1, "R0_BLOCK": 2048}, 8, 1))
+    for kernel, signature, constexprs, num_warps, num_stages in _KERNELS:
+        _compiled.append(_compile(kernel, signature, constexprs, num_warps, num_stages))
 
 
 def call(args):
@@ -72,7 +73,7 @@ def call(args):
         torch.cuda.set_device(0)
         stream0 = get_raw_stream(0)
         out = empty_strided_cuda((4096,), (1,), torch.float32)
-        # triton_red_fused_amax_0: out
+        # triton_per_fused_amax_0: out
         run, function, metadata = _compiled[0]
         run(4096, 1, 1, stream0, function, metadata, None, None, None, x, out, 1, 2048)
         del x

@@ -39,11 +39,17 @@ def _compile(kernel, signature, constexprs, num_warps, num_stages):
     return run, compiled.function, compiled.packed_metadata
 
 
+# Each kernel: its pointer dtypes, block sizes, num_warps and num_stages,
+# chosen at generation time from the static shapes.
+_KERNELS = [
+    (triton_poi_fused_add_mul_0, (torch.bfloat16, torch.bfloat16, torch.bfloat16, torch.bfloat16, ), {"XBLOCK": 1024}, 4, 1),
+]
 _compiled = []
 
 
 def _compile_all():
-    _compiled.append(_compile(triton_poi_fused_add_mul_0, (torch.bfloat16, torch.bfloat16, torch.bfloat16, torch.bfloat16, ), {"XBLOCK": 1024}, 4, 1))
+    for kernel, signature, constexprs, num_warps, num_stages in _KERNELS:
+        _compiled.append(_compile(kernel, signature, constexprs, num_warps, num_stages))
 
 
 def call(args):

@@ -45,11 +45,17 @@ def _compile(kernel, signature, constexprs, num_warps, num_stages):
     return run, compiled.function, compiled.packed_metadata
 
 
+# Each kernel: its pointer dtypes, block sizes, num_warps and num_stages,
+# chosen at generation time from the static shapes.
+_KERNELS = [
+    (triton_per_fused_add_sin_sum_0, (torch.float32, torch.float32, torch.float32, torch.float32, ), {"XBLOCK": 1, "R0_BLOCK": 1024}, 4, 1),
+]
 _compiled = []
 
 
 def _compile_all():
-    _compiled.append(_compile(triton_per_fused_add_sin_sum_0, (torch.float32, torch.float32, torch.float32, torch.float32, ), {"XBLOCK": 1, "R0_BLOCK": 1024}, 4, 1))
+    for kernel, signature, constexprs, num_warps, num_stages in _KERNELS:
+        _compiled.append(_compile(kernel, signature, constexprs, num_warps, num_stages))
 
 
 def call(args):
