@@ -375,3 +375,79 @@ func TestEveryOpHasAGoldenCase(t *testing.T) {
 		}
 	}
 }
+
+// TestSchemaOpNodes: the schema's tensor ops are package ir's, and its op
+// node fields are the union of the fields the ops take.
+func TestSchemaOpNodes(t *testing.T) {
+	s := loadSchema(t)
+	sameSet(t, "$defs.tensor_op", ir.OpNames(), enum(t, s, "tensor_op"))
+	props, ok := def(t, s, "op_node")["properties"].(map[string]any)
+	if !ok {
+		t.Fatal("$defs.op_node has no properties")
+	}
+	var got []string
+	for k := range props {
+		switch k {
+		case "name", "outputs", "op", "args":
+		default:
+			got = append(got, k)
+		}
+	}
+	var want []string
+	for _, op := range ir.OpNames() {
+		fields, _, _, _ := ir.OpFields(op)
+		for _, f := range fields {
+			if !slices.Contains(want, f) {
+				want = append(want, f)
+			}
+		}
+	}
+	sameSet(t, "$defs.op_node.properties", want, got)
+}
+
+// docInputs are the inputs the op reference of docs/graph-format.md names.
+const docInputs = `[{"name": "x", "dtype": "float32", "shape": [8, 16]}, {"name": "b", "dtype": "float32", "shape": [16]},
+  {"name": "w", "dtype": "float32", "shape": [16]}, {"name": "h", "dtype": "bfloat16", "shape": [8, 16]},
+  {"name": "k", "dtype": "int32", "shape": [8, 16]}, {"name": "mask", "dtype": "bool", "shape": [8, 16]},
+  {"name": "x3", "dtype": "float32", "shape": [4, 8, 16]}, {"name": "idx", "dtype": "int64", "shape": [8, 4]},
+  {"name": "ids", "dtype": "int64", "shape": [5]}, {"name": "t", "dtype": "int64", "shape": [8]}]`
+
+// TestFormatDocOpExamples: every tensor op has an example node in
+// docs/graph-format.md, and every example lowers in a graph of the inputs
+// the document names.
+func TestFormatDocOpExamples(t *testing.T) {
+	data, err := os.ReadFile(formatPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spans := regexp.MustCompile("`(\\{\"(?:name|outputs)\": [^`]*\"op\": [^`]*\\})`").FindAllSubmatch(data, -1)
+	seen := map[string]bool{}
+	for _, m := range spans {
+		node := string(m[1])
+		var parsed map[string]any
+		if err := json.Unmarshal(m[1], &parsed); err != nil {
+			t.Errorf("%s: example %s is not JSON: %v", formatPath, node, err)
+			continue
+		}
+		var outs []string
+		if o, ok := parsed["outputs"].([]any); ok {
+			for _, v := range o {
+				outs = append(outs, fmt.Sprintf("%q", v))
+			}
+		} else {
+			outs = []string{fmt.Sprintf("%q", parsed["name"])}
+		}
+		src := fmt.Sprintf(`{"version": 1, "name": "doc", "inputs": %s, "nodes": [%s], "outputs": [%s]}`, docInputs, node, strings.Join(outs, ", "))
+		if _, err := ir.ReadGraph([]byte(src)); err != nil {
+			t.Errorf("%s: example %s: %v", formatPath, node, err)
+		}
+		if op, ok := parsed["op"].(string); ok {
+			seen[op] = true
+		}
+	}
+	for _, op := range ir.OpNames() {
+		if !seen[op] {
+			t.Errorf("%s: op %q has no example node", formatPath, op)
+		}
+	}
+}

@@ -133,7 +133,45 @@ func (f *File) Lower() (*Graph, error) {
 		seen[o] = true
 	}
 	g.Outputs = f.Outputs
+	g.Nodes = dropDead(g.Nodes, f)
 	return g, nil
+}
+
+// dropDead removes the nodes lowering made that nothing needs: an op
+// result that is no output and that no loop node reads leaves its
+// reductions unread. Loop nodes of the file stay, as written.
+func dropDead(nodes []*Node, f *File) []*Node {
+	byName := make(map[string]*Node, len(nodes))
+	for _, n := range nodes {
+		byName[n.Name] = n
+	}
+	live := map[string]bool{}
+	var mark func(name string)
+	mark = func(name string) {
+		n, ok := byName[name]
+		if !ok || live[name] {
+			return
+		}
+		live[name] = true
+		for _, r := range n.Body.Reads() {
+			mark(r)
+		}
+	}
+	for _, o := range f.Outputs {
+		mark(o)
+	}
+	for _, fn := range f.Nodes {
+		if fn.Loop != nil {
+			mark(fn.Loop.Name)
+		}
+	}
+	out := nodes[:0:0]
+	for _, n := range nodes {
+		if live[n.Name] {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // opErrAt places an op's error at its node's path.

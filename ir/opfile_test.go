@@ -21,7 +21,8 @@ const mixedGraph = `{"version": 1, "name": "mixed", "inputs": [
   {"outputs": ["a", "b"], "op": "split", "args": ["c"], "split_size": [2, 4], "dim": 1},
   {"name": "s", "op": "add", "args": ["b", "inf"], "alpha": 2.50},
   {"name": "k", "op": "sum", "args": ["a"], "keepdim": false, "dims": [], "dtype": "float64"},
-  {"name": "e", "op": "mul", "args": [true, "a"]}
+  {"name": "e", "op": "mul", "args": [true, "a"]},
+  {"name": "unused", "op": "log_softmax", "args": ["x"], "dim": 0}
  ],
  "outputs": ["s", "k", "twice"]}`
 
@@ -66,8 +67,8 @@ func TestMixedGraphRoundTrip(t *testing.T) {
 			t.Errorf("no node %q in the lowered graph", name)
 		}
 	}
-	// Not outputs and read by no loop node: inlined.
-	for _, name := range []string{"c", "a", "b", "e"} {
+	// Not outputs and read by no loop node: inlined, or dropped.
+	for _, name := range []string{"c", "a", "b", "e", "unused", "unused_max", "unused_sum"} {
 		if g.Node(name) != nil {
 			t.Errorf("node %q should have been inlined", name)
 		}
