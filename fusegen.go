@@ -46,6 +46,10 @@ type Options struct {
 	// Device overrides the graph's device ("cuda", "cuda:1", "cpu", or any
 	// device with an override template). Empty keeps the graph's device.
 	Device string
+	// Heuristics override the block-size rules; zero fields keep the
+	// defaults (MaxWarps defaults to the device's threads per block over its
+	// warp size). For experiments and tuning.
+	Heuristics templates.Heuristics
 }
 
 // Result is what one generation produced.
@@ -82,7 +86,11 @@ func (gen *Generator) Generate(g *ir.Graph, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	kernels, err := templates.BuildKernels(sched, templates.Heuristics{MaxWarps: maxWarps(props)})
+	h := opts.Heuristics
+	if h.MaxWarps == 0 {
+		h.MaxWarps = maxWarps(props)
+	}
+	kernels, err := templates.BuildKernels(sched, h)
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,7 @@ type lowering struct {
 	live         map[string]bool     // nodes whose values the kernel needs
 	materialized map[string]bool
 	reduced      map[string]value // reduction node -> its row result
+	bodies       map[string]value // reduction node -> the value it reduced
 	cse          map[string]value
 	phases       map[string]int   // memo of phaseOf for inlined producers
 	inlined      map[string]value // memo of recomputed producers: name@index@pass
@@ -38,7 +39,7 @@ type lowering struct {
 func newLowering(s *fusion.Schedule, fk *fusion.Kernel, k *Kernel) *lowering {
 	l := &lowering{
 		g: s.Graph, table: s.Table, k: k, group: fk.Group, nodes: map[string]*ir.Node{}, live: map[string]bool{},
-		materialized: s.Materialized, reduced: map[string]value{}, cse: map[string]value{},
+		materialized: s.Materialized, reduced: map[string]value{}, bodies: map[string]value{}, cse: map[string]value{},
 		phases: map[string]int{}, inlined: map[string]value{}, ptrs: map[string]string{}, reduce: k.Reduction,
 	}
 	for _, n := range fk.Nodes {
@@ -165,16 +166,23 @@ func (l *lowering) node(n *ir.Node) error {
 	if !ok {
 		return fmt.Errorf("node does not fit the kernel's iteration space %s", l.group)
 	}
-	at := l.phaseOf(n.Body, sub)
-	v, err := l.expr(n.Body, sub, at)
-	if err != nil {
-		return err
-	}
-	if n.Kind == ir.Reduction {
-		v = l.reduction(n, v, at)
+	var v value
+	if online, ok := l.onlineSource(n, sub); ok {
+		v = l.onlineSum(n, online)
 		l.reduced[n.Name] = v
-		at = v.phase
+	} else {
+		at := l.phaseOf(n.Body, sub)
+		var err error
+		if v, err = l.expr(n.Body, sub, at); err != nil {
+			return err
+		}
+		if n.Kind == ir.Reduction {
+			l.bodies[n.Name] = v
+			v = l.reduction(n, v, at)
+			l.reduced[n.Name] = v
+		}
 	}
+	at := v.phase
 	if !l.materialized[n.Name] {
 		return nil
 	}
@@ -195,6 +203,106 @@ func (l *lowering) node(n *ir.Node) error {
 	}
 	l.emit(st, usesR, v.phase, at)
 	return nil
+}
+
+// onlineSource recognizes, in a looped kernel, a sum of exp(x - m) where m
+// is the row result of a max reduction of the same x in this kernel (the
+// softmax denominator), and returns that max's body value. Such a sum can
+// run in the max's own pass, as an online softmax: one read of the row
+// instead of two.
+func (l *lowering) onlineSource(n *ir.Node, sub map[string]ir.Index) (value, bool) {
+	if !l.looped || n.Kind != ir.Reduction || n.Reduction != ir.Sum {
+		return value{}, false
+	}
+	e := n.Body
+	if e.Op != "exp" || len(e.Args) != 1 || e.Args[0].Op != "sub" {
+		return value{}, false
+	}
+	x, ld := e.Args[0].Args[0], e.Args[0].Args[1]
+	if ld.Op != ir.OpLoad || len(ld.Indirect) > 0 {
+		return value{}, false
+	}
+	m, ok := l.nodes[ld.Buffer]
+	if !ok || m.Kind != ir.Reduction || m.Reduction != ir.Max {
+		return value{}, false
+	}
+	body, done := l.bodies[m.Name]
+	if !done || body.dtype != n.DType.Compute() || !l.group.IsRowIndex(fusion.FlatIndex(m.Ranges, l.loadIndex(ld, sub), l.group)) {
+		return value{}, false
+	}
+	msub, _ := fusion.Coords(m, l.group)
+	if l.signature(x, sub) != l.signature(m.Body, msub) {
+		return value{}, false
+	}
+	return body, true
+}
+
+// signature spells an expression with its indices in kernel coordinates,
+// recomputed producers expanded, so that equal values spell the same.
+func (l *lowering) signature(e *ir.Expr, sub map[string]ir.Index) string {
+	var b strings.Builder
+	var walk func(e *ir.Expr, sub map[string]ir.Index)
+	walk = func(e *ir.Expr, sub map[string]ir.Index) {
+		b.WriteString(string(e.Op))
+		b.WriteString("(")
+		switch e.Op {
+		case ir.OpLoad:
+			idx := l.loadIndex(e, sub)
+			if p, ok := l.nodes[e.Buffer]; ok && p.Kind == ir.Pointwise && len(e.Indirect) == 0 {
+				walk(p.Body, producerSubst(p, idx))
+			} else {
+				b.WriteString(e.Buffer + "[" + indexKey(idx) + "]")
+				for _, a := range e.Indirect {
+					walk(a, sub)
+				}
+			}
+		case ir.OpConstant:
+			b.WriteString(string(e.DType) + ":" + e.Value)
+		case ir.OpIndex:
+			b.WriteString(string(e.DType) + ":" + e.Expr.Subst(sub).Simplify(l.group.Sizes()).String())
+		case ir.OpCast:
+			b.WriteString(string(e.DType))
+		}
+		for _, a := range e.Args {
+			b.WriteString(",")
+			walk(a, sub)
+		}
+		b.WriteString(")")
+	}
+	walk(e, sub)
+	return b.String()
+}
+
+// onlineSum emits the online softmax sum of exp(v - running max) in v's
+// pass; its result exists after that pass, like the max's.
+func (l *lowering) onlineSum(n *ir.Node, v value) value {
+	at := v.phase
+	if v.usesR {
+		at = l.passOf(v)
+	}
+	res := value{name: l.tmp(), dtype: v.dtype, phase: at + 1}
+	lowest, highest := identities(v.dtype)
+	st := Stmt{Op: "online_softmax_sum", Var: res.name, Acc: "_" + res.name, Args: []string{v.name}, DType: v.dtype,
+		Mask: "r0_mask & xmask", Lowest: lowest, Highest: highest, RNumel: l.k.RNumel}
+	init, update, final := st, st, st
+	init.Kind, update.Kind, final.Kind = "reduce_init", "reduce_update", "reduce_final"
+	l.k.Pre = append(l.k.Pre, init)
+	l.ensureLoop(at)
+	l.k.Loops[at].Body = append(l.k.Loops[at].Body, update)
+	l.k.Loops[at].After = append(l.k.Loops[at].After, final)
+	return res
+}
+
+// passOf finds the pass whose body defines v.
+func (l *lowering) passOf(v value) int {
+	for i, lp := range l.k.Loops {
+		for _, s := range lp.Body {
+			if s.Var == v.name {
+				return i
+			}
+		}
+	}
+	return v.phase
 }
 
 // rangeVars returns the node's range variables in kernel coordinates.

@@ -216,6 +216,21 @@ func plan(s *fusion.Schedule, kernels []*templates.Kernel) []Step {
 	return steps
 }
 
+// indexSource finds the input load an indirect index comes from: a plain
+// load, a cast of one, or where(cond, load, constant), the shape of an
+// ignore_index (cross_entropy reads target[i] where it is not -100, else 0).
+func indexSource(e *ir.Expr) *ir.Expr {
+	switch {
+	case e.Op == ir.OpLoad && len(e.Indirect) == 0:
+		return e
+	case e.Op == ir.OpCast:
+		return indexSource(e.Args[0])
+	case e.Op == ir.OpWhere && e.Args[2].Op == ir.OpConstant:
+		return indexSource(e.Args[1])
+	}
+	return nil
+}
+
 // indexBounds finds integer inputs used as indirect indices and the largest
 // value each may take plus one (the smallest dimension it indexes).
 func indexBounds(g *ir.Graph) map[string]int64 {
@@ -236,9 +251,8 @@ func indexBounds(g *ir.Graph) map[string]int64 {
 				if k >= len(e.Indirect) {
 					continue
 				}
-				// Only a plain load of an input feeds get_args' range.
-				src := e.Indirect[k]
-				if src.Op != ir.OpLoad {
+				src := indexSource(e.Indirect[k])
+				if src == nil {
 					continue
 				}
 				if cur, ok := out[src.Buffer]; !ok || b.Shape[d] < cur {

@@ -124,3 +124,17 @@ func TestIndexInputsGetTheirRange(t *testing.T) {
 		t.Errorf("device = %s/%d", m.Device, m.DeviceIndex)
 	}
 }
+
+// An ignore_index target (where(target != -100, target, 0)) still gets
+// get_args values in the valid class range.
+func TestIndexThroughWhere(t *testing.T) {
+	m := buildDefault(t, `{"version":1,"name":"t","inputs":[{"name":"logits","dtype":"float32","shape":[4,10]},{"name":"target","dtype":"int64","shape":[4]}],"nodes":[
+		{"name":"picked","kind":"pointwise","ranges":[4],"body":{"op":"load","buffer":"logits","index":["i0","$0"],"indirect":[
+			{"op":"where","args":[{"op":"ne","args":[{"op":"load","buffer":"target","index":["i0"]},{"op":"constant","dtype":"int64","value":-100}]},
+			{"op":"load","buffer":"target","index":["i0"]},{"op":"constant","dtype":"int64","value":0}]}]}}],"outputs":["picked"]}`)
+	for _, in := range m.Inputs {
+		if in.Name == "target" && (in.Low != 0 || in.High != 10) {
+			t.Errorf("target drawn from [%d, %d), want [0, 10)", in.Low, in.High)
+		}
+	}
+}

@@ -1,0 +1,46 @@
+// Command variants renders graph files with non-default block-size
+// heuristics, for tuning sweeps on the GPU:
+//
+//	go run ./bench/gpu/variants -persistent-max 8192 -o DIR GRAPH.json...
+//
+// Each module goes to DIR/<graph name>.py.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/fusegen/fusegen"
+	"github.com/fusegen/fusegen/templates"
+)
+
+func main() {
+	out := flag.String("o", ".", "output `DIR`")
+	var h templates.Heuristics
+	flag.Int64Var(&h.PersistentMax, "persistent-max", 0, "longest contiguous row a persistent reduction holds (0: default)")
+	flag.Int64Var(&h.LoopedRBlock, "rblock", 0, "R0_BLOCK of looped contiguous reductions (0: default)")
+	flag.Int64Var(&h.MaxWarps, "max-warps", 0, "cap on num_warps (0: the device's)")
+	flag.Parse()
+	gen, err := fusegen.New(nil, "")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "variants:", err)
+		os.Exit(2)
+	}
+	for _, path := range flag.Args() {
+		data, err := os.ReadFile(path)
+		if err == nil {
+			var res *fusegen.Result
+			if res, err = gen.GenerateFile(data, fusegen.Options{Heuristics: h}); err == nil {
+				for name, src := range res.Files {
+					err = os.WriteFile(filepath.Join(*out, name), src, 0o644)
+				}
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "variants: %s: %v\n", path, err)
+			os.Exit(2)
+		}
+	}
+}
