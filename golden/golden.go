@@ -23,6 +23,8 @@ type Case struct {
 	Devices []string
 	// Templates is an overlay folder relative to the case, if any.
 	Templates string
+	// Autotune renders with gen -autotune.
+	Autotune bool
 }
 
 // caseFile is the optional case.json.
@@ -31,6 +33,8 @@ type caseFile struct {
 	Devices []string `json:"devices"`
 	// Templates names an overlay folder inside the case folder.
 	Templates string `json:"templates"`
+	// Autotune renders as gen -autotune does.
+	Autotune bool `json:"autotune"`
 }
 
 // Load reads every case folder under root, sorted by name.
@@ -61,6 +65,7 @@ func Load(root string) ([]Case, error) {
 				c.Devices = cf.Devices
 			}
 			c.Templates = cf.Templates
+			c.Autotune = cf.Autotune
 		} else if !os.IsNotExist(err) {
 			return nil, fmt.Errorf("golden case %s: %w", e.Name(), err)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/fusegen/fusegen"
 	"github.com/fusegen/fusegen/ir"
+	"github.com/fusegen/fusegen/templates"
 )
 
 func TestGolden(t *testing.T) {
@@ -31,7 +32,7 @@ func TestGolden(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s/graph.json: %v", c.Dir, err)
 				}
-				res, err := gen.Generate(g, fusegen.Options{Device: dev})
+				res, err := gen.Generate(g, fusegen.Options{Device: dev, Heuristics: templates.Heuristics{Autotune: c.Autotune}})
 				if err != nil {
 					t.Fatalf("%s/graph.json on %s: %v", c.Dir, dev, err)
 				}
@@ -45,7 +46,7 @@ func TestGolden(t *testing.T) {
 					t.Fatal(err)
 				}
 				g2, _ := ir.DecodeGraph(c.Graph)
-				res2, err := again.Generate(g2, fusegen.Options{Device: dev})
+				res2, err := again.Generate(g2, fusegen.Options{Device: dev, Heuristics: templates.Heuristics{Autotune: c.Autotune}})
 				if err != nil {
 					t.Fatal(err)
 				}

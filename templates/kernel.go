@@ -28,12 +28,21 @@ type Kernel struct {
 	XMask      bool // numel is not a multiple of XBLOCK
 	RMask      bool // rnumel is not a multiple of R0_BLOCK (looped reductions)
 	Debug      bool // compiled with device asserts on (indirect loads)
+	// Configs is the @triton.autotune candidate set; empty when the blocks
+	// are fixed at generation time.
+	Configs []Config
 	// Pre runs first: all of a pointwise or persistent kernel, and in a
 	// looped reduction whatever does not depend on the reduction index.
 	Pre []Stmt
 	// Loops are the passes over the reduction index of a looped reduction:
 	// pass k can use the results of the reductions of passes before it.
 	Loops []Loop
+}
+
+// Config is one autotune candidate.
+type Config struct {
+	XBlock, RBlock int64
+	NumWarps       int
 }
 
 // Loop is one pass over r0: its body, then what runs after it.
@@ -102,6 +111,10 @@ type Heuristics struct {
 	// MaxWarps caps num_warps: the device's max threads per block over its
 	// warp size (default 32, i.e. 1024 / 32).
 	MaxWarps int64
+	// Autotune emits @triton.autotune over a small candidate set around the
+	// chosen blocks instead of fixing them; the kernel then launches through
+	// Triton's JIT launcher, which benchmarks the candidates on first use.
+	Autotune bool
 }
 
 func (h Heuristics) withDefaults() Heuristics {
@@ -166,12 +179,67 @@ func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int, h Heuristics) (*
 	k.XMask = k.Numel%k.XBlock != 0
 	k.RMask = k.Reduction && k.RNumel%k.RBlock != 0
 	k.Grid = [3]int64{ceilDiv(k.Numel, k.XBlock), 1, 1}
+	if h.Autotune {
+		k.Configs = candidates(k, h)
+		// Masks must hold for every candidate's blocks.
+		for _, c := range k.Configs {
+			k.XMask = k.XMask || k.Numel%c.XBlock != 0
+			k.RMask = k.RMask || (k.Reduction && !k.Persistent && k.RNumel%c.RBlock != 0)
+		}
+	}
 	// Input pointers first, then outputs, each in first-use order.
 	sort.SliceStable(k.Pointers, func(i, j int) bool { return !k.Pointers[i].Out && k.Pointers[j].Out })
 	return k, nil
 }
 
 func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
+
+// candidates is the autotune set: the chosen config first, then neighbours
+// in the direction Inductor's own config lists explore. A persistent kernel
+// keeps its R0_BLOCK (the whole row); every candidate respects MaxWarps and
+// never makes a block larger than the problem.
+func candidates(k *Kernel, h Heuristics) []Config {
+	seen := map[Config]bool{}
+	var out []Config
+	add := func(x, r int64, w int) {
+		x = clamp(x, 1, nextPow2(k.Numel))
+		if w < 1 || int64(w) > h.MaxWarps {
+			return
+		}
+		c := Config{XBlock: x, RBlock: r, NumWarps: w}
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	add(k.XBlock, k.RBlock, k.NumWarps)
+	switch {
+	case !k.Reduction:
+		for _, x := range []int64{256, 512, 1024, 2048} {
+			add(x, 1, int(clamp(x/256, 2, 8)))
+		}
+	case k.Persistent:
+		for _, x := range []int64{1, 2, 4, 8} {
+			if x*k.RBlock <= 16384 {
+				for _, w := range []int{4, 8, 16} {
+					add(x, k.RBlock, w)
+				}
+			}
+		}
+	case k.XBlock == 1: // looped along contiguous rows
+		for _, r := range []int64{1024, 2048, 4096} {
+			for _, w := range []int{4, 8, 16} {
+				add(1, r, w)
+			}
+		}
+	default: // looped over a strided dimension
+		for _, xr := range [][2]int64{{64, 8}, {32, 16}, {128, 4}, {16, 32}} {
+			add(xr[0], xr[1], 4)
+			add(xr[0], xr[1], 8)
+		}
+	}
+	return out
+}
 
 func nextPow2(n int64) int64 {
 	p := int64(1)

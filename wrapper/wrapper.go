@@ -32,6 +32,17 @@ type Module struct {
 	HelperSources []string
 }
 
+// DirectLaunches reports whether some kernel is launched through its compiled
+// launcher with the device's raw stream (all but autotuned ones are).
+func (m *Module) DirectLaunches() bool {
+	for _, k := range m.Kernels {
+		if len(k.Configs) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // InputNames lists the inputs' names in graph order.
 func (m *Module) InputNames() []string {
 	out := make([]string, len(m.Inputs))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/fusegen/fusegen"
 	"github.com/fusegen/fusegen/ir"
+	"github.com/fusegen/fusegen/templates"
 )
 
 const usageText = `usage: gen [flags] GRAPH.json
@@ -35,6 +36,7 @@ func generateCmd(args []string, stdout, stderr io.Writer) error {
 	tmplDir := flags.String("templates", "", "overlay `DIR`: its files replace or add templates by relative path")
 	check := flags.Bool("check", false, "with -o: write nothing; exit 1 with a diff if PATH is stale")
 	explain := flags.Bool("explain", false, "print every fusion decision and its reason to standard error")
+	autotune := flags.Bool("autotune", false, "emit @triton.autotune over a small candidate set instead of fixed block sizes")
 	graphOut := flags.String("graph", "", "write a Graphviz DOT drawing of the kernels to `PATH` (one cluster per kernel; dashed: buffers that stay inside their kernel)")
 	flags.Usage = func() {
 		fmt.Fprint(stderr, usageText)
@@ -66,7 +68,7 @@ func generateCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", graphPath, err)
 	}
-	res, err := gen.Generate(g, fusegen.Options{Device: *device})
+	res, err := gen.Generate(g, fusegen.Options{Device: *device, Heuristics: templates.Heuristics{Autotune: *autotune}})
 	if err != nil {
 		return fmt.Errorf("%s: %w", graphPath, err)
 	}
