@@ -27,6 +27,14 @@ type Kernel struct {
 	Index64    bool // int64 index arithmetic: some offset can pass 2^31
 	XMask      bool // numel is not a multiple of XBLOCK
 	RMask      bool // rnumel is not a multiple of R0_BLOCK (looped reductions)
+	// Tiled pointwise kernels run 2-D tiles of YBLOCK rows by XBLOCK points,
+	// rows of XNumel points, so that loads and stores that disagree on the
+	// contiguous dimension (a transpose) are both coalesced.
+	Tiled  bool
+	YNumel int64
+	XNumel int64
+	YBlock int64
+	YMask  bool // YNumel is not a multiple of YBLOCK
 	Debug      bool // compiled with device asserts on (indirect loads)
 	// Configs is the @triton.autotune candidate set; empty when the blocks
 	// are fixed at generation time.
@@ -97,6 +105,7 @@ type Stmt struct {
 const (
 	xVar = fusion.XVar
 	rVar = fusion.RVar
+	yVar = "yindex" // the row index of a tiled pointwise kernel
 )
 
 // Heuristics are the block-size rules, computed in Go from the static sizes
@@ -154,12 +163,17 @@ func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int, h Heuristics) (*
 	for _, n := range fk.Nodes {
 		k.Nodes = append(k.Nodes, n.Name)
 	}
-	l := newLowering(s, fk, k)
 	if k.Reduction {
 		chooseReductionBlocks(k, s.Table, fk, h)
-		l.looped = !k.Persistent
+	} else if x, ok := tileSplit(s, fk); ok {
+		chooseTiles(k, x)
 	} else {
 		choosePointwiseBlocks(k)
+	}
+	l := newLowering(s, fk, k)
+	l.looped = k.Reduction && !k.Persistent
+	if k.Tiled {
+		l.sizes = map[string]int64{yVar: k.YNumel, xVar: k.XNumel}
 	}
 	for _, n := range fk.Nodes {
 		if err := l.node(n); err != nil {
@@ -179,7 +193,13 @@ func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int, h Heuristics) (*
 	k.XMask = k.Numel%k.XBlock != 0
 	k.RMask = k.Reduction && k.RNumel%k.RBlock != 0
 	k.Grid = [3]int64{ceilDiv(k.Numel, k.XBlock), 1, 1}
-	if h.Autotune {
+	if k.Tiled {
+		k.XMask = k.XNumel%k.XBlock != 0
+		k.YMask = k.YNumel%k.YBlock != 0
+		k.Grid = [3]int64{ceilDiv(k.XNumel, k.XBlock), ceilDiv(k.YNumel, k.YBlock), 1}
+		k.Index64 = l.maxOff >= 1<<31 || k.Numel+k.XBlock*k.YBlock >= 1<<31
+	}
+	if h.Autotune && !k.Tiled {
 		k.Configs = candidates(k, h)
 		// Masks must hold for every candidate's blocks.
 		for _, c := range k.Configs {
@@ -272,6 +292,66 @@ func clamp(v, lo, hi int64) int64 {
 		return hi
 	}
 	return v
+}
+
+// tileSplit decides whether a pointwise kernel should run 2-D tiles: when
+// a load steps through memory along the row of its node's first dimension
+// (contiguous in yindex) while the stores are contiguous along xindex, as in
+// a transpose. It returns the row length XNumel: the trailing dimension of
+// the kernel's first node.
+func tileSplit(s *fusion.Schedule, fk *fusion.Kernel) (int64, bool) {
+	first := fk.Nodes[0]
+	if len(first.Ranges) < 2 {
+		return 0, false
+	}
+	x := first.Ranges[len(first.Ranges)-1]
+	y := fk.Group.Numel / x
+	if x < 16 || y < 16 || ceilDiv(y, 64) > 65535 {
+		return 0, false
+	}
+	sizes := map[string]int64{yVar: y, xVar: x}
+	split := map[string]ir.Index{xVar: ir.VarIndex(yVar).Scale(x).Add(ir.VarIndex(xVar))}
+	transposed := false
+	for _, n := range fk.Nodes {
+		sub, ok := fusion.Coords(n, fk.Group)
+		if !ok {
+			return 0, false
+		}
+		n.Body.Walk(func(e *ir.Expr) {
+			if e.Op != ir.OpLoad || len(e.Indirect) > 0 || transposed {
+				return
+			}
+			b := s.Table.Buffer(e.Buffer)
+			if b == nil {
+				return
+			}
+			off := ir.Index{}
+			for d, ix := range e.Index {
+				off = off.Add(ix.Subst(sub).Subst(split).Scale(b.StridesOrContiguous()[d]))
+			}
+			off = off.Simplify(sizes)
+			unitX, unitY := false, false
+			for _, t := range off.Terms {
+				if t.Inner == nil && t.Coeff == 1 {
+					unitX = unitX || t.Var == xVar
+					unitY = unitY || t.Var == yVar
+				}
+			}
+			transposed = unitY && !unitX
+		})
+	}
+	return x, transposed
+}
+
+// chooseTiles picks 64 x 64 tiles (smaller for small dimensions), as
+// Inductor's first 2-D pointwise configs.
+func chooseTiles(k *Kernel, x int64) {
+	k.Tiled = true
+	k.XNumel, k.YNumel = x, k.Numel/x
+	k.XBlock = clamp(nextPow2(k.XNumel), 16, 64)
+	k.YBlock = clamp(nextPow2(k.YNumel), 16, 64)
+	k.RBlock = 1
+	k.NumWarps = 4
 }
 
 // chooseReductionBlocks picks persistent or looped and the block shape.

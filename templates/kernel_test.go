@@ -46,10 +46,10 @@ func TestKernelShapeChoices(t *testing.T) {
 			nameWant: "triton_poi_fused_exp_0", offsetWant: "xindex",
 		},
 		{
-			name:     "transposed load keeps the split",
+			name:     "a transposed load runs 2-D tiles",
 			graph:    graphHead + `{"name":"x","dtype":"float32","shape":[1003,1000]}],"nodes":[{"name":"y","kind":"pointwise","ranges":[1000,1003],"body":{"op":"neg","args":[{"op":"load","buffer":"x","index":["i1","i0"]}]}}],"outputs":["y"]}`,
-			category: "poi", xblock: 1024, rblock: 1, xmask: true,
-			nameWant: "triton_poi_fused_neg_0", offsetWant: "1000*(xindex % 1003) + (xindex // 1003)",
+			category: "poi", xblock: 64, rblock: 1, xmask: true,
+			nameWant: "triton_poi_fused_neg_0", offsetWant: "1000*xindex + yindex",
 		},
 		{
 			name:     "short inner rows are persistent",

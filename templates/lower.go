@@ -27,6 +27,7 @@ type lowering struct {
 	reduced      map[string]value // reduction node -> its row result
 	bodies       map[string]value // reduction node -> the value it reduced
 	cse          map[string]value
+	sizes        map[string]int64 // the ranges of the kernel's indices
 	phases       map[string]int   // memo of phaseOf for inlined producers
 	inlined      map[string]value // memo of recomputed producers: name@index@pass
 	ptrs         map[string]string
@@ -40,7 +41,7 @@ func newLowering(s *fusion.Schedule, fk *fusion.Kernel, k *Kernel) *lowering {
 	l := &lowering{
 		g: s.Graph, table: s.Table, k: k, group: fk.Group, nodes: map[string]*ir.Node{}, live: map[string]bool{},
 		materialized: s.Materialized, reduced: map[string]value{}, bodies: map[string]value{}, cse: map[string]value{},
-		phases: map[string]int{}, inlined: map[string]value{}, ptrs: map[string]string{}, reduce: k.Reduction,
+		sizes: fk.Group.Sizes(), phases: map[string]int{}, inlined: map[string]value{}, ptrs: map[string]string{}, reduce: k.Reduction,
 	}
 	for _, n := range fk.Nodes {
 		l.nodes[n.Name] = n
@@ -129,7 +130,7 @@ func (l *lowering) pointer(buffer string, out bool) string {
 
 // offset renders a flat element offset and records how far it can reach.
 func (l *lowering) offset(ix ir.Index) (string, bool) {
-	sizes := l.group.Sizes()
+	sizes := l.sizes
 	ix = ix.Simplify(sizes)
 	b := ix.Bounds(sizes)
 	if b.Hi > l.maxOff {
@@ -146,6 +147,9 @@ func (l *lowering) offset(ix ir.Index) (string, bool) {
 }
 
 func (l *lowering) mask(usesR bool) string {
+	if l.k.Tiled {
+		return "ymask & xmask"
+	}
 	if !l.reduce {
 		return "xmask"
 	}
@@ -162,7 +166,7 @@ func (l *lowering) node(n *ir.Node) error {
 	if !l.live[n.Name] || (n.Kind == ir.Pointwise && !l.materialized[n.Name]) {
 		return nil
 	}
-	sub, ok := fusion.Coords(n, l.group)
+	sub, ok := l.coords(n)
 	if !ok {
 		return fmt.Errorf("node does not fit the kernel's iteration space %s", l.group)
 	}
@@ -186,7 +190,7 @@ func (l *lowering) node(n *ir.Node) error {
 	if !l.materialized[n.Name] {
 		return nil
 	}
-	flat := fusion.FlatIndex(n.Ranges, rangeVars(n, sub), l.group)
+	flat := l.flatIndex(n.Ranges, rangeVars(n, sub))
 	off, offR := l.offset(flat)
 	if flat.IsConst() {
 		// A one-element buffer (numel 1): keep the pointer a block, which a
@@ -227,10 +231,10 @@ func (l *lowering) onlineSource(n *ir.Node, sub map[string]ir.Index) (value, boo
 		return value{}, false
 	}
 	body, done := l.bodies[m.Name]
-	if !done || body.dtype != n.DType.Compute() || !l.group.IsRowIndex(fusion.FlatIndex(m.Ranges, l.loadIndex(ld, sub), l.group)) {
+	if !done || body.dtype != n.DType.Compute() || !l.group.IsRowIndex(l.flatIndex(m.Ranges, l.loadIndex(ld, sub))) {
 		return value{}, false
 	}
-	msub, _ := fusion.Coords(m, l.group)
+	msub, _ := l.coords(m)
 	if l.signature(x, sub) != l.signature(m.Body, msub) {
 		return value{}, false
 	}
@@ -259,7 +263,7 @@ func (l *lowering) signature(e *ir.Expr, sub map[string]ir.Index) string {
 		case ir.OpConstant:
 			b.WriteString(string(e.DType) + ":" + e.Value)
 		case ir.OpIndex:
-			b.WriteString(string(e.DType) + ":" + e.Expr.Subst(sub).Simplify(l.group.Sizes()).String())
+			b.WriteString(string(e.DType) + ":" + e.Expr.Subst(sub).Simplify(l.sizes).String())
 		case ir.OpCast:
 			b.WriteString(string(e.DType))
 		}
@@ -303,6 +307,32 @@ func (l *lowering) passOf(v value) int {
 		}
 	}
 	return v.phase
+}
+
+// coords maps a node's loop variables onto the kernel's indices: Coords,
+// with the flat xindex of a tiled kernel split into yindex (rows of
+// XNumel points) and xindex.
+func (l *lowering) coords(n *ir.Node) (map[string]ir.Index, bool) {
+	sub, ok := fusion.Coords(n, l.group)
+	if !ok || !l.k.Tiled {
+		return sub, ok
+	}
+	split := map[string]ir.Index{xVar: ir.VarIndex(yVar).Scale(l.k.XNumel).Add(ir.VarIndex(xVar))}
+	out := make(map[string]ir.Index, len(sub))
+	for v, ix := range sub {
+		out[v] = ix.Subst(split).Simplify(l.sizes)
+	}
+	return out, true
+}
+
+// flatIndex is fusion.FlatIndex over this kernel's index ranges.
+func (l *lowering) flatIndex(shape []int64, idx []ir.Index) ir.Index {
+	strides := ir.ContiguousStrides(shape)
+	flat := ir.Index{}
+	for d, ix := range idx {
+		flat = flat.Add(ix.Scale(strides[d]))
+	}
+	return flat.Simplify(l.sizes)
 }
 
 // rangeVars returns the node's range variables in kernel coordinates.
@@ -350,7 +380,7 @@ func (l *lowering) phaseOf(e *ir.Expr, sub map[string]ir.Index) int {
 func (l *lowering) loadIndex(e *ir.Expr, sub map[string]ir.Index) []ir.Index {
 	idx := make([]ir.Index, len(e.Index))
 	for d, ix := range e.Index {
-		idx[d] = ix.Subst(sub).Simplify(l.group.Sizes())
+		idx[d] = ix.Subst(sub).Simplify(l.sizes)
 	}
 	return idx
 }
@@ -383,7 +413,7 @@ func (l *lowering) expr(e *ir.Expr, sub map[string]ir.Index, at int) (value, err
 			return Stmt{Kind: "constant", Var: name, Value: e.Value, DType: e.DType.Compute()}
 		}), nil
 	case ir.OpIndex:
-		ix := e.Expr.Subst(sub).Simplify(l.group.Sizes())
+		ix := e.Expr.Subst(sub).Simplify(l.sizes)
 		off, usesR := l.offset(ix)
 		key := "index:" + string(e.DType) + ":" + off
 		return l.cached(key, value{dtype: e.DType, usesR: usesR}, at, func(name string) Stmt {
@@ -449,7 +479,7 @@ func (l *lowering) load(e *ir.Expr, sub map[string]ir.Index, at int) (value, err
 		idx := l.loadIndex(e, sub)
 		if p.Kind == ir.Reduction {
 			v, done := l.reduced[p.Name]
-			flat := fusion.FlatIndex(p.Ranges, idx, l.group)
+			flat := l.flatIndex(p.Ranges, idx)
 			if !done || !l.group.IsRowIndex(flat) {
 				return value{}, fmt.Errorf("reads reduction %q at %s inside the kernel computing it", p.Name, flat)
 			}
