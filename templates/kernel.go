@@ -35,7 +35,7 @@ type Kernel struct {
 	XNumel int64
 	YBlock int64
 	YMask  bool // YNumel is not a multiple of YBLOCK
-	Debug      bool // compiled with device asserts on (indirect loads)
+	Debug  bool // compiled with device asserts on (indirect loads)
 	// Configs is the @triton.autotune candidate set; empty when the blocks
 	// are fixed at generation time.
 	Configs []Config
