@@ -1,0 +1,46 @@
+"""Eager torch references for the GPU checks and the benchmark.
+
+Imported by bench/gpu/check.py and bench/gpu/bench.py. Each reference takes
+the inputs in graph order and returns the outputs in graph order; they are
+written here independently of fusegen.
+"""
+import torch
+import torch.nn.functional as F
+
+
+def _reductions(x):
+    return (x.amax(1), x.amin(1), x.argmax(1), x.argmin(1), x.sum(1), (1 + x * 0.001).prod(1),
+            (x > 3.5).any(1), x.var(1, correction=1), x.mean(1))
+
+
+def _outer(x):
+    mean = x.mean(0)
+    return (x.amax(0), x.argmin(0), ((x - mean) ** 2).sum(0), x.sum(0))
+
+
+# Reference functions by graph name (an "_odd" suffix is dropped): they take
+# the inputs in graph order and return the outputs in graph order.
+REFERENCES = {
+    "pointwise_chain": lambda a, b, c: (torch.sigmoid(torch.relu(a * b + c)) * 2,),
+    "gelu_tanh": lambda x: (F.gelu(x, approximate="tanh"),),
+    "bias_residual_relu": lambda x, bias, residual: (torch.relu(x + bias + residual),),
+    "two_outputs": lambda a, b: (a + b, a * b),
+    "rowsum": lambda x: (x.sum(1),),
+    "colsum": lambda x: (x.sum(0),),
+    "var_mean": lambda x: torch.var_mean(x, dim=1, correction=1),
+    "softmax_32768x1024": lambda x: (torch.softmax(x, -1),),
+    "softmax_4096x16384": lambda x: (torch.softmax(x, -1),),
+    "layernorm": lambda x, weight, bias: (F.layer_norm(x, x.shape[-1:], weight, bias, 1e-5),),
+    "rmsnorm": lambda x, weight: (F.rms_norm(x, x.shape[-1:], weight),),
+    "swiglu": lambda x: (F.silu(x.chunk(2, -1)[0]) * x.chunk(2, -1)[1],),
+    "cross_entropy": lambda logits, target: (F.cross_entropy(logits, target),),
+    "reductions_looped": _reductions,
+    "reductions_persistent": _reductions,
+    "reductions_outer": _outer,
+    "gather": lambda idx, w: (w[idx] * 2,),
+    "half_strided": lambda x: ((x.T * 2 + 1).to(torch.float16), x.T.amax(1)),
+    "index64": lambda x: (x * 2,),
+    # pointwise_chain at [1, 1024], for launch overhead; its own function, so
+    # that torch.compile never sees one code object at two sizes.
+    "tiny_pointwise": lambda a, b, c: (torch.sigmoid(torch.relu(a * b + c)) * 2,),
+}

@@ -1,0 +1,53 @@
+package fusegen
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fusegen/fusegen/ir"
+)
+
+// BenchmarkWorkloads measures fusegen's generation time for each workload of
+// examples/*.json: decode the graph file, validate, schedule and render the
+// module, all in memory (the templates are parsed once, outside the timer, as
+// a long-lived generator or `go generate` process would). bench/gpu/bench.sh
+// runs it and hands ns/op per workload to bench/gpu/bench.py, which sets it
+// beside Inductor's own codegen time.
+func BenchmarkWorkloads(b *testing.B) {
+	paths, err := filepath.Glob("examples/*.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(paths) == 0 {
+		b.Fatal("no examples/*.json")
+	}
+	gen, err := New(nil, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, path := range paths {
+		name := strings.TrimSuffix(filepath.Base(path), ".json")
+		data, err := os.ReadFile(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(name, func(b *testing.B) {
+			if _, err := gen.GenerateFile(data, Options{}); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				g, err := ir.DecodeGraph(data)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := gen.Generate(g, Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
