@@ -40,6 +40,8 @@ REFERENCES = {
     "gather": lambda idx, w: (w[idx] * 2,),
     "half_strided": lambda x: ((x.T * 2 + 1).to(torch.float16), x.T.amax(1)),
     "index64": lambda x: (x * 2,),
+    "transpose_add": lambda x, y: (x.T + y,),
+    "transpose": lambda x, y: (x.T * y,),
     # pointwise_chain at [1, 1024], for launch overhead; its own function, so
     # that torch.compile never sees one code object at two sizes.
     "tiny_pointwise": lambda a, b, c: (torch.sigmoid(torch.relu(a * b + c)) * 2,),
