@@ -59,9 +59,9 @@ func TestKernelShapeChoices(t *testing.T) {
 		},
 		{
 			name:     "long inner rows loop",
-			graph:    graphHead + `{"name":"x","dtype":"float32","shape":[64,5000]}],"nodes":[{"name":"y","kind":"reduction","ranges":[64],"reduction_ranges":[5000],"reduction":"max","body":{"op":"load","buffer":"x","index":["i0","r0"]}}],"outputs":["y"]}`,
+			graph:    graphHead + `{"name":"x","dtype":"float32","shape":[64,50000]}],"nodes":[{"name":"y","kind":"reduction","ranges":[64],"reduction_ranges":[50000],"reduction":"max","body":{"op":"load","buffer":"x","index":["i0","r0"]}}],"outputs":["y"]}`,
 			category: "red", xblock: 1, rblock: 2048,
-			nameWant: "triton_red_fused_max_0", offsetWant: "r0_index + 5000*xindex",
+			nameWant: "triton_red_fused_max_0", offsetWant: "r0_index + 50000*xindex",
 		},
 		{
 			name:     "outer reduction takes many rows per program",
@@ -106,7 +106,7 @@ func TestLoweringSharesAndHoists(t *testing.T) {
 	// y[i] = sum_r x[i, r] * w[i] + x[i, r] * w[i]: the loads of x and w and
 	// the product appear once; w does not depend on r and is hoisted before
 	// the loop; the bf16 output is stored with a cast.
-	src := graphHead + `{"name":"x","dtype":"bfloat16","shape":[8,8192]},{"name":"w","dtype":"bfloat16","shape":[8]}],"nodes":[{"name":"y","kind":"reduction","ranges":[8],"reduction_ranges":[8192],"reduction":"sum","body":` +
+	src := graphHead + `{"name":"x","dtype":"bfloat16","shape":[8,40000]},{"name":"w","dtype":"bfloat16","shape":[8]}],"nodes":[{"name":"y","kind":"reduction","ranges":[8],"reduction_ranges":[40000],"reduction":"sum","body":` +
 		`{"op":"add","args":[{"op":"mul","args":[{"op":"load","buffer":"x","index":["i0","r0"]},{"op":"load","buffer":"w","index":["i0"]}]},{"op":"mul","args":[{"op":"load","buffer":"x","index":["i0","r0"]},{"op":"load","buffer":"w","index":["i0"]}]}]}}],"outputs":["y"]}`
 	k := mustKernels(t, src)[0]
 	kinds := func(ss []Stmt) string {

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 rm -rf .gpu/modules && mkdir -p .gpu/modules
 go build -o .gpu/gen ./cmd/gen
+go build -o .gpu/lower ./bench/gpu/lower
 for g in examples/*.json bench/gpu/graphs/*.json; do
   name=$(basename "$g" .json)
   .gpu/gen -o ".gpu/modules/$name.py" "$g"
@@ -13,8 +14,9 @@ done
 ls .gpu/modules | wc -l
 
 # Golden cases for bench/gpu/golden_check.py: every case rendered for cuda
-# (with its templates overlay, if its case.json names one) into
-# .gpu/golden/<case>.py, beside a copy of its graph as .gpu/golden/<case>.json.
+# (with its templates overlay and -autotune, as its case.json says) into
+# .gpu/golden/<case>.py, beside its graph lowered to loop nodes as
+# .gpu/golden/<case>.json.
 # Cases whose case.json lists devices without cuda are left out.
 rm -rf .gpu/golden && mkdir -p .gpu/golden
 for dir in golden/testdata/*/; do
@@ -22,12 +24,13 @@ for dir in golden/testdata/*/; do
   case=$(basename "$dir")
   [ -f "$dir/graph.json" ] || continue
   tmpl=""
+  autotune=no
   if [ -f "$dir/case.json" ]; then
-    read -r has_cuda tmpl < <(python3 -c '
+    read -r has_cuda autotune tmpl < <(python3 -c '
 import json, sys
 c = json.load(open(sys.argv[1]))
 devices = c.get("devices") or ["cuda"]
-print("yes" if "cuda" in devices else "no", c.get("templates") or "")' "$dir/case.json")
+print("yes" if "cuda" in devices else "no", "yes" if c.get("autotune") else "no", c.get("templates") or "")' "$dir/case.json")
     if [ "$has_cuda" != yes ]; then
       echo "golden $case: no cuda device, skipped"
       continue
@@ -35,7 +38,9 @@ print("yes" if "cuda" in devices else "no", c.get("templates") or "")' "$dir/cas
   fi
   flags=(-device cuda)
   [ -n "$tmpl" ] && flags+=(-templates "$dir/$tmpl")
+  [ "$autotune" = yes ] && flags+=(-autotune)
   .gpu/gen "${flags[@]}" -o ".gpu/golden/$case.py" "$dir/graph.json"
-  cp "$dir/graph.json" ".gpu/golden/$case.json"
+  # The interpreter reads loop nodes: tensor-op graphs go in lowered.
+  .gpu/lower "$dir/graph.json" > ".gpu/golden/$case.json"
 done
 ls .gpu/golden/*.py | wc -l

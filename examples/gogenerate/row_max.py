@@ -48,7 +48,7 @@ def _compile(kernel, signature, constexprs, num_warps, num_stages):
 # Each kernel: its pointer dtypes, block sizes, num_warps and num_stages,
 # chosen at generation time from the static shapes.
 _KERNELS = [
-    (triton_per_fused_amax_0, (torch.float32, torch.float32, ), {"XBLOCK": 1, "R0_BLOCK": 2048}, 8, 1),
+    (triton_per_fused_amax_0, (torch.float32, torch.float32, ), {"XBLOCK": 1, "R0_BLOCK": 2048}, 4, 1),
 ]
 _compiled = []
 
