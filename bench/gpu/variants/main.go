@@ -22,6 +22,7 @@ func main() {
 	flag.Int64Var(&h.PersistentMax, "persistent-max", 0, "longest contiguous row a persistent reduction holds (0: default)")
 	flag.Int64Var(&h.LoopedRBlock, "rblock", 0, "R0_BLOCK of looped contiguous reductions (0: default)")
 	flag.Int64Var(&h.MaxWarps, "max-warps", 0, "cap on num_warps (0: the device's)")
+	flag.Int64Var(&h.PersistentRows, "persistent-rows", 0, "rows per program of persistent reductions over rows of 256 or more (0: default)")
 	flag.Parse()
 	gen, err := fusegen.New(nil, "")
 	if err != nil {
