@@ -60,13 +60,14 @@ func (t Term) atom() string {
 	if _, ok := t.Inner.IsVar(); !ok && !t.Inner.isBareAtom() {
 		in = "(" + in + ")"
 	}
+	// Built by hand: atoms are spelled for every canonicalization.
 	switch {
 	case t.Mod == 0:
-		return fmt.Sprintf("(%s // %d)", in, t.Div)
+		return "(" + in + " // " + strconv.FormatInt(t.Div, 10) + ")"
 	case t.Div == 1:
-		return fmt.Sprintf("(%s %% %d)", in, t.Mod)
+		return "(" + in + " % " + strconv.FormatInt(t.Mod, 10) + ")"
 	default:
-		return fmt.Sprintf("((%s // %d) %% %d)", in, t.Div, t.Mod)
+		return "((" + in + " // " + strconv.FormatInt(t.Div, 10) + ") % " + strconv.FormatInt(t.Mod, 10) + ")"
 	}
 }
 

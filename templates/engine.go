@@ -373,6 +373,7 @@ func (r *Renderer) get() (*instance, error) {
 	in := &instance{t: t}
 	t.Funcs(template.FuncMap{
 		"include":    in.include,
+		"stmts":      in.stmts,
 		"deviceInfo": func() overrides.Properties { return r.Properties },
 	})
 	return in, nil
@@ -392,6 +393,27 @@ func (in *instance) include(name string, data any) (string, error) {
 		return "", err
 	}
 	return buf.String(), nil
+}
+
+// stmts renders kernel statements, each with its template "stmt/<Kind>",
+// every line indented by indent spaces and preceded by a newline: what
+// {{range}}{{include ... | nindent N}}{{end}} would give, without building a
+// string per statement.
+func (in *instance) stmts(list []Stmt, indent int) (string, error) {
+	var out, one bytes.Buffer
+	pad := strings.Repeat(" ", indent)
+	for i := range list {
+		one.Reset()
+		if err := in.t.ExecuteTemplate(&one, "stmt/"+list[i].Kind, &list[i]); err != nil {
+			return "", err
+		}
+		for _, line := range strings.Split(one.String(), "\n") {
+			out.WriteByte('\n')
+			out.WriteString(pad)
+			out.WriteString(line)
+		}
+	}
+	return out.String(), nil
 }
 
 // Execute renders the named template into memory; nothing is written

@@ -33,6 +33,8 @@ var Removed = []string{
 //
 //	include NAME DATA  executes a named template into a string
 //	deviceInfo         the device's data (overrides.Properties)
+//	stmts LIST N       kernel statements, each by its template stmt/<Kind>,
+//	                   one per line, indented by N spaces
 //	tuple LIST         a Python tuple of ints or strings: (), (4,), (4, 8)
 //	sortedKeys MAP     a map's keys, sorted
 //	isFloat DTYPE      whether a dtype name is a floating-point type
@@ -46,6 +48,9 @@ func Funcs() template.FuncMap {
 	}
 	m["include"] = func(string, any) (string, error) {
 		return "", errors.New("include is only available while rendering")
+	}
+	m["stmts"] = func([]Stmt, int) (string, error) {
+		return "", errors.New("stmts is only available while rendering")
 	}
 	m["deviceInfo"] = func() (overrides.Properties, error) {
 		return overrides.Properties{}, errors.New("deviceInfo is only available while rendering")

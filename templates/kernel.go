@@ -3,6 +3,7 @@ package templates
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/fusegen/fusegen/fusion"
 	"github.com/fusegen/fusegen/ir"
@@ -84,6 +85,9 @@ type Stmt struct {
 	Offset string
 	Mask   string
 	Upcast bool // a half-type load widened to float32
+	// load in a looped reduction: "evict_last" when a later pass reads the
+	// buffer again (keep it in L2), "evict_first" at its last pass.
+	Eviction string
 	// store: the buffer's dtype, when it differs from the value's compute type
 	StoreAs ir.DType
 	// constant
@@ -214,12 +218,46 @@ func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int, h Heuristics) (*
 			k.RMask = k.RMask || (k.Reduction && !k.Persistent && k.RNumel%c.RBlock != 0)
 		}
 	}
+	setEvictions(k)
 	// Input pointers first, then outputs, each in first-use order.
 	sort.SliceStable(k.Pointers, func(i, j int) bool { return !k.Pointers[i].Out && k.Pointers[j].Out })
 	return k, nil
 }
 
 func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
+
+// setEvictions gives the loads of a looped reduction Inductor's eviction
+// policies: a buffer that a later pass loads again stays in L2
+// (evict_last), as does a load all programs share; the other loads of
+// the last pass that reads a buffer go first.
+func setEvictions(k *Kernel) {
+	if len(k.Loops) < 2 {
+		return
+	}
+	last := map[string]int{} // pointer -> last pass loading it
+	for p, lp := range k.Loops {
+		for _, s := range lp.Body {
+			if s.Kind == "load" {
+				last[s.Ptr] = p
+			}
+		}
+	}
+	for p := range k.Loops {
+		body := k.Loops[p].Body
+		for i := range body {
+			if body[i].Kind != "load" {
+				continue
+			}
+			// A load every program shares (no xindex in its offset: a
+			// weight, a bias) stays too.
+			if last[body[i].Ptr] > p || !strings.Contains(body[i].Offset, xVar) {
+				body[i].Eviction = "evict_last"
+			} else {
+				body[i].Eviction = "evict_first"
+			}
+		}
+	}
+}
 
 // candidates is the autotune set: the chosen config first, then neighbours
 // in the direction Inductor's own config lists explore. A persistent kernel
@@ -316,6 +354,9 @@ func tileSplit(s *fusion.Schedule, fk *fusion.Kernel) (int64, bool) {
 	if x < 16 || y < 16 || ceilDiv(y, 64) > 65535 {
 		return 0, false
 	}
+	if !anyReordered(s.Table, fk) {
+		return 0, false
+	}
 	sizes := map[string]int64{yVar: y, xVar: x}
 	split := map[string]ir.Index{xVar: ir.VarIndex(yVar).Scale(x).Add(ir.VarIndex(xVar))}
 	transposed := false
@@ -348,6 +389,54 @@ func tileSplit(s *fusion.Schedule, fk *fusion.Kernel) (int64, bool) {
 		})
 	}
 	return x, transposed
+}
+
+// anyReordered is tileSplit's quick test: true when some load is not a
+// plain contiguous read of its buffer in the node's own dimension order
+// (only such loads can disagree with the stores on the contiguous dimension).
+func anyReordered(t *ir.Table, fk *fusion.Kernel) bool {
+	found := false
+	for _, n := range fk.Nodes {
+		n.Body.Walk(func(e *ir.Expr) {
+			if found || e.Op != ir.OpLoad || len(e.Indirect) > 0 {
+				return
+			}
+			b := t.Buffer(e.Buffer)
+			if b == nil {
+				return
+			}
+			if b.Strides != nil && !equalInts(b.Strides, ir.ContiguousStrides(b.Shape)) {
+				found = true
+				return
+			}
+			// Loads of the trailing dimensions, in order, are contiguous
+			// along the node's last dimension.
+			shift := len(n.Ranges) - len(e.Index)
+			for d, ix := range e.Index {
+				if v, ok := ix.IsVar(); ok && v == ir.RangeVar(d+shift) {
+					continue
+				}
+				if ix.IsConst() {
+					continue
+				}
+				found = true
+				return
+			}
+		})
+	}
+	return found
+}
+
+func equalInts(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // chooseTiles picks 64 x 64 tiles (smaller for small dimensions), as

@@ -3,6 +3,7 @@ package templates
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/fusegen/fusegen/fusion"
@@ -63,7 +64,7 @@ func newLowering(s *fusion.Schedule, fk *fusion.Kernel, k *Kernel) *lowering {
 }
 
 func (l *lowering) tmp() string {
-	name := fmt.Sprintf("tmp%d", l.nextTmp)
+	name := "tmp" + strconv.Itoa(l.nextTmp)
 	l.nextTmp++
 	return name
 }
@@ -98,7 +99,7 @@ func (l *lowering) ensureLoop(i int) {
 // cacheKey scopes a CSE key: values along r0 exist only inside their pass.
 func (l *lowering) cacheKey(key string, usesR bool, at int) string {
 	if l.looped && usesR {
-		return fmt.Sprintf("%s@%d", key, at)
+		return key + "@" + strconv.Itoa(at)
 	}
 	return key
 }
@@ -121,7 +122,7 @@ func (l *lowering) pointer(buffer string, out bool) string {
 	if out {
 		prefix = "out_ptr"
 	}
-	name := fmt.Sprintf("%s%d", prefix, n)
+	name := prefix + strconv.Itoa(n)
 	l.ptrs[key] = name
 	b := l.table.Buffer(buffer)
 	l.k.Pointers = append(l.k.Pointers, Pointer{Name: name, Buffer: buffer, DType: b.DType, Out: out})
@@ -487,7 +488,7 @@ func (l *lowering) load(e *ir.Expr, sub map[string]ir.Index, at int) (value, err
 		}
 		// A pointwise producer in this kernel: recompute it at this index,
 		// once per index and pass.
-		key := fmt.Sprintf("%s@%s@%d", p.Name, indexKey(idx), at)
+		key := p.Name + "@" + indexKey(idx) + "@" + strconv.Itoa(at)
 		if v, ok := l.inlined[key]; ok {
 			return v, nil
 		}
