@@ -2,6 +2,7 @@ package templates
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -405,7 +406,7 @@ func anyReordered(t *ir.Table, fk *fusion.Kernel) bool {
 			if b == nil {
 				return
 			}
-			if b.Strides != nil && !equalInts(b.Strides, ir.ContiguousStrides(b.Shape)) {
+			if b.Strides != nil && !slices.Equal(b.Strides, ir.ContiguousStrides(b.Shape)) {
 				found = true
 				return
 			}
@@ -425,18 +426,6 @@ func anyReordered(t *ir.Table, fk *fusion.Kernel) bool {
 		})
 	}
 	return found
-}
-
-func equalInts(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // chooseTiles picks 64 x 64 tiles (smaller for small dimensions), as

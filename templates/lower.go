@@ -289,13 +289,19 @@ func (l *lowering) onlineSum(n *ir.Node, v value) value {
 	lowest, highest := identities(v.dtype)
 	st := Stmt{Op: "online_softmax_sum", Var: res.name, Acc: "_" + res.name, Args: []string{v.name}, DType: v.dtype,
 		Mask: "r0_mask & xmask", Lowest: lowest, Highest: highest, RNumel: l.k.RNumel}
+	l.emitLooped(st, at)
+	return res
+}
+
+// emitLooped places a looped reduction: its accumulator's initialization
+// before the passes, its update in pass at, its final combine after it.
+func (l *lowering) emitLooped(st Stmt, at int) {
 	init, update, final := st, st, st
 	init.Kind, update.Kind, final.Kind = "reduce_init", "reduce_update", "reduce_final"
 	l.k.Pre = append(l.k.Pre, init)
 	l.ensureLoop(at)
 	l.k.Loops[at].Body = append(l.k.Loops[at].Body, update)
 	l.k.Loops[at].After = append(l.k.Loops[at].After, final)
-	return res
 }
 
 // passOf finds the pass whose body defines v.
@@ -592,12 +598,7 @@ func (l *lowering) reduction(n *ir.Node, v value, at int) value {
 		}
 		if l.looped {
 			st.Acc = "_" + res.name
-			init, update, final := st, st, st
-			init.Kind, update.Kind, final.Kind = "reduce_init", "reduce_update", "reduce_final"
-			l.k.Pre = append(l.k.Pre, init)
-			l.ensureLoop(at)
-			l.k.Loops[at].Body = append(l.k.Loops[at].Body, update)
-			l.k.Loops[at].After = append(l.k.Loops[at].After, final)
+			l.emitLooped(st, at)
 		} else {
 			st.Kind = "reduce_persistent"
 			l.k.Pre = append(l.k.Pre, st)
