@@ -172,8 +172,8 @@ func (l *lowering) node(n *ir.Node) error {
 		return fmt.Errorf("node does not fit the kernel's iteration space %s", l.group)
 	}
 	var v value
-	if online, ok := l.onlineSource(n, sub); ok {
-		v = l.onlineSum(n, online)
+	if online, max, ok := l.onlineSource(n, sub); ok {
+		v = l.onlineSum(online, l.reduced[max.Name])
 		l.reduced[n.Name] = v
 	} else {
 		at := l.phaseOf(n.Body, sub)
@@ -212,34 +212,34 @@ func (l *lowering) node(n *ir.Node) error {
 
 // onlineSource recognizes, in a looped kernel, a sum of exp(x - m) where m
 // is the row result of a max reduction of the same x in this kernel (the
-// softmax denominator), and returns that max's body value. Such a sum can
-// run in the max's own pass, as an online softmax: one read of the row
-// instead of two.
-func (l *lowering) onlineSource(n *ir.Node, sub map[string]ir.Index) (value, bool) {
+// softmax denominator), and returns that max's body value and node. Such a
+// sum can run in the max's own pass, as an online softmax: one read of the
+// row instead of two.
+func (l *lowering) onlineSource(n *ir.Node, sub map[string]ir.Index) (value, *ir.Node, bool) {
 	if !l.looped || n.Kind != ir.Reduction || n.Reduction != ir.Sum {
-		return value{}, false
+		return value{}, nil, false
 	}
 	e := n.Body
 	if e.Op != "exp" || len(e.Args) != 1 || e.Args[0].Op != "sub" {
-		return value{}, false
+		return value{}, nil, false
 	}
 	x, ld := e.Args[0].Args[0], e.Args[0].Args[1]
 	if ld.Op != ir.OpLoad || len(ld.Indirect) > 0 {
-		return value{}, false
+		return value{}, nil, false
 	}
 	m, ok := l.nodes[ld.Buffer]
 	if !ok || m.Kind != ir.Reduction || m.Reduction != ir.Max {
-		return value{}, false
+		return value{}, nil, false
 	}
 	body, done := l.bodies[m.Name]
 	if !done || body.dtype != n.DType.Compute() || !l.group.IsRowIndex(l.flatIndex(m.Ranges, l.loadIndex(ld, sub))) {
-		return value{}, false
+		return value{}, nil, false
 	}
 	msub, _ := l.coords(m)
 	if l.signature(x, sub) != l.signature(m.Body, msub) {
-		return value{}, false
+		return value{}, nil, false
 	}
-	return body, true
+	return body, m, true
 }
 
 // signature spells an expression with its indices in kernel coordinates,
@@ -279,8 +279,10 @@ func (l *lowering) signature(e *ir.Expr, sub map[string]ir.Index) string {
 }
 
 // onlineSum emits the online softmax sum of exp(v - running max) in v's
-// pass; its result exists after that pass, like the max's.
-func (l *lowering) onlineSum(n *ir.Node, v value) value {
+// pass; its result exists after that pass, like the max's. The running max
+// it keeps is the max reduction's result too, so that reduction's own
+// accumulation is dropped and its result becomes an alias.
+func (l *lowering) onlineSum(v, max value) value {
 	at := v.phase
 	if v.usesR {
 		at = l.passOf(v)
@@ -289,8 +291,41 @@ func (l *lowering) onlineSum(n *ir.Node, v value) value {
 	lowest, highest := identities(v.dtype)
 	st := Stmt{Op: "online_softmax_sum", Var: res.name, Acc: "_" + res.name, Args: []string{v.name}, DType: v.dtype,
 		Mask: "r0_mask & xmask", Lowest: lowest, Highest: highest, RNumel: l.k.RNumel}
-	l.emitLooped(st, at)
+	if !l.absorbMax(st, max, at) {
+		l.emitLooped(st, at)
+	}
 	return res
+}
+
+// absorbMax replaces the looped max reduction whose result is max by the
+// online sum st's running max: the max's init and update go, and its final
+// combine becomes st's final combine plus "max = st's row max". It reports
+// false, changing nothing, when the max's statements are not all where
+// expected.
+func (l *lowering) absorbMax(st Stmt, max value, at int) bool {
+	find := func(list []Stmt, kind string) int {
+		for i, s := range list {
+			if s.Kind == kind && s.Op == "max" && s.Var == max.name {
+				return i
+			}
+		}
+		return -1
+	}
+	if at >= len(l.k.Loops) {
+		return false
+	}
+	lp := &l.k.Loops[at]
+	pi, bi, ai := find(l.k.Pre, "reduce_init"), find(lp.Body, "reduce_update"), find(lp.After, "reduce_final")
+	if pi < 0 || bi < 0 || ai < 0 {
+		return false
+	}
+	init, update, final := st, st, st
+	init.Kind, update.Kind, final.Kind = "reduce_init", "reduce_update", "reduce_final"
+	alias := Stmt{Kind: "alias", Var: max.name, Args: []string{st.Var + "_max"}, DType: max.dtype}
+	l.k.Pre[pi] = init
+	lp.Body = append(append(lp.Body[:bi:bi], lp.Body[bi+1:]...), update)
+	lp.After = append(lp.After[:ai:ai], append([]Stmt{final, alias}, lp.After[ai+1:]...)...)
+	return true
 }
 
 // emitLooped places a looped reduction: its accumulator's initialization
