@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/fusegen/fusegen/internal/randgraph"
-	"github.com/fusegen/fusegen/ir"
 )
 
 func readExample(t testing.TB, name string) []byte {
@@ -102,34 +101,6 @@ func TestGenerateRejectsBadDevice(t *testing.T) {
 	_, err = gen.GenerateFile(readExample(t, "rowsum"), Options{Device: "Cuda!"})
 	if err == nil {
 		t.Error("want an error for a malformed device")
-	}
-}
-
-// BenchmarkGenerate measures rendering one graph in memory (parse of the
-// templates excluded, as a long-lived generator would run).
-func BenchmarkGenerate(b *testing.B) {
-	for _, name := range []string{"pointwise_chain", "var_mean"} {
-		b.Run(name, func(b *testing.B) {
-			gen, err := New(nil, "")
-			if err != nil {
-				b.Fatal(err)
-			}
-			data := readExample(b, name)
-			if _, err := gen.GenerateFile(data, Options{}); err != nil {
-				b.Fatal(err)
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				g, err := ir.DecodeGraph(data)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if _, err := gen.Generate(g, Options{}); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
 	}
 }
 
