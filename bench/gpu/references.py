@@ -31,6 +31,8 @@ REFERENCES = {
     "softmax_32768x1024": lambda x: (torch.softmax(x, -1),),
     "softmax_4096x16384": lambda x: (torch.softmax(x, -1),),
     "layernorm": lambda x, weight, bias: (F.layer_norm(x, x.shape[-1:], weight, bias, 1e-5),),
+    "softmax_long": lambda x: (torch.softmax(x, -1),),
+    "layernorm_long": lambda x, weight, bias: (F.layer_norm(x, x.shape[-1:], weight, bias, 1e-5),),
     "rmsnorm": lambda x, weight: (F.rms_norm(x, x.shape[-1:], weight),),
     "swiglu": lambda x: (F.silu(x.chunk(2, -1)[0]) * x.chunk(2, -1)[1],),
     "cross_entropy": lambda logits, target: (F.cross_entropy(logits, target),),
