@@ -1,0 +1,46 @@
+package fusegen
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/fusegen/fusegen/ir"
+)
+
+// FuzzGenerate checks that every graph the reader accepts also schedules,
+// lowers and renders, for cuda and cpu, and renders the same bytes twice.
+func FuzzGenerate(f *testing.F) {
+	seeds, _ := filepath.Glob("golden/testdata/*/graph.json")
+	examples, _ := filepath.Glob("examples/*.json")
+	for _, p := range append(seeds, examples...) {
+		if data, err := os.ReadFile(p); err == nil {
+			f.Add(data)
+		}
+	}
+	gen, err := New(nil, "")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if _, err := ir.ReadGraph(data); err != nil {
+			return
+		}
+		for _, dev := range []string{"cuda", "cpu"} {
+			a, err := gen.GenerateFile(data, Options{Device: dev})
+			if err != nil {
+				t.Fatalf("a valid graph failed to generate for %s: %v", dev, err)
+			}
+			b, err := gen.GenerateFile(data, Options{Device: dev})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, src := range a.Files {
+				if !bytes.Equal(src, b.Files[name]) {
+					t.Fatalf("%s: two generations differ", name)
+				}
+			}
+		}
+	})
+}
