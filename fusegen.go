@@ -50,6 +50,9 @@ type Options struct {
 	// defaults (MaxWarps defaults to the device's threads per block over its
 	// warp size). For experiments and tuning.
 	Heuristics templates.Heuristics
+	// SplitWaves is how many programs per multiprocessor a split reduction
+	// aims at (0: the default, 4). For experiments and tuning.
+	SplitWaves int64
 }
 
 // Result is what one generation produced.
@@ -82,7 +85,8 @@ func (gen *Generator) Generate(g *ir.Graph, opts Options) (*Result, error) {
 	// The device's data says which fusions its backend allows, as the test
 	// extension backend's can_fuse_vertical / can_fuse_horizontal do.
 	props := r.Properties
-	sched, err := fusion.Plan(g, fusion.Options{NoVertical: !props.CanFuseVertical, NoHorizontal: !props.CanFuseHorizontal})
+	sched, err := fusion.Plan(g, fusion.Options{NoVertical: !props.CanFuseVertical, NoHorizontal: !props.CanFuseHorizontal,
+		MultiProcessors: props.MultiProcessors, SplitWaves: opts.SplitWaves})
 	if err != nil {
 		return nil, err
 	}

@@ -88,6 +88,12 @@ type Options struct {
 	NoVertical   bool // never fuse a consumer with its producer
 	NoHorizontal bool // never fuse independent nodes
 	NoSplit      bool // never split a reduction into two kernels
+	// MultiProcessors is the device's multiprocessor count, which split
+	// reductions aim to fill (default 132, an H100 or H200).
+	MultiProcessors int
+	// SplitWaves is how many programs per multiprocessor a split reduction
+	// aims at (default 4).
+	SplitWaves int64
 }
 
 // MaxKernelNodes caps the nodes of one kernel, as Inductor's max_fusion_size.
@@ -101,7 +107,7 @@ const readyWindow = 64
 func Plan(g *ir.Graph, opts Options) (*Schedule, error) {
 	s := &Schedule{Graph: g, Materialized: map[string]bool{}, Table: ir.NewTable(g)}
 	if !opts.NoSplit {
-		if s.Graph = splitReductions(g, s.Table, &s.Decisions); s.Graph != g {
+		if s.Graph = splitReductions(g, s.Table, opts, &s.Decisions); s.Graph != g {
 			s.Table = ir.NewTable(s.Graph)
 		}
 	}

@@ -6,12 +6,27 @@ import (
 	"github.com/fusegen/fusegen/ir"
 )
 
-// Device figures the split heuristic aims at: enough programs to fill an
-// H100/H200 (132 multiprocessors) several times over.
+// outerXBlock is the rows per program of an outer (strided) reduction.
+const outerXBlock = 64
+
+// Defaults of the split heuristic: enough programs to fill the device's
+// multiprocessors several times over (an H100 or H200 has 132).
 const (
-	targetPrograms = 4 * 132
-	outerXBlock    = 64 // rows per program of an outer (strided) reduction
+	defaultMultiProcessors = 132
+	defaultSplitWaves      = 4
 )
+
+// targetPrograms is how many programs a split reduction aims at.
+func (o Options) targetPrograms() int64 {
+	mp, waves := int64(o.MultiProcessors), o.SplitWaves
+	if mp <= 0 {
+		mp = defaultMultiProcessors
+	}
+	if waves <= 0 {
+		waves = defaultSplitWaves
+	}
+	return mp * waves
+}
 
 // IsInnerReduction reports whether some load of a reduction node steps
 // through consecutive elements as the flat reduction index grows: the
@@ -57,7 +72,7 @@ var splittable = map[ir.ReductionType]bool{ir.Sum: true, ir.Prod: true, ir.Max: 
 // idle (few rows, each long) into a partial reduction over S chunks and a
 // final reduction over the S partial results, as Inductor's split reductions
 // do. It returns g itself when nothing is split, else a copy.
-func splitReductions(g *ir.Graph, t *ir.Table, log *[]Decision) *ir.Graph {
+func splitReductions(g *ir.Graph, t *ir.Table, opts Options, log *[]Decision) *ir.Graph {
 	var out []*ir.Node
 	changed := false
 	taken := map[string]bool{}
@@ -68,7 +83,7 @@ func splitReductions(g *ir.Graph, t *ir.Table, log *[]Decision) *ir.Graph {
 		taken[n.Name] = true
 	}
 	for _, n := range g.Nodes {
-		s, why := splitFactor(t, n)
+		s, why := splitFactor(t, n, opts.targetPrograms())
 		if s == 0 {
 			out = append(out, n)
 			continue
@@ -98,7 +113,7 @@ func freshName(base string, taken map[string]bool) string {
 
 // splitFactor returns how many chunks to split a reduction into (0: none)
 // and why.
-func splitFactor(t *ir.Table, n *ir.Node) (int64, string) {
+func splitFactor(t *ir.Table, n *ir.Node, targetPrograms int64) (int64, string) {
 	if n.Kind != ir.Reduction || !splittable[n.Reduction] {
 		return 0, ""
 	}

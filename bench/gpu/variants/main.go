@@ -23,6 +23,7 @@ func main() {
 	flag.Int64Var(&h.LoopedRBlock, "rblock", 0, "R0_BLOCK of looped contiguous reductions (0: default)")
 	flag.Int64Var(&h.MaxWarps, "max-warps", 0, "cap on num_warps (0: the device's)")
 	flag.Int64Var(&h.PersistentRows, "persistent-rows", 0, "rows per program of persistent reductions over rows of 256 or more (0: default)")
+	waves := flag.Int64("split-waves", 0, "programs per multiprocessor split reductions aim at (0: default)")
 	flag.Parse()
 	gen, err := fusegen.New(nil, "")
 	if err != nil {
@@ -33,7 +34,7 @@ func main() {
 		data, err := os.ReadFile(path)
 		if err == nil {
 			var res *fusegen.Result
-			if res, err = gen.GenerateFile(data, fusegen.Options{Heuristics: h}); err == nil {
+			if res, err = gen.GenerateFile(data, fusegen.Options{Heuristics: h, SplitWaves: *waves}); err == nil {
 				for name, src := range res.Files {
 					err = os.WriteFile(filepath.Join(*out, name), src, 0o644)
 				}
