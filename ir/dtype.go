@@ -57,6 +57,22 @@ func (d DType) IsInt() bool {
 // IsHalf reports the 16-bit float types, which kernels compute in float32.
 func (d DType) IsHalf() bool { return d == Float16 || d == BFloat16 }
 
+// IntRange is the smallest and largest value of an integer type (int64's
+// for any other type).
+func (d DType) IntRange() (int64, int64) {
+	switch d {
+	case Int8:
+		return -128, 127
+	case Uint8:
+		return 0, 255
+	case Int16:
+		return -32768, 32767
+	case Int32:
+		return -(1 << 31), 1<<31 - 1
+	}
+	return -(1 << 63), 1<<63 - 1
+}
+
 // Compute is the type arithmetic on d is carried out in inside a kernel:
 // half types widen to float32, as Inductor does.
 func (d DType) Compute() DType {

@@ -581,7 +581,7 @@ func CanonicalValue(s string, t DType) (string, error) {
 			}
 			i = int64(f)
 		}
-		lo, hi := intRange(t)
+		lo, hi := t.IntRange()
 		if i < lo || i > hi {
 			return "", fmt.Errorf("%d is out of range for %s", i, t)
 		}
@@ -601,18 +601,4 @@ func CanonicalValue(s string, t DType) (string, error) {
 		}
 		return strconv.FormatFloat(f, 'g', -1, 64), nil
 	}
-}
-
-func intRange(t DType) (int64, int64) {
-	switch t {
-	case Int8:
-		return -128, 127
-	case Uint8:
-		return 0, 255
-	case Int16:
-		return -32768, 32767
-	case Int32:
-		return -(1 << 31), 1<<31 - 1
-	}
-	return -(1 << 63), 1<<63 - 1
 }

@@ -18,7 +18,6 @@ type value struct {
 }
 
 type lowering struct {
-	g            *ir.Graph
 	table        *ir.Table
 	k            *Kernel
 	group        fusion.Group
@@ -40,7 +39,7 @@ type lowering struct {
 
 func newLowering(s *fusion.Schedule, fk *fusion.Kernel, k *Kernel) *lowering {
 	l := &lowering{
-		g: s.Graph, table: s.Table, k: k, group: fk.Group, nodes: map[string]*ir.Node{}, live: map[string]bool{},
+		table: s.Table, k: k, group: fk.Group, nodes: map[string]*ir.Node{}, live: map[string]bool{},
 		materialized: s.Materialized, reduced: map[string]value{}, bodies: map[string]value{}, cse: map[string]value{},
 		sizes: fk.Group.Sizes(), phases: map[string]int{}, inlined: map[string]value{}, ptrs: map[string]string{}, reduce: k.Reduction,
 	}
@@ -687,19 +686,12 @@ func contains(xs []string, x string) bool {
 // identities returns the identities of max and min for a compute type, in
 // canonical constant spelling.
 func identities(t ir.DType) (lowest, highest string) {
-	switch t {
-	case ir.Bool:
+	switch {
+	case t == ir.Bool:
 		return "false", "true"
-	case ir.Int8:
-		return "-128", "127"
-	case ir.Uint8:
-		return "0", "255"
-	case ir.Int16:
-		return "-32768", "32767"
-	case ir.Int32:
-		return "-2147483648", "2147483647"
-	case ir.Int64:
-		return "-9223372036854775808", "9223372036854775807"
+	case t.IsInt():
+		lo, hi := t.IntRange()
+		return strconv.FormatInt(lo, 10), strconv.FormatInt(hi, 10)
 	}
 	return "-inf", "inf"
 }
