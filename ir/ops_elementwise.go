@@ -366,11 +366,15 @@ func opGelu(x *Tensor, approximate *string) (*Tensor, error) {
 			return eop("mul", half(e), cdf)
 		}), nil
 	case "tanh":
-		beta := math.Sqrt(2 / math.Pi)
+		// 0.5*x*(1 + tanh(u)) is x*sigmoid(2u) = x / (1 + exp(-2u)), u =
+		// sqrt(2/pi)*(x + 0.044715*x^3): one exp and a division instead of
+		// libdevice's tanh, which made the kernel compute-bound on the H200
+		// (0.083 ms against 0.068 ms for bf16 8192x8192).
+		minusTwoBeta := -2 * math.Sqrt(2/math.Pi)
 		return unary(x, t, "gelu", func(e *Expr) *Expr {
 			cube := eop("mul", eop("mul", e, e), e)
-			inner := eop("mul", fconst(t, beta), eop("add", e, eop("mul", fconst(t, 0.044715), cube)))
-			return eop("mul", half(e), eop("add", fconst(t, 1), eop("tanh", inner)))
+			inner := eop("mul", fconst(t, minusTwoBeta), eop("add", e, eop("mul", fconst(t, 0.044715), cube)))
+			return eop("truediv", e, eop("add", fconst(t, 1), eop("exp", inner)))
 		}), nil
 	}
 	return nil, ferr("approximate", "want \"none\" or \"tanh\", got %q", mode)

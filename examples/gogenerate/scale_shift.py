@@ -30,11 +30,14 @@ def _compile(kernel, signature, constexprs, num_warps, num_stages):
     # run(grid_x, grid_y, grid_z, stream, function, metadata, launch_metadata,
     # enter_hook, exit_hook, *all_arguments). Triton 3.3 and later use this
     # convention; elsewhere fall back to the JIT launcher (current stream).
-    compiled = kernel.warmup(*signature, grid=(1,), num_warps=num_warps, num_stages=num_stages, **constexprs)
+    # A kernel that has device asserts compiles in debug mode but skips
+    # Triton's integer overflow checks, as Inductor's do: they slow it down.
+    options = {"sanitize_overflow": False} if getattr(kernel, "debug", False) else {}
+    compiled = kernel.warmup(*signature, grid=(1,), num_warps=num_warps, num_stages=num_stages, **options, **constexprs)
     run = getattr(compiled, "run", None)
     if run is None or not hasattr(compiled, "packed_metadata"):
         def run(grid_x, grid_y, grid_z, stream, function, metadata, launch_metadata, enter_hook, exit_hook, *args):
-            kernel[(grid_x, grid_y, grid_z)](*args, num_warps=num_warps, num_stages=num_stages)
+            kernel[(grid_x, grid_y, grid_z)](*args, num_warps=num_warps, num_stages=num_stages, **options)
         return run, None, None
     return run, compiled.function, compiled.packed_metadata
 
