@@ -341,6 +341,7 @@ func (s *Set) Device(name string) (*Renderer, error) {
 		return rel
 	}
 	r := &Renderer{Device: name, Properties: ds.Properties, t: t, origin: origin}
+	r.fast = compileFast(t, ds.Properties)
 	s.devices[name] = r
 	return r, nil
 }
@@ -353,6 +354,8 @@ type Renderer struct {
 	t          *template.Template
 	origin     func(rel string) string
 	pool       sync.Pool // *instance
+	fast       *fastSet  // the templates compiled for the evaluator of fastexec.go
+	states     sync.Pool // *fxState
 }
 
 // instance is a clone of a renderer's templates with functions bound to it:
@@ -419,7 +422,19 @@ func (in *instance) stmts(list []Stmt, indent int) (string, error) {
 // Execute renders the named template into memory; nothing is written
 // anywhere when it fails. Errors name the file, line and column of the
 // innermost template that failed.
+//
+// The compiled evaluator (fastexec.go) renders it; where that gives up (an
+// error, or something it does not implement), text/template renders it
+// again, and its output or error is the result.
 func (r *Renderer) Execute(name string, data any) (string, error) {
+	if out, ok := r.fastExecute(name, data); ok {
+		return out, nil
+	}
+	return r.slowExecute(name, data)
+}
+
+// slowExecute is Execute with text/template.
+func (r *Renderer) slowExecute(name string, data any) (string, error) {
 	in, err := r.get()
 	if err != nil {
 		return "", err
