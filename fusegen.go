@@ -94,6 +94,9 @@ func (gen *Generator) Generate(g *ir.Graph, opts Options) (*Result, error) {
 	if h.MaxWarps == 0 {
 		h.MaxWarps = maxWarps(props)
 	}
+	if h.MultiProcessors == 0 {
+		h.MultiProcessors = int64(props.MultiProcessors)
+	}
 	kernels, err := templates.BuildKernels(sched, h)
 	if err != nil {
 		return nil, err

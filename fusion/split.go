@@ -6,8 +6,24 @@ import (
 	"github.com/fusegen/fusegen/ir"
 )
 
-// outerXBlock is the rows per program of an outer (strided) reduction.
-const outerXBlock = 64
+// OuterXBlock is the columns per program of a looped reduction over a
+// strided dimension (colsum): the widest of 64, 32, 16 and 8 that still
+// gives every multiprocessor a program, 8 when none does. On an H200, colsum
+// over float32 8192x8192 took 0.073 ms as one kernel of 32-column programs
+// streaming their rows with deep software pipelining, against 0.076 ms
+// split in two kernels (bench/results/explore-h200.md).
+func OuterXBlock(numel, multiProcessors int64) int64 {
+	for xb := int64(64); xb > minOuterXBlock; xb /= 2 {
+		if numel/xb >= multiProcessors {
+			return xb
+		}
+	}
+	return minOuterXBlock
+}
+
+// minOuterXBlock is OuterXBlock's narrowest choice: 8 float32 columns are
+// one 32-byte memory sector.
+const minOuterXBlock = 8
 
 // Defaults of the split heuristic: enough programs to fill the device's
 // multiprocessors several times over (an H100 or H200 has 132).
@@ -18,14 +34,18 @@ const (
 
 // targetPrograms is how many programs a split reduction aims at.
 func (o Options) targetPrograms() int64 {
-	mp, waves := int64(o.MultiProcessors), o.SplitWaves
-	if mp <= 0 {
-		mp = defaultMultiProcessors
-	}
+	waves := o.SplitWaves
 	if waves <= 0 {
 		waves = defaultSplitWaves
 	}
-	return mp * waves
+	return o.multiProcessors() * waves
+}
+
+func (o Options) multiProcessors() int64 {
+	if o.MultiProcessors <= 0 {
+		return defaultMultiProcessors
+	}
+	return int64(o.MultiProcessors)
 }
 
 // IsInnerReduction reports whether some load of a reduction node steps
@@ -83,7 +103,7 @@ func splitReductions(g *ir.Graph, t *ir.Table, opts Options, log *[]Decision) *i
 		taken[n.Name] = true
 	}
 	for _, n := range g.Nodes {
-		s, why := splitFactor(t, n, opts.targetPrograms())
+		s, why := splitFactor(t, n, opts)
 		if s == 0 {
 			out = append(out, n)
 			continue
@@ -113,7 +133,8 @@ func freshName(base string, taken map[string]bool) string {
 
 // splitFactor returns how many chunks to split a reduction into (0: none)
 // and why.
-func splitFactor(t *ir.Table, n *ir.Node, targetPrograms int64) (int64, string) {
+func splitFactor(t *ir.Table, n *ir.Node, opts Options) (int64, string) {
+	targetPrograms := opts.targetPrograms()
 	if n.Kind != ir.Reduction || !splittable[n.Reduction] {
 		return 0, ""
 	}
@@ -131,7 +152,12 @@ func splitFactor(t *ir.Table, n *ir.Node, targetPrograms int64) (int64, string) 
 		if rnumel < 1024 {
 			return 0, ""
 		}
-		programs = (numel + outerXBlock - 1) / outerXBlock
+		// Pipelined column programs stream their rows at full speed once
+		// there is one per multiprocessor.
+		programs = (numel + minOuterXBlock - 1) / minOuterXBlock
+		if programs >= opts.multiProcessors() {
+			return 0, ""
+		}
 		perChunk = 1
 	}
 	if programs >= targetPrograms {

@@ -86,9 +86,11 @@ type Stmt struct {
 	Offset string
 	Mask   string
 	Upcast bool // a half-type load widened to float32
-	// load in a looped reduction: "evict_last" when a later pass reads the
-	// buffer again (keep it in L2), "evict_first" at its last pass.
+	// load: the L2 eviction hint, "evict_last" (keep: a later pass or every
+	// program reads it again) or "evict_first" (each element is read once
+	// more at most), or empty (see setEvictions)
 	Eviction string
+	indirect bool // load: its index comes from a loaded value
 	// store: the buffer's dtype, when it differs from the value's compute type
 	StoreAs ir.DType
 	// constant
@@ -129,6 +131,20 @@ type Heuristics struct {
 	// MaxWarps caps num_warps: the device's max threads per block over its
 	// warp size (default 32, i.e. 1024 / 32).
 	MaxWarps int64
+	// MultiProcessors is the device's multiprocessor count (default 132, an
+	// H100's or H200's): reductions over a strided dimension take wider
+	// column blocks only while every multiprocessor still gets a program.
+	MultiProcessors int64
+	// StridedStages is num_stages of a looped reduction over a strided
+	// dimension (default 5: Triton pipelines the row loads that many deep;
+	// colsum 0.072 ms against 0.076 ms unpipelined on the H200).
+	StridedStages int
+	// ContiguousStages is num_stages of a looped reduction along contiguous
+	// rows (default 1).
+	ContiguousStages int
+	// NoEvictFirst leaves loads that read each element once without the
+	// evict_first hint (for sweeps).
+	NoEvictFirst bool
 	// Autotune emits @triton.autotune over a small candidate set around the
 	// chosen blocks instead of fixing them; the kernel then launches through
 	// Triton's JIT launcher, which benchmarks the candidates on first use.
@@ -147,6 +163,15 @@ func (h Heuristics) withDefaults() Heuristics {
 	}
 	if h.MaxWarps == 0 {
 		h.MaxWarps = 32
+	}
+	if h.MultiProcessors == 0 {
+		h.MultiProcessors = 132
+	}
+	if h.StridedStages == 0 {
+		h.StridedStages = 5
+	}
+	if h.ContiguousStages == 0 {
+		h.ContiguousStages = 1
 	}
 	return h
 }
@@ -219,7 +244,7 @@ func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int, h Heuristics) (*
 			k.RMask = k.RMask || (k.Reduction && !k.Persistent && k.RNumel%c.RBlock != 0)
 		}
 	}
-	setEvictions(k)
+	setEvictions(k, s.Table, h)
 	// Input pointers first, then outputs, each in first-use order.
 	sort.SliceStable(k.Pointers, func(i, j int) bool { return !k.Pointers[i].Out && k.Pointers[j].Out })
 	return k, nil
@@ -227,14 +252,69 @@ func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int, h Heuristics) (*
 
 func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
 
-// setEvictions gives the loads of a looped reduction Inductor's eviction
-// policies: a buffer that a later pass loads again stays in L2
-// (evict_last), as does a load all programs share; the other loads of
-// the last pass that reads a buffer go first.
-func setEvictions(k *Kernel) {
-	if len(k.Loops) < 2 {
+// setEvictions gives loads L2 eviction hints. In a looped reduction of
+// several passes, as Inductor: a buffer that a later pass loads again stays
+// in L2 (evict_last), as does a load all programs share; the other loads of
+// the last pass that reads a buffer go first. In any other reduction, a
+// load all programs share (a weight) stays. In a persistent reduction that
+// stores only per-row results, a direct load of a buffer no larger than
+// what the kernel's loads of it read (each element read once) goes first:
+// the streamed rows then leave the rest of L2 alone, dirty lines included
+// (on the H200 var_mean float32 32768x1024 took 0.0376 ms with the hint,
+// 0.0421 ms without). Kernels that store whole rows or elements ran 1 to 5%
+// slower with it (bench/results/explore-h200.md), and have none.
+func setEvictions(k *Kernel, t *ir.Table, h Heuristics) {
+	if len(k.Loops) >= 2 {
+		setPassEvictions(k)
 		return
 	}
+	stmts := [][]Stmt{k.Pre}
+	for _, lp := range k.Loops {
+		stmts = append(stmts, lp.Body)
+	}
+	space := k.Numel * max(k.RNumel, 1)
+	loads := map[string]int64{} // pointer -> its loads
+	indirect := map[string]bool{}
+	rowStores := k.Persistent
+	for _, body := range stmts {
+		for _, s := range body {
+			switch s.Kind {
+			case "load":
+				loads[s.Ptr]++
+				indirect[s.Ptr] = indirect[s.Ptr] || s.indirect
+			case "store":
+				rowStores = rowStores && !strings.Contains(s.Offset, rVar)
+			}
+		}
+	}
+	extent := map[string]int64{}
+	for _, p := range k.Pointers {
+		if b := t.Buffer(p.Buffer); b != nil {
+			extent[p.Name] = b.Extent()
+		}
+	}
+	for _, body := range stmts {
+		for i := range body {
+			s := &body[i]
+			switch {
+			case s.Kind != "load" || !k.Reduction:
+			case !mentionsProgram(s.Offset):
+				s.Eviction = "evict_last"
+			case rowStores && !h.NoEvictFirst && !indirect[s.Ptr] && loads[s.Ptr]*space <= extent[s.Ptr]:
+				s.Eviction = "evict_first"
+			}
+		}
+	}
+}
+
+// mentionsProgram reports whether an offset depends on the program's
+// block (xindex, or yindex in a tiled kernel).
+func mentionsProgram(offset string) bool {
+	return strings.Contains(offset, xVar) || strings.Contains(offset, yVar)
+}
+
+// setPassEvictions is setEvictions for a looped reduction of several passes.
+func setPassEvictions(k *Kernel) {
 	last := map[string]int{} // pointer -> last pass loading it
 	for p, lp := range k.Loops {
 		for _, s := range lp.Body {
@@ -464,23 +544,32 @@ func chooseReductionBlocks(k *Kernel, t *ir.Table, fk *fusion.Kernel, h Heuristi
 		k.RBlock = nextPow2(rn)
 		k.XBlock = clamp(4096/k.RBlock, 1, 64)
 	default:
-		k.XBlock, k.RBlock = 64, 8
+		// Column blocks of 8 to 64 that stream 128 rows or more a step
+		// (tiles of 4096 elements at most), pipelined
+		// (bench/results/explore-h200.md: colsum float32 8192x8192 0.073
+		// ms, against 0.076 ms for 64x8 blocks without pipelining).
+		k.XBlock = fusion.OuterXBlock(k.Numel, h.MultiProcessors)
+		k.RBlock = min(max(128, 4096/k.XBlock), nextPow2(rn))
+		k.NumStages = h.StridedStages
+	}
+	if inner && !k.Persistent {
+		k.NumStages = h.ContiguousStages
 	}
 	if p := nextPow2(k.Numel); p < k.XBlock {
 		k.XBlock = p
 	}
 	// Warps from an H200 sweep (bench/gpu/sweep.py): persistent rows want
 	// about 16 elements a thread (1024 -> 4 warps, 4096 -> 8, 16384 -> 32);
-	// looped contiguous rows 8 warps; strided rows one warp per 128
-	// elements of the tile, at least 4 (colsum's partial kernel: 2 warps
-	// 0.080 ms, 4 warps 0.076 ms). Never more than the device allows.
+	// looped contiguous rows 8 warps; strided rows one warp per 1024
+	// elements of the tile, 2 to 8 (colsum's 32x128 tiles: 2 or 4 warps
+	// 0.0717 ms, 8 warps 0.0723). Never more than the device allows.
 	switch {
 	case k.Persistent:
 		k.NumWarps = int(clamp(k.XBlock*k.RBlock/512, 4, 32))
 	case inner:
 		k.NumWarps = 8
 	default:
-		k.NumWarps = int(clamp(k.XBlock*k.RBlock/128, 4, 16))
+		k.NumWarps = int(clamp(k.XBlock*k.RBlock/1024, 2, 8))
 	}
 	if int64(k.NumWarps) > h.MaxWarps {
 		k.NumWarps = int(h.MaxWarps)

@@ -64,10 +64,22 @@ func TestKernelShapeChoices(t *testing.T) {
 			nameWant: "triton_red_fused_max_0", offsetWant: "r0_index + 50000*xindex",
 		},
 		{
-			name:     "outer reduction takes many rows per program",
+			name:     "narrow outer reduction streams 512 rows a step in 8-column programs",
 			graph:    graphHead + `{"name":"x","dtype":"float32","shape":[5000,300]}],"nodes":[{"name":"y","kind":"reduction","ranges":[300],"reduction_ranges":[5000],"reduction":"sum","body":{"op":"load","buffer":"x","index":["r0","i0"]}}],"outputs":["y"]}`,
-			category: "red", xblock: 64, rblock: 8, xmask: true,
+			category: "red", xblock: 8, rblock: 512, xmask: true,
 			nameWant: "triton_red_fused_sum_0", offsetWant: "300*r0_index + xindex",
+		},
+		{
+			name:     "outer reduction streams 128 rows a step in 32-column programs",
+			graph:    graphHead + `{"name":"x","dtype":"float32","shape":[256,6000]}],"nodes":[{"name":"y","kind":"reduction","ranges":[6000],"reduction_ranges":[256],"reduction":"sum","body":{"op":"load","buffer":"x","index":["r0","i0"]}}],"outputs":["y"]}`,
+			category: "red", xblock: 32, rblock: 128, xmask: true,
+			nameWant: "triton_red_fused_sum_0", offsetWant: "6000*r0_index + xindex",
+		},
+		{
+			name:     "wide outer reduction takes 64 columns a program while every multiprocessor keeps one",
+			graph:    graphHead + `{"name":"x","dtype":"float32","shape":[1024,16384]}],"nodes":[{"name":"y","kind":"reduction","ranges":[16384],"reduction_ranges":[1024],"reduction":"sum","body":{"op":"load","buffer":"x","index":["r0","i0"]}}],"outputs":["y"]}`,
+			category: "red", xblock: 64, rblock: 128, xmask: false,
+			nameWant: "triton_red_fused_sum_0", offsetWant: "16384*r0_index + xindex",
 		},
 		{
 			name:     "offsets past 2^31 use int64",
@@ -155,5 +167,60 @@ func TestWelfordFieldsShareOnePass(t *testing.T) {
 	}
 	if st := k.Pre[len(k.Pre)-1]; st.Kind != "store" || st.Var != red[0].Var+"_mean" {
 		t.Errorf("stores %s, want %s_mean", st.Var, red[0].Var)
+	}
+}
+
+func TestEvictionHints(t *testing.T) {
+	tests := []struct {
+		name  string
+		graph string
+		want  map[string]string // load offset -> eviction hint
+	}{
+		{
+			name: "pointwise: no hints",
+			graph: graphHead + `{"name":"x","dtype":"float32","shape":[64,128]},{"name":"b","dtype":"float32","shape":[128]}],"nodes":[{"name":"y","kind":"pointwise","ranges":[64,128],"body":{"op":"add","args":[{"op":"load","buffer":"x","index":["i0","i1"]},{"op":"load","buffer":"b","index":["i1"]}]}}],"outputs":["y"]}`,
+			want: map[string]string{"xindex": "", "(xindex % 128)": ""},
+		},
+		{
+			name: "persistent reduction of per-row results: rows go first, a weight every program shares stays",
+			graph: graphHead + `{"name":"x","dtype":"float32","shape":[64,128]},{"name":"w","dtype":"float32","shape":[128]}],"nodes":[{"name":"y","kind":"reduction","ranges":[64],"reduction_ranges":[128],"reduction":"sum","body":{"op":"mul","args":[{"op":"load","buffer":"x","index":["i0","r0"]},{"op":"load","buffer":"w","index":["r0"]}]}}],"outputs":["y"]}`,
+			want: map[string]string{"r0_index + 128*xindex": "evict_first", "r0_index": "evict_last"},
+		},
+		{
+			name: "persistent reduction storing whole rows: only the weight has a hint",
+			graph: graphHead + `{"name":"x","dtype":"float32","shape":[64,128]},{"name":"w","dtype":"float32","shape":[128]}],"nodes":[{"name":"s","kind":"reduction","ranges":[64],"reduction_ranges":[128],"reduction":"sum","body":{"op":"load","buffer":"x","index":["i0","r0"]}},{"name":"y","kind":"pointwise","ranges":[64,128],"body":{"op":"mul","args":[{"op":"load","buffer":"s","index":["i0"]},{"op":"load","buffer":"w","index":["i1"]}]}}],"outputs":["y"]}`,
+			want: map[string]string{"r0_index + 128*xindex": "", "r0_index": "evict_last"},
+		},
+		{
+			name: "a buffer read twice (a stencil) has no hint",
+			graph: graphHead + `{"name":"x","dtype":"float32","shape":[129]}],"nodes":[{"name":"y","kind":"pointwise","ranges":[128],"body":{"op":"add","args":[{"op":"load","buffer":"x","index":["i0"]},{"op":"load","buffer":"x","index":["i0 + 1"]}]}}],"outputs":["y"]}`,
+			want: map[string]string{"xindex": "", "xindex + 1": ""},
+		},
+		{
+			name: "a gather has no hint",
+			graph: graphHead + `{"name":"x","dtype":"float32","shape":[1000,64]},{"name":"i","dtype":"int64","shape":[32]}],"nodes":[{"name":"y","kind":"pointwise","ranges":[32,64],"body":{"op":"load","buffer":"x","index":["$0","i1"],"indirect":[{"op":"load","buffer":"i","index":["i0"]}]}}],"outputs":["y"]}`,
+			want: map[string]string{"yindex": "", "indirect": ""},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k := mustKernels(t, tt.graph)[0]
+			got := map[string]string{}
+			all := append([]Stmt{}, k.Pre...)
+			for _, lp := range k.Loops {
+				all = append(all, lp.Body...)
+			}
+			for _, s := range all {
+				switch {
+				case s.Kind == "load" && s.indirect:
+					got["indirect"] = s.Eviction
+				case s.Kind == "load":
+					got[s.Offset] = s.Eviction
+				}
+			}
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Errorf("eviction hints by offset (-want +got):\n%s", d)
+			}
+		})
 	}
 }

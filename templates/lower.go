@@ -593,7 +593,8 @@ func (l *lowering) load(e *ir.Expr, sub map[string]ir.Index, at int) (value, err
 		l.k.Debug = true
 	}
 	return l.cached("load:"+ptr+":"+off, shape, at, func(name string) Stmt {
-		return Stmt{Kind: "load", Var: name, Ptr: ptr, Offset: off, Mask: mask, DType: shape.dtype, Upcast: b.DType.IsHalf()}
+		return Stmt{Kind: "load", Var: name, Ptr: ptr, Offset: off, Mask: mask, DType: shape.dtype, Upcast: b.DType.IsHalf(),
+			indirect: len(checks) > 0}
 	}), nil
 }
 

@@ -189,6 +189,155 @@ def colsum(ceiling, sms):
     emit(f"| colsum | worst of {len(results)} | {results[-1][0]:.4f} | | | | |")
 
 
+@triton.jit
+def _colsum_one(x_ptr, out_ptr, M: tl.constexpr, N: tl.constexpr, XBLOCK: tl.constexpr, RBLOCK: tl.constexpr,
+                STAGES: tl.constexpr):
+    cols = tl.program_id(0) * XBLOCK + tl.arange(0, XBLOCK)[None, :]
+    acc = tl.zeros([RBLOCK, XBLOCK], tl.float32)
+    for r in tl.range(0, M, RBLOCK, num_stages=STAGES):
+        rows = r + tl.arange(0, RBLOCK)[:, None]
+        acc += tl.load(x_ptr + rows * N + cols)
+    tl.store(out_ptr + cols, tl.sum(acc, 0)[None, :])
+
+
+def colsum_deep(ceiling, sms):
+    """Fewer splits (one kernel at splits=1) with deeper software pipelining."""
+    M = N = 8192
+    x = torch.randn(M, N, device=DEV)
+    ref = x.double().sum(0)
+    nbytes = x.numel() * 4 + N * 4
+    out = torch.empty(N, device=DEV)
+    results = []
+    for xb in (16, 32, 64):
+        for rb in (16, 32, 64, 128):
+            for w in (2, 4, 8):
+                for st in (2, 3, 4, 5):
+                    if xb * rb // (32 * w) < 4 or xb * rb // (32 * w) > 64:
+                        continue
+                    f = lambda: _colsum_one[(N // xb,)](x, out, M=M, N=N, XBLOCK=xb, RBLOCK=rb, STAGES=st,
+                                                        num_warps=w)
+                    try:
+                        f()
+                    except Exception as e:
+                        emit(f"| colsum | one kernel XBLOCK={xb} RBLOCK={rb} warps={w} stages={st}: "
+                             f"{type(e).__name__} | | | | | |")
+                        continue
+                    results.append((bench(f), f"one kernel XBLOCK={xb} RBLOCK={rb} warps={w} stages={st}",
+                                    relerr(out, ref)))
+    for S in (2, 4, 8, 16):
+        part = torch.empty(S, N, device=DEV)
+        for xb, rb in ((32, 32), (64, 16), (64, 32), (128, 16), (256, 16), (512, 16), (512, 8), (1024, 8)):
+            for w in (4, 8):
+                for st in (2, 3, 4):
+                    def f():
+                        _colsum_part[(N // xb, S)](x, part, M=M, N=N, ROWS_PER=M // S, XBLOCK=xb, RBLOCK=rb,
+                                                   STAGES=st, num_warps=w)
+                        _colsum_final[(N // 128,)](part, out, N=N, S=S, XBLOCK=128, num_warps=4)
+                    try:
+                        f()
+                    except Exception as e:
+                        emit(f"| colsum | splits={S} XBLOCK={xb} RBLOCK={rb}: {type(e).__name__} | | | | | |")
+                        continue
+                    results.append((bench(f), f"splits={S} XBLOCK={xb} RBLOCK={rb} warps={w} stages={st}",
+                                    relerr(out, ref)))
+    results.sort()
+    for ms, name, err in results[:15]:
+        row("colsum", name, ms, nbytes, err, ceiling)
+    ones = [r for r in results if r[1].startswith("one")]
+    if ones:
+        row("colsum", "best one-kernel: " + ones[0][1], ones[0][0], nbytes, ones[0][2], ceiling)
+    emit(f"| colsum | worst of {len(results)} | {results[-1][0]:.4f} | | | | |")
+
+
+@triton.jit
+def _var_mean_hint(x_ptr, mean_ptr, var_ptr, N: tl.constexpr, XBLOCK: tl.constexpr, HINT: tl.constexpr):
+    rows = tl.program_id(0) * XBLOCK + tl.arange(0, XBLOCK)[:, None]
+    cols = tl.arange(0, N)[None, :]
+    if HINT == 0:
+        x = tl.load(x_ptr + rows * N + cols, eviction_policy="evict_first")
+    elif HINT == 1:
+        x = tl.load(x_ptr + rows * N + cols, cache_modifier=".cg")
+    elif HINT == 2:
+        x = tl.load(x_ptr + rows * N + cols, cache_modifier=".cs")
+    else:
+        x = tl.load(x_ptr + rows * N + cols, volatile=True)
+    mean = tl.sum(x, 1)[:, None] / N
+    d = x - mean
+    m2 = tl.sum(d * d, 1)[:, None]
+    tl.store(mean_ptr + rows, mean)
+    tl.store(var_ptr + rows, m2 / (N - 1))
+
+
+def var_mean_hints(ceiling, sms):
+    M, N = 32768, 1024
+    x = torch.randn(M, N, device=DEV)
+    rv, rm = torch.var_mean(x.double(), dim=1)
+    mean = torch.empty(M, device=DEV)
+    var = torch.empty(M, device=DEV)
+    nbytes = x.numel() * 4 + 2 * M * 4
+    for hint, name in enumerate(("evict_first", ".cg", ".cs", "volatile")):
+        for xb, w in ((1, 4), (2, 4), (1, 2)):
+            f = lambda: _var_mean_hint[(M // xb,)](x, mean, var, N=N, XBLOCK=xb, HINT=hint, num_warps=w)
+            f()
+            err = max(relerr(mean, rm), relerr(var, rv))
+            row("var_mean", f"{name} XBLOCK={xb} warps={w}", bench(f), nbytes, err, ceiling)
+
+
+@triton.jit
+def _colsum_gen(in_ptr0, out_ptr0, XBLOCK: tl.constexpr, R0_BLOCK: tl.constexpr, MASKED: tl.constexpr,
+                TL_RANGE: tl.constexpr, STAGES: tl.constexpr, HINT: tl.constexpr):
+    # The shape fusegen generates: [XBLOCK, R0_BLOCK] tiles, columns on axis 0.
+    r0_numel = 8192
+    xoffset = tl.program_id(0) * XBLOCK
+    xindex = xoffset + tl.arange(0, XBLOCK)[:, None]
+    xmask = tl.full([XBLOCK, 1], True, tl.int1)
+    r0_base = tl.arange(0, R0_BLOCK)[None, :]
+    _tmp1 = tl.full([XBLOCK, R0_BLOCK], 0, tl.float32)
+    if TL_RANGE:
+        for r0_offset in tl.range(0, r0_numel, R0_BLOCK, num_stages=STAGES):
+            r0_index = r0_offset + r0_base
+            _tmp1 += tl.load(in_ptr0 + (8192 * r0_index + xindex))
+    elif MASKED:
+        for r0_offset in range(0, r0_numel, R0_BLOCK):
+            r0_index = r0_offset + r0_base
+            r0_mask = tl.full([1, R0_BLOCK], True, tl.int1)
+            if HINT:
+                tmp0 = tl.load(in_ptr0 + (8192 * r0_index + xindex), r0_mask & xmask, eviction_policy="evict_first",
+                               other=0)
+            else:
+                tmp0 = tl.load(in_ptr0 + (8192 * r0_index + xindex), r0_mask & xmask, other=0)
+            tmp1_b = tl.broadcast_to(tmp0, [XBLOCK, R0_BLOCK])
+            _tmp1 = tl.where(r0_mask & xmask, _tmp1 + tmp1_b, _tmp1)
+    else:
+        for r0_offset in range(0, r0_numel, R0_BLOCK):
+            r0_index = r0_offset + r0_base
+            _tmp1 += tl.load(in_ptr0 + (8192 * r0_index + xindex))
+    tmp1 = tl.sum(_tmp1, 1)[:, None]
+    tl.store(out_ptr0 + (xindex), tmp1, xmask)
+
+
+def colsum_gen(ceiling, sms):
+    """Why the generated colsum kernel is slower than the hand-written one."""
+    M = N = 8192
+    x = torch.randn(M, N, device=DEV)
+    ref = x.double().sum(0)
+    nbytes = x.numel() * 4 + N * 4
+    out = torch.empty(N, device=DEV)
+    f = lambda: _colsum_one[(N // 32,)](x, out, M=M, N=N, XBLOCK=32, RBLOCK=128, STAGES=5, num_warps=4)
+    f()
+    row("colsum", "hand-written [R,X] tiles 32x128 tl.range stages=5 warps=4", bench(f), nbytes, relerr(out, ref),
+        ceiling)
+    for xb in (32, 64):
+        for masked, tlr, hint in ((1, 0, 1), (1, 0, 0), (0, 0, 0), (0, 1, 0)):
+            for st in (1, 3, 5):
+                for w in (2, 4):
+                    f = lambda: _colsum_gen[(N // xb,)](x, out, XBLOCK=xb, R0_BLOCK=128, MASKED=masked, TL_RANGE=tlr,
+                                                        STAGES=st, HINT=hint, num_warps=w, num_stages=st)
+                    f()
+                    row("colsum", f"generated shape [X,R] XBLOCK={xb} masked={masked} tl.range={tlr} evict_first={hint}"
+                        f" stages={st} warps={w}", bench(f), nbytes, relerr(out, ref), ceiling)
+
+
 # ---------------------------------------------------------------- gelu_tanh
 @triton.jit
 def _tanh_approx(x):
@@ -360,7 +509,9 @@ def main():
     ceiling = ceilings()
     emit("| workload | variant | ms | TB/s | / 1 GiB copy ceiling | rel err | |")
     emit("|---|---|---:|---:|---:|---:|---|")
-    fns = {"var_mean": var_mean, "colsum": colsum, "gelu": gelu, "cross_entropy": cross_entropy}
+    fns = {"var_mean": var_mean, "colsum": colsum, "gelu": gelu, "cross_entropy": cross_entropy,
+           "colsum_deep": colsum_deep, "var_mean_hints": var_mean_hints,
+           "colsum_gen": colsum_gen}
     for name in args.only.split(","):
         try:
             fns[name](ceiling, props.multi_processor_count)

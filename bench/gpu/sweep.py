@@ -35,6 +35,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dirs", nargs="+")
     ap.add_argument("--out")
+    ap.add_argument("--no-configs", action="store_true", help="time the variants only, no per-kernel config sweep")
     args = ap.parse_args()
     names = sorted(f[:-3] for f in os.listdir(args.dirs[0]) if f.endswith(".py"))
     lines = ["| workload | variant | config | ms | torch.compile ms | compile/fusegen |", "|---|---|---|---|---|---|"]
@@ -64,7 +65,7 @@ def main():
             lines.append(f"| {name} | {os.path.basename(d)} | default{'' if ok else ' FAIL ' + note} | {ms:.4f} | {cms:.4f} | {cms / ms:.2f} |")
             print(lines[-1], flush=True)
         results.sort(key=lambda r: r[0])
-        for ms0, d, mod in results[:2]:
+        for ms0, d, mod in ([] if args.no_configs else results[:2]):
             for i, (kernel, sig, constexprs, warps, stages) in enumerate(mod._KERNELS):
                 looped = "r0_offset" in kernel.src if hasattr(kernel, "src") else False
                 rblocks = [constexprs.get("R0_BLOCK")]

@@ -25,7 +25,7 @@ def triton_per_fused_amax_0(in_ptr0, out_ptr0, XBLOCK: tl.constexpr, R0_BLOCK: t
     xmask = tl.full([XBLOCK, 1], True, tl.int1)
     r0_index = tl.arange(0, R0_BLOCK)[None, :]
     r0_mask = tl.full([1, R0_BLOCK], True, tl.int1)
-    tmp0 = tl.load(in_ptr0 + (r0_index + 2048*xindex), r0_mask & xmask, other=0)
+    tmp0 = tl.load(in_ptr0 + (r0_index + 2048*xindex), r0_mask & xmask, eviction_policy="evict_first", other=0)
     tmp1_in = tl.where(r0_mask & xmask, tl.broadcast_to(tmp0, [XBLOCK, R0_BLOCK]), float("-inf"))
     tmp1 = tl.reduce(tmp1_in, 1, _maximum)[:, None]
     tl.store(out_ptr0 + (xindex), tmp1, xmask)

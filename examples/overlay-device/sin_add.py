@@ -23,7 +23,7 @@ def triton_per_fused_add_sin_sum_0(in_ptr0, in_ptr1, out_ptr0, out_ptr1, XBLOCK:
     r0_mask = r0_index < r0_numel
     tmp0 = tl.load(in_ptr0 + (r0_index + 1000*xindex), r0_mask & xmask, other=0)
     tmp1 = tl.sin(tmp0)
-    tmp2 = tl.load(in_ptr1 + (r0_index), r0_mask & xmask, other=0)
+    tmp2 = tl.load(in_ptr1 + (r0_index), r0_mask & xmask, eviction_policy="evict_last", other=0)
     tmp3 = tmp1 + tmp2
     tl.store(out_ptr0 + (r0_index + 1000*xindex), tmp3, r0_mask & xmask)
     tmp4_in = tl.where(r0_mask & xmask, tl.broadcast_to(tmp3, [XBLOCK, R0_BLOCK]), 0)
