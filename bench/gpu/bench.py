@@ -97,6 +97,19 @@ def copy_ceiling(bench):
     return {"bytes": 2 * n * 4, "ms": ms, "tbs": tbs(2 * n * 4, ms), "copy_ok": ok}
 
 
+def copy_same_bytes(bench, nbytes):
+    """A device-to-device copy moving nbytes (read + write): the ceiling at
+    this size, where do_bench's fixed costs (launch, its L2 flush's dirty
+    lines) weigh more than at 1 GiB."""
+    n = max(nbytes // 8, 1)  # float32 elements each side
+    src = torch.randn(n, device="cuda")
+    dst = torch.empty_like(src)
+    ms = bench.ms(lambda: dst.copy_(src))
+    del src, dst
+    torch.cuda.empty_cache()
+    return ms
+
+
 def host_us_per_call(fn, calls=2000, warm=200, batches=5):
     """Host clock over `calls` calls, synchronize at the end; median of batches."""
     for _ in range(warm):
@@ -246,6 +259,8 @@ def run_workload(name, mod, bench, gen_ns, row):
     refs_exact, refs_hi = check_outputs(ref_fn, inputs)
     row["bytes"] = check.bytes_of(inputs) + check.bytes_of(refs_exact)
     row["module_bytes_moved"] = getattr(mod, "BYTES_MOVED", None)
+    row["copy_same_ms"] = copy_same_bytes(bench, row["bytes"])
+    row["copy_same_tbs"] = tbs(row["bytes"], row["copy_same_ms"])
     if outs is not None:
         if len(outs) != len(refs_exact):
             row.update(ok=False, note=f"{len(outs)} outputs, want {len(refs_exact)}")
@@ -373,6 +388,12 @@ def render(res):
             f"| {fmt(r.get('fusegen_tbs', math.nan) / c, '.2f')} | {fmt(r.get('compile_tbs', math.nan) / c, '.2f')} "
             f"| {fmt(r.get('ratio'), '.2f')} |")
     L.append("")
+    low = [r for r in rows if r.get("fusegen_tbs") and r["fusegen_tbs"] / c < 0.85]
+    L.append("Under 0.85 of the 1 GiB copy ceiling: " + (", ".join(
+        f"{r['name']} ({r['fusegen_tbs'] / c:.2f}; a copy of the same bytes: "
+        f"{fmt(r.get('copy_same_tbs', math.nan) / c, '.2f')}, fusegen / that copy "
+        f"{fmt(r['fusegen_tbs'] / r.get('copy_same_tbs', math.nan), '.2f')})" for r in low) or "none") + ".")
+    L.append("")
     n_ratio = len([r for r in rows if r.get("ratio")])
     L.append(f"**Geometric mean of torch.compile ms / fusegen ms over {n_ratio} workloads: "
              f"{res['geomean']:.3f}** (above 1: fusegen faster).")
@@ -391,8 +412,9 @@ def render(res):
     L.append("")
     g = res["gen"]
     L.append(f"fusegen: `go test -bench BenchmarkWorkloads` (bench_test.go; decode + validate + schedule + render "
-             f"in memory, templates parsed once outside the timer), median of 3 runs, on the preparing "
-             f"machine (CPU: {g.get('cpu', '?')}), not the GPU host. Inductor: its entries in "
+             f"in memory, templates parsed once outside the timer), median of 3 runs, on host "
+             f"{g.get('host', '?')} (CPU: {g.get('cpu', '?')}; the GPU host when bench/gpu/gen_times.py ran "
+             f"there with --test-binary). Inductor: its entries in "
              "torch._dynamo.utils.compile_times() for one fresh compile of each workload in this process "
              "(TORCHINDUCTOR_FORCE_DISABLE_CACHES=1, torch._dynamo.reset() before each); codegen = "
              "GraphLowering.codegen (encloses Scheduler.__init__, Scheduler.codegen and "
@@ -401,9 +423,11 @@ def render(res):
              "compile, autotuning).")
     pc = res.get("pointwise_chain_codegen_ms")
     if pc:
+        fg = g.get('ns_per_op', {}).get('pointwise_chain', math.nan) / 1e6
         L.append(f"One-kernel graph (pointwise_chain), Inductor codegen over {len(pc)} fresh compiles: "
                  f"median {statistics.median(pc):.1f} ms (min {min(pc):.1f}); fusegen generation "
-                 f"{fmt(g.get('ns_per_op', {}).get('pointwise_chain', math.nan) / 1e6, '.3f')} ms.")
+                 f"{fmt(fg, '.3f')} ms: **{statistics.median(pc) / fg:.0f}x** less than the median, "
+                 f"{min(pc) / fg:.0f}x less than the fastest Inductor codegen.")
     L.append("")
     L.append("| workload | Inductor codegen ms | Inductor lowering ms | torch.compile first call s "
              "| fusegen generation ms | Inductor codegen / fusegen generation |")
@@ -434,8 +458,9 @@ def render(res):
     L.append("## Cross-checks")
     L.append("")
     L.append("| workload | inputs | GPU kernels per call (profiler) fusegen / torch.compile / eager "
-             "| Inductor Triton kernels (names) | torch.compile output check | module BYTES_MOVED / counted |")
-    L.append("|---|---|---|---|---|---|")
+             "| Inductor Triton kernels (names) | torch.compile output check | module BYTES_MOVED / counted "
+             "| copy of the same bytes TB/s | fusegen / that copy |")
+    L.append("|---|---|---|---|---|---|---:|---:|")
     for r in rows:
         names = ", ".join(r.get("inductor_kernel_names", [])) or "-"
         other = r.get("inductor_other_calls")
@@ -446,7 +471,8 @@ def render(res):
         bm = f"{mb / r['bytes']:.2f}" if mb and r.get("bytes") else "-"
         L.append(f"| {r['name']} | {r.get('shapes', '-')} | {fmt(r.get('prof_fusegen'), 'g')} / "
                  f"{fmt(r.get('prof_compile'), 'g')} / {fmt(r.get('prof_eager'), 'g')} | {names} | "
-                 f"{cchk.replace('|', '/')} | {bm} |")
+                 f"{cchk.replace('|', '/')} | {bm} | {fmt(r.get('copy_same_tbs'), '.2f')} "
+                 f"| {fmt(r.get('fusegen_tbs', math.nan) / r.get('copy_same_tbs', math.nan), '.2f')} |")
     notes = [f"{r['name']}: {r[k]}" for r in rows for k in ("input_note", "error", "prof_note") if r.get(k)]
     if notes:
         L.append("")
