@@ -4,7 +4,6 @@
 package fusegen
 
 import (
-	"bytes"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -193,23 +192,28 @@ func isIdentByte(c byte) bool {
 // tidy strips trailing spaces, collapses runs of more than two blank lines and
 // ends the file with exactly one newline.
 func tidy(s string) []byte {
-	lines := strings.Split(s, "\n")
-	var b bytes.Buffer
+	b := make([]byte, 0, len(s)+1) // lines shrink, and there is one newline more at most
 	blank := 0
-	for _, l := range lines {
+	for {
+		l, rest, more := strings.Cut(s, "\n")
 		l = strings.TrimRight(l, " \t\r")
 		if l == "" {
 			blank++
-			if blank > 2 {
-				continue
-			}
 		} else {
 			blank = 0
 		}
-		b.WriteString(l)
-		b.WriteByte('\n')
+		if blank <= 2 {
+			b = append(append(b, l...), '\n')
+		}
+		if !more {
+			break
+		}
+		s = rest
 	}
-	return append(bytes.TrimRight(b.Bytes(), "\n"), '\n')
+	for len(b) > 0 && b[len(b)-1] == '\n' {
+		b = b[:len(b)-1]
+	}
+	return append(b, '\n')
 }
 
 // GenerateFile is a shorthand: read a graph file's bytes and generate.

@@ -22,10 +22,11 @@ func (g Group) Sizes() map[string]int64 {
 // the numel space, one point per row.
 func Coords(n *ir.Node, g Group) (map[string]ir.Index, bool) {
 	m := map[string]ir.Index{}
+	sizes := g.Sizes()
 	split := func(vars func(int) string, ranges []int64, flat ir.Index) {
 		div := int64(1)
 		for d := len(ranges) - 1; d >= 0; d-- {
-			m[vars(d)] = flat.FloorDiv(div).Mod(ranges[d]).Simplify(g.Sizes())
+			m[vars(d)] = flat.FloorDiv(div).Mod(ranges[d]).Simplify(sizes)
 			div *= ranges[d]
 		}
 	}

@@ -97,17 +97,113 @@ func (x Index) String() string {
 	case len(x.Terms) == 0:
 		return strconv.FormatInt(x.Const, 10)
 	case x.Const > 0:
-		fmt.Fprintf(&b, " + %d", x.Const)
+		b.WriteString(" + ")
+		b.WriteString(strconv.FormatInt(x.Const, 10))
 	case x.Const < 0:
-		fmt.Fprintf(&b, " - %d", -x.Const)
+		b.WriteString(" - ")
+		b.WriteString(strconv.FormatInt(-x.Const, 10)) // as %d printed it, MinInt64 included
 	}
 	return b.String()
 }
 
-// canon sorts terms, combines like atoms and drops zero coefficients.
+// canon sorts terms, combines like atoms and drops zero coefficients. terms
+// is the caller's own slice, which no one else holds: canon reorders it and
+// the result keeps it (capped at its length, so that appending to the
+// result copies).
 func canon(terms []Term, c int64) Index {
-	// Atom spellings are computed once per term: they key the merge and the
-	// sort, and building them is the costly part.
+	// Terms are combined when their atoms are spelled the same, and sorted
+	// plain variables first (by name), then compound atoms by spelling.
+	// Spelling a compound atom is the costly part, so it is done only where
+	// two compound atoms meet. A plain variable never has a compound atom's
+	// spelling, which starts with "(", unless it is named like one; such
+	// graphs take the general path.
+	compound := 0
+	for i := range terms {
+		if terms[i].Inner != nil {
+			compound++
+		} else if strings.HasPrefix(terms[i].Var, "(") {
+			return canonSpelled(terms, c)
+		}
+	}
+	var keyBuf [8]string
+	var keys []string // the spelling of each compound atom, once two meet
+	if compound > 1 {
+		if len(terms) <= len(keyBuf) {
+			keys = keyBuf[:len(terms)]
+		} else {
+			keys = make([]string, len(terms))
+		}
+	}
+	k := 0
+	for i := range terms {
+		t := terms[i]
+		if t.Coeff == 0 {
+			continue
+		}
+		var key string
+		if t.Inner != nil && keys != nil {
+			key = t.atom()
+		}
+		merged := false
+		for j := 0; j < k; j++ {
+			u := &terms[j]
+			if (u.Inner == nil) != (t.Inner == nil) {
+				continue
+			}
+			if t.Inner == nil && u.Var == t.Var || t.Inner != nil && keys[j] == key {
+				u.Coeff += t.Coeff
+				merged = true
+				break
+			}
+		}
+		if !merged {
+			terms[k] = t
+			if keys != nil {
+				keys[k] = key
+			}
+			k++
+		}
+	}
+	n := 0
+	for j := 0; j < k; j++ {
+		if terms[j].Coeff != 0 {
+			terms[n] = terms[j]
+			if keys != nil {
+				keys[n] = keys[j]
+			}
+			n++
+		}
+	}
+	if n == 0 {
+		return Index{Const: c}
+	}
+	// A stable insertion sort: there are a few terms.
+	for i := 1; i < n; i++ {
+		for j := i; j > 0 && termLess(&terms[j], &terms[j-1], keys, j, j-1); j-- {
+			terms[j], terms[j-1] = terms[j-1], terms[j]
+			if keys != nil {
+				keys[j], keys[j-1] = keys[j-1], keys[j]
+			}
+		}
+	}
+	return Index{Terms: terms[:n:n], Const: c}
+}
+
+// termLess orders canonical terms: plain variables first, by name, then
+// compound atoms by spelling (keys holds them when there are two or more).
+func termLess(a, b *Term, keys []string, i, j int) bool {
+	if (a.Inner == nil) != (b.Inner == nil) {
+		return a.Inner == nil
+	}
+	if a.Inner == nil {
+		return a.Var < b.Var
+	}
+	return keys[i] < keys[j]
+}
+
+// canonSpelled is canon keyed by every atom's spelling, for terms where a
+// plain variable might be spelled like a compound atom.
+func canonSpelled(terms []Term, c int64) Index {
 	type keyed struct {
 		t   Term
 		key string
@@ -139,7 +235,6 @@ func canon(terms []Term, c int64) Index {
 	if len(kept) == 0 {
 		return Index{Const: c}
 	}
-	// Plain variables first (by name), then compound atoms by spelling.
 	sort.SliceStable(kept, func(i, j int) bool {
 		a, b := kept[i], kept[j]
 		if (a.t.Inner == nil) != (b.t.Inner == nil) {
@@ -173,7 +268,8 @@ func (x Index) Equal(y Index) bool {
 
 // Add returns x + y.
 func (x Index) Add(y Index) Index {
-	terms := append(append([]Term{}, x.Terms...), y.Terms...)
+	terms := make([]Term, len(x.Terms)+len(y.Terms))
+	copy(terms[copy(terms, x.Terms):], y.Terms)
 	return canon(terms, x.Const+y.Const)
 }
 

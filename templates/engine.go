@@ -342,6 +342,10 @@ func (s *Set) Device(name string) (*Renderer, error) {
 	}
 	r := &Renderer{Device: name, Properties: ds.Properties, t: t, origin: origin}
 	r.fast = compileFast(t, ds.Properties)
+	for _, tt := range t.Templates() {
+		r.names = append(r.names, tt.Name())
+	}
+	sort.Strings(r.names)
 	s.devices[name] = r
 	return r, nil
 }
@@ -355,7 +359,8 @@ type Renderer struct {
 	origin     func(rel string) string
 	pool       sync.Pool // *instance
 	fast       *fastSet  // the templates compiled for the evaluator of fastexec.go
-	states     sync.Pool // *fxState
+	states     fxStates
+	names      []string // every template's name, sorted
 }
 
 // instance is a clone of a renderer's templates with functions bound to it:
@@ -455,12 +460,11 @@ func (r *Renderer) Has(name string) bool { return r.t.Lookup(name) != nil }
 // Defined lists the names of defined templates with the given prefix, sorted.
 func (r *Renderer) Defined(prefix string) []string {
 	var out []string
-	for _, t := range r.t.Templates() {
-		if strings.HasPrefix(t.Name(), prefix) {
-			out = append(out, t.Name())
+	for _, name := range r.names {
+		if strings.HasPrefix(name, prefix) {
+			out = append(out, name)
 		}
 	}
-	sort.Strings(out)
 	return out
 }
 

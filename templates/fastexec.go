@@ -571,15 +571,14 @@ func (r *Renderer) fastExecute(name string, data any) (out string, ok bool) {
 	if t == nil || fastDisabled.Load() {
 		return "", false
 	}
-	s, _ := r.states.Get().(*fxState)
+	s := r.states.get()
 	if s == nil {
 		s = &fxState{set: r.fast, r: r}
 	}
 	defer func() {
 		if p := recover(); p != nil {
+			// The state is dropped: its scratch buffers may be in use.
 			fastBails.Add(1)
-			// A fresh state: the scratch buffers may be in any state.
-			r.states.Put(&fxState{set: r.fast, r: r})
 			out, ok = "", false
 		}
 	}()
@@ -592,8 +591,35 @@ func (r *Renderer) fastExecute(name string, data any) (out string, ok bool) {
 	out = buf.String()
 	s.release(buf)
 	s.reset()
-	r.states.Put(s)
+	r.states.put(s)
 	return out, true
+}
+
+// fxStates keeps a few execution states (and their grown scratch buffers)
+// for reuse; unlike a sync.Pool it keeps them across garbage collections,
+// which come every few generations.
+type fxStates struct {
+	mu   sync.Mutex
+	free []*fxState
+}
+
+func (p *fxStates) get() *fxState {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.free); n > 0 {
+		s := p.free[n-1]
+		p.free = p.free[:n-1]
+		return s
+	}
+	return nil
+}
+
+func (p *fxStates) put(s *fxState) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.free) < 16 {
+		p.free = append(p.free, s)
+	}
 }
 
 // execTmpl executes t with dot into w, as text/template executes a
