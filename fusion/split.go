@@ -7,8 +7,10 @@ import (
 )
 
 // OuterXBlock is the columns per program of a looped reduction over a
-// strided dimension (colsum): the widest of 64, 32, 16 and 8 that still
-// gives every multiprocessor a program, 8 when none does. On an H200, colsum
+// strided dimension (colsum): the widest of 64, 32, 16, 8 and 4 that still
+// gives every multiprocessor a program, 4 when none does (a max, an argmin,
+// a sum and a welford over 3001x515 float32 ran in 0.012 ms with 4 columns
+// a program, 0.020 ms with 8). On an H200, colsum
 // over float32 8192x8192 took 0.073 ms as one kernel of 32-column programs
 // streaming their rows with deep software pipelining, against 0.076 ms
 // split in two kernels (bench/results/explore-h200.md).
@@ -21,9 +23,8 @@ func OuterXBlock(numel, multiProcessors int64) int64 {
 	return minOuterXBlock
 }
 
-// minOuterXBlock is OuterXBlock's narrowest choice: 8 float32 columns are
-// one 32-byte memory sector.
-const minOuterXBlock = 8
+// minOuterXBlock is OuterXBlock's narrowest choice.
+const minOuterXBlock = 4
 
 // Defaults of the split heuristic: enough programs to fill the device's
 // multiprocessors several times over (an H100 or H200 has 132).

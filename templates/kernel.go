@@ -142,6 +142,9 @@ type Heuristics struct {
 	// ContiguousStages is num_stages of a looped reduction along contiguous
 	// rows (default 1).
 	ContiguousStages int
+	// OuterXBlock fixes XBLOCK of looped reductions over a strided
+	// dimension (0: fusion.OuterXBlock's choice; for sweeps).
+	OuterXBlock int64
 	// NoEvictFirst leaves loads that read each element once without the
 	// evict_first hint (for sweeps).
 	NoEvictFirst bool
@@ -200,8 +203,9 @@ func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int, h Heuristics) (*
 	for _, n := range fk.Nodes {
 		k.Nodes = append(k.Nodes, n.Name)
 	}
+	strided := false
 	if k.Reduction {
-		chooseReductionBlocks(k, s.Table, fk, h)
+		strided = chooseReductionBlocks(k, s.Table, fk, h)
 	} else if x, ok := tileSplit(s, fk); ok {
 		chooseTiles(k, x)
 	} else {
@@ -216,6 +220,9 @@ func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int, h Heuristics) (*
 		if err := l.node(n); err != nil {
 			return nil, fmt.Errorf("kernel for node %q: %w", n.Name, err)
 		}
+	}
+	if strided {
+		sizeStridedTile(k, h)
 	}
 	k.Category = "poi"
 	if k.Reduction {
@@ -523,7 +530,51 @@ func chooseTiles(k *Kernel, x int64) {
 // Rows that are contiguous along the reduction (inner reductions) get one
 // row per program and a wide R block; reductions over a strided, outer
 // dimension get many rows per program so that loads stay coalesced along x.
-func chooseReductionBlocks(k *Kernel, t *ir.Table, fk *fusion.Kernel, h Heuristics) {
+// sizeStridedTile sets R0_BLOCK and num_warps of a looped reduction over a
+// strided dimension once its accumulators are known: tiles of 4096
+// elements for one accumulator, fewer for more, so that the pipelined
+// loads and the accumulators stay in registers (an H200 sweep,
+// bench/results/notes-h200.md: a max, an argmin, a sum and a welford over
+// 3001x515 ran in 0.013 ms with 4x128 tiles and 4 warps, 0.040 ms with
+// 4x1024 tiles), and a warp per 1024 accumulator elements (colsum's 32x128
+// tiles: 4 warps 0.0728 ms, 8 warps 0.0738).
+func sizeStridedTile(k *Kernel, h Heuristics) {
+	acc := int64(0)
+	for _, s := range k.Pre {
+		if s.Kind != "reduce_init" {
+			continue
+		}
+		switch s.Op {
+		case "welford":
+			acc += 3
+		case "argmax", "argmin", "online_softmax_sum":
+			acc += 2
+		default:
+			acc++
+		}
+	}
+	acc = max(acc, 1)
+	budget := prevPow2(max(4096/acc, 256))
+	k.RBlock = clamp(budget/k.XBlock, 8, nextPow2(k.RNumel))
+	k.NumWarps = int(clamp(nextPow2(k.XBlock*k.RBlock*acc/1024), 2, 16))
+	if int64(k.NumWarps) > h.MaxWarps {
+		k.NumWarps = int(h.MaxWarps)
+	}
+}
+
+// prevPow2 is the largest power of two at most n (n >= 1).
+func prevPow2(n int64) int64 {
+	p := int64(1)
+	for p*2 <= n {
+		p *= 2
+	}
+	return p
+}
+
+// chooseReductionBlocks sets the blocks of a reduction kernel; it reports
+// whether the kernel loops over a strided dimension, whose tile
+// sizeStridedTile sets after lowering.
+func chooseReductionBlocks(k *Kernel, t *ir.Table, fk *fusion.Kernel, h Heuristics) bool {
 	inner := false
 	for _, n := range fk.Nodes {
 		inner = inner || fusion.IsInnerReduction(t, n)
@@ -544,12 +595,14 @@ func chooseReductionBlocks(k *Kernel, t *ir.Table, fk *fusion.Kernel, h Heuristi
 		k.RBlock = nextPow2(rn)
 		k.XBlock = clamp(4096/k.RBlock, 1, 64)
 	default:
-		// Column blocks of 8 to 64 that stream 128 rows or more a step
-		// (tiles of 4096 elements at most), pipelined
+		// Column blocks of 4 to 64 that stream their rows pipelined
 		// (bench/results/explore-h200.md: colsum float32 8192x8192 0.073
-		// ms, against 0.076 ms for 64x8 blocks without pipelining).
+		// ms, against 0.076 ms for 64x8 blocks without pipelining);
+		// sizeStridedTile sets R0_BLOCK and the warps.
 		k.XBlock = fusion.OuterXBlock(k.Numel, h.MultiProcessors)
-		k.RBlock = min(max(128, 4096/k.XBlock), nextPow2(rn))
+		if h.OuterXBlock > 0 {
+			k.XBlock = h.OuterXBlock
+		}
 		k.NumStages = h.StridedStages
 	}
 	if inner && !k.Persistent {
@@ -560,18 +613,17 @@ func chooseReductionBlocks(k *Kernel, t *ir.Table, fk *fusion.Kernel, h Heuristi
 	}
 	// Warps from an H200 sweep (bench/gpu/sweep.py): persistent rows want
 	// about 16 elements a thread (1024 -> 4 warps, 4096 -> 8, 16384 -> 32);
-	// looped contiguous rows 8 warps; strided rows one warp per 1024
-	// elements of the tile, 2 to 8 (colsum's 32x128 tiles: 2 or 4 warps
-	// 0.0717 ms, 8 warps 0.0723). Never more than the device allows.
+	// looped contiguous rows 8 warps. Never more than the device allows.
 	switch {
 	case k.Persistent:
 		k.NumWarps = int(clamp(k.XBlock*k.RBlock/512, 4, 32))
 	case inner:
 		k.NumWarps = 8
 	default:
-		k.NumWarps = int(clamp(k.XBlock*k.RBlock/1024, 2, 8))
+		return true
 	}
 	if int64(k.NumWarps) > h.MaxWarps {
 		k.NumWarps = int(h.MaxWarps)
 	}
+	return false
 }

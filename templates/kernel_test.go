@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -64,9 +65,9 @@ func TestKernelShapeChoices(t *testing.T) {
 			nameWant: "triton_red_fused_max_0", offsetWant: "r0_index + 50000*xindex",
 		},
 		{
-			name:     "narrow outer reduction streams 512 rows a step in 8-column programs",
+			name:     "narrow outer reduction streams 1024 rows a step in 4-column programs",
 			graph:    graphHead + `{"name":"x","dtype":"float32","shape":[5000,300]}],"nodes":[{"name":"y","kind":"reduction","ranges":[300],"reduction_ranges":[5000],"reduction":"sum","body":{"op":"load","buffer":"x","index":["r0","i0"]}}],"outputs":["y"]}`,
-			category: "red", xblock: 8, rblock: 512, xmask: true,
+			category: "red", xblock: 4, rblock: 1024, xmask: false,
 			nameWant: "triton_red_fused_sum_0", offsetWant: "300*r0_index + xindex",
 		},
 		{
@@ -76,9 +77,9 @@ func TestKernelShapeChoices(t *testing.T) {
 			nameWant: "triton_red_fused_sum_0", offsetWant: "6000*r0_index + xindex",
 		},
 		{
-			name:     "wide outer reduction takes 64 columns a program while every multiprocessor keeps one",
+			name:     "wide outer reduction takes 64 columns by 64 rows while every multiprocessor keeps a program",
 			graph:    graphHead + `{"name":"x","dtype":"float32","shape":[1024,16384]}],"nodes":[{"name":"y","kind":"reduction","ranges":[16384],"reduction_ranges":[1024],"reduction":"sum","body":{"op":"load","buffer":"x","index":["r0","i0"]}}],"outputs":["y"]}`,
-			category: "red", xblock: 64, rblock: 128, xmask: false,
+			category: "red", xblock: 64, rblock: 64, xmask: false,
 			nameWant: "triton_red_fused_sum_0", offsetWant: "16384*r0_index + xindex",
 		},
 		{
@@ -222,5 +223,24 @@ func TestEvictionHints(t *testing.T) {
 				t.Errorf("eviction hints by offset (-want +got):\n%s", d)
 			}
 		})
+	}
+}
+
+func TestStridedTileShrinksWithAccumulators(t *testing.T) {
+	// max, argmin, sum and welford over the rows of a 3001x515 matrix: seven
+	// accumulator arrays share the registers of one 4-column program.
+	src, err := os.ReadFile("../bench/gpu/graphs/reductions_outer.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks := mustKernels(t, string(src))
+	if len(ks) != 1 {
+		t.Fatalf("%d kernels, want 1", len(ks))
+	}
+	k := ks[0]
+	got := []any{k.XBlock, k.RBlock, k.NumWarps, k.NumStages}
+	want := []any{int64(4), int64(128), 4, 5}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("XBLOCK, R0_BLOCK, num_warps, num_stages (-want +got):\n%s", d)
 	}
 }

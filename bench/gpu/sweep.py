@@ -70,8 +70,8 @@ def main():
                 looped = "r0_offset" in kernel.src if hasattr(kernel, "src") else False
                 rblocks = [constexprs.get("R0_BLOCK")]
                 if "R0_BLOCK" in constexprs and looped:
-                    if constexprs["XBLOCK"] > 1:  # strided rows: short R blocks
-                        rblocks = [4, 8, 16, 32, 64]
+                    if constexprs["XBLOCK"] > 1:  # strided rows: column blocks stream many rows
+                        rblocks = [64, 128, 256, 512, 1024]
                     else:
                         rblocks = [1024, 2048, 4096, 8192]
                 default = mod._compiled[i]

@@ -25,6 +25,7 @@ func main() {
 	flag.Int64Var(&h.PersistentRows, "persistent-rows", 0, "rows per program of persistent reductions over rows of 256 or more (0: default)")
 	flag.IntVar(&h.StridedStages, "strided-stages", 0, "num_stages of looped reductions over a strided dimension (0: default)")
 	flag.IntVar(&h.ContiguousStages, "contiguous-stages", 0, "num_stages of looped reductions along contiguous rows (0: default)")
+	flag.Int64Var(&h.OuterXBlock, "outer-xblock", 0, "XBLOCK of looped reductions over a strided dimension (0: default)")
 	flag.BoolVar(&h.NoEvictFirst, "no-evict-first", false, "no evict_first hint on loads that read each element once")
 	waves := flag.Int64("split-waves", 0, "programs per multiprocessor split reductions aim at (0: default)")
 	flag.Parse()
