@@ -385,10 +385,13 @@ func candidates(k *Kernel, h Heuristics) []Config {
 				add(1, r, w)
 			}
 		}
-	default: // looped over a strided dimension
-		for _, xr := range [][2]int64{{64, 8}, {32, 16}, {128, 4}, {16, 32}} {
-			add(xr[0], xr[1], 4)
-			add(xr[0], xr[1], 8)
+	default: // looped over a strided dimension: tiles of the same size, wider and narrower, and half and twice as tall
+		x, r := k.XBlock, k.RBlock
+		for _, xr := range [][2]int64{{x * 2, r / 2}, {x / 2, r * 2}, {x, r / 2}, {x, r * 2}} {
+			if xr[0] >= 1 && xr[1] >= 8 {
+				add(xr[0], xr[1], 4)
+				add(xr[0], xr[1], 8)
+			}
 		}
 	}
 	return out

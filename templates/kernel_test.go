@@ -244,3 +244,37 @@ func TestStridedTileShrinksWithAccumulators(t *testing.T) {
 		t.Errorf("XBLOCK, R0_BLOCK, num_warps, num_stages (-want +got):\n%s", d)
 	}
 }
+
+func TestAutotuneCandidates(t *testing.T) {
+	tests := []struct {
+		name  string
+		graph string
+		want  []Config
+	}{
+		{
+			name:  "strided reduction: the chosen 4x1024 tile first, then same-size, shorter and taller tiles",
+			graph: graphHead + `{"name":"x","dtype":"float32","shape":[5000,300]}],"nodes":[{"name":"y","kind":"reduction","ranges":[300],"reduction_ranges":[5000],"reduction":"sum","body":{"op":"load","buffer":"x","index":["r0","i0"]}}],"outputs":["y"]}`,
+			want: []Config{{4, 1024, 4}, {8, 512, 4}, {8, 512, 8}, {2, 2048, 4}, {2, 2048, 8}, {4, 512, 4}, {4, 512, 8},
+				{4, 2048, 4}, {4, 2048, 8}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g, err := ir.ReadGraph([]byte(tt.graph))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := fusion.Plan(g, fusion.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ks, err := BuildKernels(s, Heuristics{Autotune: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tt.want, ks[0].Configs); d != "" {
+				t.Errorf("candidates (-want +got):\n%s", d)
+			}
+		})
+	}
+}
