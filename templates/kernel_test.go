@@ -178,29 +178,29 @@ func TestEvictionHints(t *testing.T) {
 		want  map[string]string // load offset -> eviction hint
 	}{
 		{
-			name: "pointwise: no hints",
+			name:  "pointwise: no hints",
 			graph: graphHead + `{"name":"x","dtype":"float32","shape":[64,128]},{"name":"b","dtype":"float32","shape":[128]}],"nodes":[{"name":"y","kind":"pointwise","ranges":[64,128],"body":{"op":"add","args":[{"op":"load","buffer":"x","index":["i0","i1"]},{"op":"load","buffer":"b","index":["i1"]}]}}],"outputs":["y"]}`,
-			want: map[string]string{"xindex": "", "(xindex % 128)": ""},
+			want:  map[string]string{"xindex": "", "(xindex % 128)": ""},
 		},
 		{
-			name: "persistent reduction of per-row results: rows go first, a weight every program shares stays",
+			name:  "persistent reduction of per-row results: rows go first, a weight every program shares stays",
 			graph: graphHead + `{"name":"x","dtype":"float32","shape":[64,128]},{"name":"w","dtype":"float32","shape":[128]}],"nodes":[{"name":"y","kind":"reduction","ranges":[64],"reduction_ranges":[128],"reduction":"sum","body":{"op":"mul","args":[{"op":"load","buffer":"x","index":["i0","r0"]},{"op":"load","buffer":"w","index":["r0"]}]}}],"outputs":["y"]}`,
-			want: map[string]string{"r0_index + 128*xindex": "evict_first", "r0_index": "evict_last"},
+			want:  map[string]string{"r0_index + 128*xindex": "evict_first", "r0_index": "evict_last"},
 		},
 		{
-			name: "persistent reduction storing whole rows: only the weight has a hint",
+			name:  "persistent reduction storing whole rows: only the weight has a hint",
 			graph: graphHead + `{"name":"x","dtype":"float32","shape":[64,128]},{"name":"w","dtype":"float32","shape":[128]}],"nodes":[{"name":"s","kind":"reduction","ranges":[64],"reduction_ranges":[128],"reduction":"sum","body":{"op":"load","buffer":"x","index":["i0","r0"]}},{"name":"y","kind":"pointwise","ranges":[64,128],"body":{"op":"mul","args":[{"op":"load","buffer":"s","index":["i0"]},{"op":"load","buffer":"w","index":["i1"]}]}}],"outputs":["y"]}`,
-			want: map[string]string{"r0_index + 128*xindex": "", "r0_index": "evict_last"},
+			want:  map[string]string{"r0_index + 128*xindex": "", "r0_index": "evict_last"},
 		},
 		{
-			name: "a buffer read twice (a stencil) has no hint",
+			name:  "a buffer read twice (a stencil) has no hint",
 			graph: graphHead + `{"name":"x","dtype":"float32","shape":[129]}],"nodes":[{"name":"y","kind":"pointwise","ranges":[128],"body":{"op":"add","args":[{"op":"load","buffer":"x","index":["i0"]},{"op":"load","buffer":"x","index":["i0 + 1"]}]}}],"outputs":["y"]}`,
-			want: map[string]string{"xindex": "", "xindex + 1": ""},
+			want:  map[string]string{"xindex": "", "xindex + 1": ""},
 		},
 		{
-			name: "a gather has no hint",
+			name:  "a gather has no hint",
 			graph: graphHead + `{"name":"x","dtype":"float32","shape":[1000,64]},{"name":"i","dtype":"int64","shape":[32]}],"nodes":[{"name":"y","kind":"pointwise","ranges":[32,64],"body":{"op":"load","buffer":"x","index":["$0","i1"],"indirect":[{"op":"load","buffer":"i","index":["i0"]}]}}],"outputs":["y"]}`,
-			want: map[string]string{"yindex": "", "indirect": ""},
+			want:  map[string]string{"yindex": "", "indirect": ""},
 		},
 	}
 	for _, tt := range tests {
