@@ -80,15 +80,30 @@ def ceilings():
 
 # ---------------------------------------------------------------- var_mean
 @triton.jit
-def _var_mean(x_ptr, mean_ptr, var_ptr, N: tl.constexpr, XBLOCK: tl.constexpr):
-    rows = tl.program_id(0) * XBLOCK + tl.arange(0, XBLOCK)[:, None]
-    cols = tl.arange(0, N)[None, :]
-    x = tl.load(x_ptr + rows * N + cols)
+def _store_var_mean(x, rows, mean_ptr, var_ptr, N: tl.constexpr):
+    # Two passes over the rows in registers: the mean, then the squared
+    # deviations (unbiased variance).
     mean = tl.sum(x, 1)[:, None] / N
     d = x - mean
     m2 = tl.sum(d * d, 1)[:, None]
     tl.store(mean_ptr + rows, mean)
     tl.store(var_ptr + rows, m2 / (N - 1))
+
+
+def _var_mean_data():
+    M, N = 32768, 1024
+    x = torch.randn(M, N, device=DEV)
+    rv, rm = torch.var_mean(x.double(), dim=1)
+    mean = torch.empty(M, device=DEV)
+    var = torch.empty(M, device=DEV)
+    return M, N, x, rv, rm, mean, var, x.numel() * 4 + 2 * M * 4
+
+@triton.jit
+def _var_mean(x_ptr, mean_ptr, var_ptr, N: tl.constexpr, XBLOCK: tl.constexpr):
+    rows = tl.program_id(0) * XBLOCK + tl.arange(0, XBLOCK)[:, None]
+    cols = tl.arange(0, N)[None, :]
+    x = tl.load(x_ptr + rows * N + cols)
+    _store_var_mean(x, rows, mean_ptr, var_ptr, N)
 
 
 @triton.jit
@@ -98,20 +113,11 @@ def _var_mean_stride(x_ptr, mean_ptr, var_ptr, ROWS: tl.constexpr, N: tl.constex
     for blk in tl.range(tl.program_id(0), ROWS // XBLOCK, tl.num_programs(0), num_stages=STAGES):
         rows = blk * XBLOCK + tl.arange(0, XBLOCK)[:, None]
         x = tl.load(x_ptr + rows * N + cols)
-        mean = tl.sum(x, 1)[:, None] / N
-        d = x - mean
-        m2 = tl.sum(d * d, 1)[:, None]
-        tl.store(mean_ptr + rows, mean)
-        tl.store(var_ptr + rows, m2 / (N - 1))
+        _store_var_mean(x, rows, mean_ptr, var_ptr, N)
 
 
 def var_mean(ceiling, sms):
-    M, N = 32768, 1024
-    x = torch.randn(M, N, device=DEV)
-    rv, rm = torch.var_mean(x.double(), dim=1)
-    mean = torch.empty(M, device=DEV)
-    var = torch.empty(M, device=DEV)
-    nbytes = x.numel() * 4 + 2 * M * 4
+    M, N, x, rv, rm, mean, var, nbytes = _var_mean_data()
     c = torch.compile(lambda t: torch.var_mean(t, dim=1))
     c(x)
     row("var_mean", "torch.compile", bench(lambda: c(x)), nbytes, 0, ceiling)
@@ -261,20 +267,11 @@ def _var_mean_hint(x_ptr, mean_ptr, var_ptr, N: tl.constexpr, XBLOCK: tl.constex
         x = tl.load(x_ptr + rows * N + cols, cache_modifier=".cs")
     else:
         x = tl.load(x_ptr + rows * N + cols, volatile=True)
-    mean = tl.sum(x, 1)[:, None] / N
-    d = x - mean
-    m2 = tl.sum(d * d, 1)[:, None]
-    tl.store(mean_ptr + rows, mean)
-    tl.store(var_ptr + rows, m2 / (N - 1))
+    _store_var_mean(x, rows, mean_ptr, var_ptr, N)
 
 
 def var_mean_hints(ceiling, sms):
-    M, N = 32768, 1024
-    x = torch.randn(M, N, device=DEV)
-    rv, rm = torch.var_mean(x.double(), dim=1)
-    mean = torch.empty(M, device=DEV)
-    var = torch.empty(M, device=DEV)
-    nbytes = x.numel() * 4 + 2 * M * 4
+    M, N, x, rv, rm, mean, var, nbytes = _var_mean_data()
     for hint, name in enumerate(("evict_first", ".cg", ".cs", "volatile")):
         for xb, w in ((1, 4), (2, 4), (1, 2)):
             f = lambda: _var_mean_hint[(M // xb,)](x, mean, var, N=N, XBLOCK=xb, HINT=hint, num_warps=w)
