@@ -96,3 +96,49 @@ func TestIndexStringConst(t *testing.T) {
 		}
 	}
 }
+
+// Add and Scale, which keep the terms of a canonical operand where they
+// can, give what canonicalizing the combined terms gives.
+func TestAddScaleMatchCanon(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	x := VarIndex("x")
+	atoms := []*Index{&x, {Terms: []Term{{Coeff: 2, Var: "y"}}, Const: 1}}
+	randIndex := func() Index {
+		var terms []Term
+		for range rng.Intn(4) {
+			if rng.Intn(3) == 0 {
+				terms = append(terms, Term{Coeff: int64(rng.Intn(3) - 1), Inner: atoms[rng.Intn(len(atoms))], Div: int64(1 + rng.Intn(3))})
+			} else {
+				terms = append(terms, Term{Coeff: int64(rng.Intn(3) - 1), Var: []string{"a", "b", "c", "(d)"}[rng.Intn(4)]})
+			}
+		}
+		switch rng.Intn(3) {
+		case 0: // canonical, as built by the package
+			return canon(terms, int64(rng.Intn(5)))
+		case 1: // with spare capacity
+			terms = append(make([]Term, 0, len(terms)+2), terms...)
+		case 2:
+			if len(terms) == 0 && rng.Intn(2) == 0 {
+				terms = []Term{}
+			}
+		}
+		return Index{Terms: terms, Const: int64(rng.Intn(5))}
+	}
+	for range 20000 {
+		a, b := randIndex(), randIndex()
+		want := canon(append(append([]Term(nil), a.Terms...), b.Terms...), a.Const+b.Const)
+		if got := a.Add(b); !reflect.DeepEqual(got, want) {
+			t.Fatalf("%#v.Add(%#v) = %#v, want %#v", a, b, got, want)
+		}
+		c := int64(rng.Intn(4) - 1)
+		scaled := make([]Term, len(a.Terms))
+		for i, t := range a.Terms {
+			t.Coeff *= c
+			scaled[i] = t
+		}
+		want = canon(scaled, a.Const*c)
+		if got := a.Scale(c); !reflect.DeepEqual(got, want) {
+			t.Fatalf("%#v.Scale(%d) = %#v, want %#v", a, c, got, want)
+		}
+	}
+}

@@ -190,7 +190,7 @@ func (r *reader) ints(v any, path string, required bool) []int64 {
 	}
 	out := make([]int64, len(a))
 	for i, x := range a {
-		out[i] = r.int(x, fmt.Sprintf("%s[%d]", path, i), true)
+		out[i] = r.int(x, path+"["+strconv.Itoa(i)+"]", true)
 	}
 	return out
 }
@@ -226,7 +226,7 @@ func (r *reader) buffer(v any, path string) *Buffer {
 func (r *reader) node(v any, path string) *Node {
 	m := r.object(v, path)
 	if name, ok := m["name"].(string); ok {
-		path = fmt.Sprintf("%s %q", path, name)
+		path = path + " " + strconv.Quote(name)
 	}
 	r.fields(m, path, "name", "kind", "dtype", "ranges", "reduction_ranges", "reduction", "origin", "body")
 	n := &Node{
@@ -268,15 +268,15 @@ func (r *reader) expr(v any, path string, depth int) *Expr {
 		Buffer: r.string(m["buffer"], join(path, "buffer"), false),
 	}
 	for i, a := range r.array(m["args"], join(path, "args"), false) {
-		e.Args = append(e.Args, r.expr(a, fmt.Sprintf("%s.args[%d]", path, i), depth+1))
+		e.Args = append(e.Args, r.expr(a, path+".args["+strconv.Itoa(i)+"]", depth+1))
 	}
 	for i, a := range r.array(m["indirect"], join(path, "indirect"), false) {
-		e.Indirect = append(e.Indirect, r.expr(a, fmt.Sprintf("%s.indirect[%d]", path, i), depth+1))
+		e.Indirect = append(e.Indirect, r.expr(a, path+".indirect["+strconv.Itoa(i)+"]", depth+1))
 	}
 	if ix, ok := m["index"]; ok {
 		e.Index = []Index{}
 		for i, s := range r.array(ix, join(path, "index"), true) {
-			e.Index = append(e.Index, r.index(s, fmt.Sprintf("%s.index[%d]", path, i)))
+			e.Index = append(e.Index, r.index(s, path+".index["+strconv.Itoa(i)+"]"))
 		}
 	}
 	if s, ok := m["expr"]; ok {

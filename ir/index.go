@@ -189,6 +189,30 @@ func canon(terms []Term, c int64) Index {
 	return Index{Terms: terms[:n:n], Const: c}
 }
 
+// shareable reports terms that canon would return unchanged, as far as that
+// shows without spelling atoms: non-zero coefficients, plain variables in
+// increasing order (none named like an atom), then at most one compound
+// atom. They must be non-empty and full (length = capacity), as canon's
+// results are, so that a result sharing them is what canon would give.
+func shareable(terms []Term) bool {
+	if len(terms) == 0 || len(terms) != cap(terms) {
+		return false
+	}
+	compound := false
+	for i := range terms {
+		t := &terms[i]
+		switch {
+		case t.Coeff == 0 || compound:
+			return false
+		case t.Inner != nil:
+			compound = true
+		case strings.HasPrefix(t.Var, "(") || i > 0 && terms[i-1].Var >= t.Var:
+			return false
+		}
+	}
+	return true
+}
+
 // termLess orders canonical terms: plain variables first, by name, then
 // compound atoms by spelling (keys holds them when there are two or more).
 func termLess(a, b *Term, keys []string, i, j int) bool {
@@ -268,6 +292,14 @@ func (x Index) Equal(y Index) bool {
 
 // Add returns x + y.
 func (x Index) Add(y Index) Index {
+	// Adding a constant to a canonical index, or an index to a constant,
+	// keeps its terms (which are never modified in place).
+	switch {
+	case len(y.Terms) == 0 && shareable(x.Terms):
+		return Index{Terms: x.Terms, Const: x.Const + y.Const}
+	case len(x.Terms) == 0 && shareable(y.Terms):
+		return Index{Terms: y.Terms, Const: x.Const + y.Const}
+	}
 	terms := make([]Term, len(x.Terms)+len(y.Terms))
 	copy(terms[copy(terms, x.Terms):], y.Terms)
 	return canon(terms, x.Const+y.Const)
@@ -275,6 +307,12 @@ func (x Index) Add(y Index) Index {
 
 // Scale returns c * x.
 func (x Index) Scale(c int64) Index {
+	switch {
+	case c == 0:
+		return Index{}
+	case c == 1 && shareable(x.Terms):
+		return x
+	}
 	terms := make([]Term, len(x.Terms))
 	for i, t := range x.Terms {
 		t.Coeff *= c

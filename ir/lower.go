@@ -2,8 +2,8 @@ package ir
 
 import (
 	"errors"
-	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -25,23 +25,23 @@ func (f *File) Lower() (*Graph, error) {
 	g := &Graph{Name: f.Name, Device: f.Device, Inputs: f.Inputs, Source: f}
 	l := newLowerer(g)
 	for _, b := range f.Inputs {
-		l.taken[b.Name] = fmt.Sprintf("input %q", b.Name)
+		l.taken[b.Name] = "input " + strconv.Quote(b.Name)
 	}
 	producer := map[string]int{} // name -> index of the file node defining it
 	paths := make([]string, len(f.Nodes))
 	for i, n := range f.Nodes {
-		pos := fmt.Sprintf("nodes[%d]", i)
+		pos := "nodes[" + strconv.Itoa(i) + "]"
 		var names []string
 		var fields []string
 		switch {
 		case n.Loop != nil:
-			paths[i] = fmt.Sprintf("%s %q", pos, n.Loop.Name)
+			paths[i] = pos + " " + strconv.Quote(n.Loop.Name)
 			names, fields = []string{n.Loop.Name}, []string{pos + ".name"}
 		case n.Op.Outputs != nil:
 			paths[i] = opNodePath(pos, n.Op)
 			for k, o := range n.Op.Outputs {
 				names = append(names, o)
-				fields = append(fields, fmt.Sprintf("%s.outputs[%d]", paths[i], k))
+				fields = append(fields, paths[i]+".outputs["+strconv.Itoa(k)+"]")
 			}
 		default:
 			paths[i] = opNodePath(pos, n.Op)
@@ -56,7 +56,7 @@ func (f *File) Lower() (*Graph, error) {
 			}
 			defined[name] = pos
 			producer[name] = i
-			l.taken[name] = fmt.Sprintf("%s %q", pos, name)
+			l.taken[name] = pos + " " + strconv.Quote(name)
 		}
 	}
 	order, err := fileOrder(f, producer, paths)
@@ -123,7 +123,7 @@ func (f *File) Lower() (*Graph, error) {
 	}
 	seen := map[string]bool{}
 	for i, o := range f.Outputs {
-		path := fmt.Sprintf("outputs[%d]", i)
+		path := "outputs[" + strconv.Itoa(i) + "]"
 		if _, ok := defined[o]; !ok {
 			return nil, errAt(path, "output %q is not an input or a node", o)
 		}

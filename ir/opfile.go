@@ -251,18 +251,20 @@ func (f *File) HasOps() bool {
 // structure (field names and JSON types, the version, index syntax, scalar
 // spellings) is checked, names and typing are not.
 func ParseFile(data []byte) (*File, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var root any
-	if err := dec.Decode(&root); err != nil {
-		return nil, jsonError(data, err)
-	}
-	rest := dec.InputOffset()
-	for rest < int64(len(data)) && strings.IndexByte(" \t\r\n", data[rest]) >= 0 {
-		rest++
-	}
-	if rest < int64(len(data)) {
-		return nil, &Error{Msg: fmt.Sprintf("%s: unexpected data after the top-level object", lineCol(data, rest))}
+	root, ok := decodeJSONFast(data)
+	if !ok {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		if err := dec.Decode(&root); err != nil {
+			return nil, jsonError(data, err)
+		}
+		rest := dec.InputOffset()
+		for rest < int64(len(data)) && strings.IndexByte(" \t\r\n", data[rest]) >= 0 {
+			rest++
+		}
+		if rest < int64(len(data)) {
+			return nil, &Error{Msg: fmt.Sprintf("%s: unexpected data after the top-level object", lineCol(data, rest))}
+		}
 	}
 	r := reader{}
 	obj := r.object(root, "")
@@ -281,10 +283,10 @@ func ParseFile(data []byte) (*File, error) {
 		f.Device = "cuda"
 	}
 	for i, in := range r.array(obj["inputs"], "inputs", true) {
-		f.Inputs = append(f.Inputs, r.buffer(in, fmt.Sprintf("inputs[%d]", i)))
+		f.Inputs = append(f.Inputs, r.buffer(in, "inputs["+strconv.Itoa(i)+"]"))
 	}
 	for i, n := range r.array(obj["nodes"], "nodes", false) {
-		path := fmt.Sprintf("nodes[%d]", i)
+		path := "nodes[" + strconv.Itoa(i) + "]"
 		if m, ok := n.(map[string]any); ok && m["op"] != nil {
 			f.Nodes = append(f.Nodes, FileNode{Op: r.opNode(m, path)})
 			continue
@@ -292,7 +294,7 @@ func ParseFile(data []byte) (*File, error) {
 		f.Nodes = append(f.Nodes, FileNode{Loop: r.node(n, path)})
 	}
 	for i, o := range r.array(obj["outputs"], "outputs", true) {
-		f.Outputs = append(f.Outputs, r.string(o, fmt.Sprintf("outputs[%d]", i), true))
+		f.Outputs = append(f.Outputs, r.string(o, "outputs["+strconv.Itoa(i)+"]", true))
 	}
 	if r.err != nil {
 		return nil, r.err
@@ -304,10 +306,10 @@ func ParseFile(data []byte) (*File, error) {
 // name, or its outputs' names.
 func opNodePath(pos string, n *OpNode) string {
 	if n.Name != "" {
-		return fmt.Sprintf("%s %q", pos, n.Name)
+		return pos + " " + strconv.Quote(n.Name)
 	}
 	if len(n.Outputs) > 0 {
-		return fmt.Sprintf("%s %q", pos, strings.Join(n.Outputs, ", "))
+		return pos + " " + strconv.Quote(strings.Join(n.Outputs, ", "))
 	}
 	return pos
 }
@@ -334,7 +336,7 @@ func (r *reader) opNode(m map[string]any, pos string) *OpNode {
 	if v, ok := m["outputs"]; ok && v != nil {
 		n.Outputs = []string{}
 		for i, o := range r.array(v, join(path, "outputs"), false) {
-			n.Outputs = append(n.Outputs, r.string(o, fmt.Sprintf("%s.outputs[%d]", path, i), true))
+			n.Outputs = append(n.Outputs, r.string(o, path+".outputs["+strconv.Itoa(i)+"]", true))
 		}
 		if len(n.Outputs) == 0 {
 			r.fail(join(path, "outputs"), "outputs is empty")
@@ -348,7 +350,7 @@ func (r *reader) opNode(m map[string]any, pos string) *OpNode {
 	}
 	n.Op = r.string(m["op"], join(path, "op"), true)
 	for i, a := range r.array(m["args"], join(path, "args"), false) {
-		n.Args = append(n.Args, r.arg(a, fmt.Sprintf("%s.args[%d]", path, i)))
+		n.Args = append(n.Args, r.arg(a, path+".args["+strconv.Itoa(i)+"]"))
 	}
 	a := &n.Attrs
 	optInt := func(field string) *int64 {

@@ -1,8 +1,8 @@
 package ir
 
 import (
-	"fmt"
 	"math"
+	"strconv"
 )
 
 // Reductions. Each makes one reduction node (var and mean-like ops add a
@@ -23,7 +23,7 @@ func reducedDims(x *Tensor, dims []int64, field string) ([]bool, error) {
 	for i, d := range dims {
 		f := field
 		if field == "dims" {
-			f = fmt.Sprintf("dims[%d]", i)
+			f = "dims[" + strconv.Itoa(i) + "]"
 		}
 		nd, err := normDim(d, n, f)
 		if err != nil {

@@ -3,6 +3,7 @@ package ir
 import (
 	"fmt"
 	"slices"
+	"strconv"
 )
 
 // Views and layout ops. A view never copies: it rewrites the index its
@@ -101,7 +102,7 @@ func opPermute(x *Tensor, dims []int64, field string) (*Tensor, error) {
 	perm := make([]int, n)
 	seen := make([]bool, n)
 	for i, d := range dims {
-		nd, err := normDim(d, n, fmt.Sprintf("%s[%d]", field, i))
+		nd, err := normDim(d, n, field+"["+strconv.Itoa(i)+"]")
 		if err != nil {
 			return nil, err
 		}
@@ -206,7 +207,7 @@ func opSqueeze(x *Tensor, dims []int64, field string) (*Tensor, error) {
 		}
 	} else {
 		for i, d := range dims {
-			nd, err := normDim(d, n, fmt.Sprintf("%s[%d]", field, i))
+			nd, err := normDim(d, n, field+"["+strconv.Itoa(i)+"]")
 			if err != nil {
 				if field == "dim" {
 					nd, err = normDim(d, n, field)
@@ -464,14 +465,14 @@ func opCat(ts []*Tensor, dim int64) (*Tensor, error) {
 	total := int64(0)
 	for i, t := range ts {
 		if t.isScalar() {
-			return nil, ferr(fmt.Sprintf("args[%d]", i), "cat needs tensors, got the number %s", t.scalar.Value)
+			return nil, ferr("args["+strconv.Itoa(i)+"]", "cat needs tensors, got the number %s", t.scalar.Value)
 		}
 		if len(t.shape) != n {
-			return nil, ferr(fmt.Sprintf("args[%d]", i), "cat of a %d-d tensor with a %d-d tensor (shapes %s and %s)", n, len(t.shape), shapeStr(ref.shape), shapeStr(t.shape))
+			return nil, ferr("args["+strconv.Itoa(i)+"]", "cat of a %d-d tensor with a %d-d tensor (shapes %s and %s)", n, len(t.shape), shapeStr(ref.shape), shapeStr(t.shape))
 		}
 		for k := range t.shape {
 			if k != d && t.shape[k] != ref.shape[k] {
-				return nil, ferr(fmt.Sprintf("args[%d]", i), "sizes of tensors must match except in dim %d: shapes %s and %s differ in dim %d", d, shapeStr(ref.shape), shapeStr(t.shape), k)
+				return nil, ferr("args["+strconv.Itoa(i)+"]", "sizes of tensors must match except in dim %d: shapes %s and %s differ in dim %d", d, shapeStr(ref.shape), shapeStr(t.shape), k)
 			}
 		}
 		offsets[i] = total

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -373,7 +374,7 @@ func (l *lowerer) lowerOp(n *OpNode, resolve func(a Arg, field string) (*Tensor,
 	}
 	a := &opArgs{}
 	for i, arg := range n.Args {
-		t, err := resolve(arg, fmt.Sprintf("args[%d]", i))
+		t, err := resolve(arg, "args["+strconv.Itoa(i)+"]")
 		if err != nil {
 			return nil, err
 		}

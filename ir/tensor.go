@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -371,7 +372,7 @@ func pointwiseN(ts []*Tensor, in []DType, out DType, op string, f func(args []*E
 		c := t
 		if in != nil && in[i] != "" {
 			if c, err = castTo(t, in[i]); err != nil {
-				return nil, ferr(fmt.Sprintf("args[%d]", i), "%v", err)
+				return nil, ferr("args["+strconv.Itoa(i)+"]", "%v", err)
 			}
 		}
 		conv[i] = broadcastTo(c, shape)
@@ -454,7 +455,7 @@ func (l *lowerer) addNode(n *Node) (*Tensor, error) {
 		return nil, err
 	}
 	simplifyBody(n.Body, n.VarSizes())
-	if err := validateNode(l.g, nil, n, fmt.Sprintf("node %q", n.Name)); err != nil {
+	if err := validateNode(l.g, nil, n, "node "+strconv.Quote(n.Name)); err != nil {
 		return nil, ferr("", "internal error: lowering %s made an invalid loop node: %v", l.origin, err)
 	}
 	l.g.Nodes = append(l.g.Nodes, n)
@@ -595,7 +596,7 @@ func (l *lowerer) indirectLoad(src *Tensor, idx []Index, dim int, value *Expr) (
 						k = len(x.Indirect)
 						x.Indirect = append(x.Indirect, value)
 					}
-					x.Index[d] = VarIndex(fmt.Sprintf("$%d", k))
+					x.Index[d] = VarIndex("$" + strconv.Itoa(k))
 					continue
 				}
 				if slices.Contains(ix.Vars(), sentinel) {

@@ -3,7 +3,6 @@ package ir
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -27,9 +26,35 @@ func errAt(path, format string, a ...any) error {
 	return &Error{Path: path, Msg: fmt.Sprintf(format, a...)}
 }
 
-var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+// isIdentifier reports whether s matches ^[A-Za-z_][A-Za-z0-9_]*$.
+func isIdentifier(s string) bool {
+	if s == "" || isDigit(s[0]) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isLetter(c) && !isDigit(c) && c != '_' {
+			return false
+		}
+	}
+	return true
+}
 
-func isIdentifier(s string) bool { return identRE.MatchString(s) }
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// isGraphName reports whether s matches ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$.
+func isGraphName(s string) bool {
+	if s == "" || len(s) > 128 || s[0] == '.' || s[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isLetter(c) && !isDigit(c) && c != '_' && c != '.' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
 
 // Python's keywords and builtins, and the names the generated module defines
 // itself; a buffer named like one of them would shadow it.
@@ -75,8 +100,6 @@ func CheckName(s string) error {
 	return nil
 }
 
-var graphNameRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-
 // maxElements bounds every size product, far above any real tensor, so that
 // index arithmetic cannot overflow int64.
 const maxElements = int64(1) << 48
@@ -89,7 +112,7 @@ func Validate(g *Graph) error {
 		return err
 	}
 	for i, n := range g.Nodes {
-		path := fmt.Sprintf("nodes[%d]", i)
+		path := "nodes[" + strconv.Itoa(i) + "]"
 		if err := CheckName(n.Name); err != nil {
 			return errAt(path+".name", "%v", err)
 		}
@@ -111,7 +134,7 @@ func Validate(g *Graph) error {
 	}
 	table := NewTable(g)
 	for _, n := range order {
-		if err := validateNode(g, table, n, fmt.Sprintf("nodes[%d] %q", pos[n], n.Name)); err != nil {
+		if err := validateNode(g, table, n, "nodes["+strconv.Itoa(pos[n])+"] "+strconv.Quote(n.Name)); err != nil {
 			return err
 		}
 	}
@@ -120,7 +143,7 @@ func Validate(g *Graph) error {
 	}
 	seen := map[string]bool{}
 	for i, o := range g.Outputs {
-		path := fmt.Sprintf("outputs[%d]", i)
+		path := "outputs[" + strconv.Itoa(i) + "]"
 		if _, ok := defined[o]; !ok {
 			return errAt(path, "output %q is not an input or a node", o)
 		}
@@ -135,7 +158,7 @@ func Validate(g *Graph) error {
 // validateHeader checks the graph name, the device and the inputs, and
 // returns the input names with the paths that define them.
 func validateHeader(name, device string, inputs []*Buffer) (map[string]string, error) {
-	if !graphNameRE.MatchString(name) {
+	if !isGraphName(name) {
 		return nil, errAt("name", "graph name %q must be 1 to 128 characters of letters, digits, _, . and -", name)
 	}
 	if err := ParseDevice(device); err != nil {
@@ -143,7 +166,7 @@ func validateHeader(name, device string, inputs []*Buffer) (map[string]string, e
 	}
 	defined := map[string]string{} // name -> path where defined
 	for i, b := range inputs {
-		path := fmt.Sprintf("inputs[%d]", i)
+		path := "inputs[" + strconv.Itoa(i) + "]"
 		if err := CheckName(b.Name); err != nil {
 			return nil, errAt(path+".name", "%v", err)
 		}
@@ -162,7 +185,7 @@ func checkShape(shape []int64, path string) error {
 	total := int64(1)
 	for d, s := range shape {
 		if s < 1 {
-			return errAt(fmt.Sprintf("%s[%d]", path, d), "size %d must be positive", s)
+			return errAt(path+"["+strconv.Itoa(d)+"]", "size %d must be positive", s)
 		}
 		if s > maxElements || total > maxElements/s {
 			return errAt(path, "more than 2^48 elements")
@@ -185,7 +208,7 @@ func checkBuffer(b *Buffer, path string) error {
 		}
 		for d, s := range b.Strides {
 			if s < 0 || s > maxElements {
-				return errAt(fmt.Sprintf("%s.strides[%d]", path, d), "stride %d must be between 0 and 2^48", s)
+				return errAt(path+".strides["+strconv.Itoa(d)+"]", "stride %d must be between 0 and 2^48", s)
 			}
 			// Checked per dimension so that Extent cannot overflow below.
 			if s != 0 && b.Shape[d]-1 > maxElements/s {
@@ -305,7 +328,7 @@ func (v *exprChecker) check(e *Expr, path string) (DType, error) {
 	}
 	args := make([]DType, len(e.Args))
 	for i, a := range e.Args {
-		t, err := v.check(a, fmt.Sprintf("%s.args[%d]", path, i))
+		t, err := v.check(a, path+".args["+strconv.Itoa(i)+"]")
 		if err != nil {
 			return "", err
 		}
@@ -415,16 +438,16 @@ func (v *exprChecker) checkLoad(e *Expr, path string) (DType, error) {
 	}
 	usedIndirect := make([]bool, len(e.Indirect))
 	for k, ind := range e.Indirect {
-		t, err := v.check(ind, fmt.Sprintf("%s.indirect[%d]", path, k))
+		t, err := v.check(ind, path+".indirect["+strconv.Itoa(k)+"]")
 		if err != nil {
 			return "", err
 		}
 		if !t.IsInt() {
-			return "", errAt(fmt.Sprintf("%s.indirect[%d]", path, k), "an indirect index must be an integer, got %s", t)
+			return "", errAt(path+".indirect["+strconv.Itoa(k)+"]", "an indirect index must be an integer, got %s", t)
 		}
 	}
 	for d, ix := range e.Index {
-		ipath := fmt.Sprintf("%s.index[%d]", path, d)
+		ipath := path + ".index[" + strconv.Itoa(d) + "]"
 		if name, ok := ix.IsVar(); ok && strings.HasPrefix(name, "$") {
 			k, err := strconv.Atoi(name[1:])
 			if err != nil || k < 0 || k >= len(e.Indirect) {
@@ -443,7 +466,7 @@ func (v *exprChecker) checkLoad(e *Expr, path string) (DType, error) {
 	}
 	for k, used := range usedIndirect {
 		if !used {
-			return "", errAt(fmt.Sprintf("%s.indirect[%d]", path, k), "indirect value $%d is not used by any index", k)
+			return "", errAt(path+".indirect["+strconv.Itoa(k)+"]", "indirect value $%d is not used by any index", k)
 		}
 	}
 	return v.result(e, path, b.DType)

@@ -492,6 +492,10 @@ var fxFuncsOnce = sync.OnceValue(func() map[string]*fxFunc {
 	// The functions bound per execution (engine.go's instance.get).
 	m["include"].kind, m["include"].native = fkInclude, nativeInclude
 	m["stmts"].kind, m["stmts"].native = fkStmts, nativeStmts
+	m["tuple"].native = nativeTuple
+	if join, ok := m["join"].fn.Interface().(func(string, any) string); ok {
+		m["join"].native = nativeJoin(join)
+	}
 	di := m["deviceInfo"]
 	di.typ = reflect.TypeFor[func() overrides.Properties]()
 	di.native = func(s *fxState, _ []reflect.Value) reflect.Value { return s.set.props }

@@ -3,6 +3,7 @@ package templates
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"text/template"
@@ -60,8 +61,13 @@ type fxData struct {
 	Fn     func() string
 	Stmts  []Stmt
 	Arr    [3]int
+	One    []string
+	Small  []int
+	Named  fxInts
 	hidden int
 }
+
+type fxInts []int64
 
 func (d *fxData) Ptr() string                          { return "ptr-method" }
 func (d fxData) Val() string                           { return "val-method" }
@@ -77,12 +83,13 @@ func newFxData() *fxData {
 		P: &fxInner{N: 3, S: "p"}, In: fxInner{N: 4, S: "in"},
 		List: []string{"a", "b", "c"}, Empty: []string{}, Ints: []int64{1, 2, 300},
 		Inners: []fxInner{{1, "x"}, {2, "y"}},
-		Map:    map[string]any{"k": "v", "n": 5, "nested": map[string]any{"z": 1}, "nil": nil},
+		Map:    map[string]any{"k": "v", "n": 5, "nested": map[string]any{"z": 1}, "nil": nil, "ints": []int64{7}},
 		IMap:   map[int]string{3: "three", 1: "one", 2: "two"},
 		Any:    fxInner{N: 9, S: "any"}, Str: 3, PS: fxPtrStringer{5}, PSP: &fxPtrStringer{6},
 		Fn:    func() string { return "fn" },
 		Stmts: []Stmt{{Kind: "a", Var: "x0"}, {Kind: "b", Var: "x1"}, {Kind: "a", Var: "x2"}},
 		Arr:   [3]int{4, 5, 6},
+		One:   []string{"only"}, Small: []int{1, -2}, Named: fxInts{1},
 	}
 }
 
@@ -191,6 +198,14 @@ func TestFastMatchesTextTemplate(t *testing.T) {
 		{`{{print .S 1 2 "x"}} {{println .S .I}}`, fast},
 		{`{{.S | printf "%s!"}} {{"a" | printf "%s%s" "b"}}`, fast},
 		{`{{printf}}`, bail},
+		{`{{printf "op/%s" .S}} {{printf "%d%%" .I}} {{printf "%v|%v" .S .I64}} {{printf "torch.%s" .D}} {{printf "%d" .U8}}`, fast},
+		{`{{printf "%s" .Str}} {{printf "%d" .Str}} {{printf "%s" .E}} {{printf "%s" .PS}} {{printf "%s" .PSP}} {{printf "%v" .B}}`, fast},
+		{`{{printf "%s %s" .S}} {{printf "%s" .S .S}} {{printf "%"}} {{printf "100%"}} {{printf "%d" .S}} {{printf "%s" .I}}`, fast},
+		{`{{printf "%s" .AnyNil}} {{printf "%v" .Any}} {{printf "%s" .Map.k}} {{printf "%d" .Map.n}} {{printf "%x" .I}}`, fast},
+		{`{{tuple .Ints}} {{tuple .List}} {{tuple .Empty}} {{tuple .One}} {{tuple .Small}} {{tuple .Map.ints}}`, fast},
+		{`{{tuple .Named}}`, bail},
+		{`{{tuple .AnyNil}}`, bail},
+		{`{{join "," .List}} {{join "," .Ints}} {{join "," .Map.ints}} {{join "," .Any}} {{join "," .AnyNil}} {{join "" .Empty}}`, fast},
 		{`{{include "inc" .I}} {{include "inc" .S | upper}} {{include "incd" .In}}{{$y := include "inc" 2}}{{$y}}`, fast},
 		{`{{include "nope" .}}`, bail},
 		{`{{include "rec" 5}}`, fast},
@@ -284,6 +299,19 @@ func TestFastCompilesEmbedded(t *testing.T) {
 			if ft.root == nil {
 				t.Errorf("%s: %s does not compile", dev, name)
 			}
+		}
+	}
+}
+
+// The evaluator's tuple is pyTuple.
+func TestNativeTuple(t *testing.T) {
+	for _, in := range []any{[]int64{}, []int64{4}, []int64{4, -8, 1 << 40}, []int{}, []int{3}, []int{1, 2}, []string{}, []string{"a"}, []string{"a", "b"}} {
+		want, err := pyTuple(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := nativeTuple(nil, []reflect.Value{reflect.ValueOf(in)}).String(); got != want {
+			t.Errorf("tuple %v = %q, want %q", in, got, want)
 		}
 	}
 }

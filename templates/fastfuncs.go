@@ -11,6 +11,9 @@ package templates
 import (
 	"fmt"
 	"reflect"
+	"strconv"
+	"strings"
+	"sync"
 )
 
 type fxBuiltin struct {
@@ -42,9 +45,7 @@ var fxBuiltins = map[string]fxBuiltin{
 	"print": {sig: fmt.Sprint, native: func(_ *fxState, a []reflect.Value) reflect.Value {
 		return reflect.ValueOf(fmt.Sprint(interfaces(a)...))
 	}},
-	"printf": {sig: fmt.Sprintf, native: func(_ *fxState, a []reflect.Value) reflect.Value {
-		return reflect.ValueOf(fmt.Sprintf(a[0].String(), interfaces(a[1:])...))
-	}},
+	"printf": {sig: fmt.Sprintf, native: fxPrintf},
 	"println": {sig: fmt.Sprintln, native: func(_ *fxState, a []reflect.Value) reflect.Value {
 		return reflect.ValueOf(fmt.Sprintln(interfaces(a)...))
 	}},
@@ -340,4 +341,137 @@ func adapt(fn any) func(s *fxState, a []reflect.Value) reflect.Value {
 		return func(_ *fxState, a []reflect.Value) reflect.Value { return reflect.ValueOf(f(interfaces(a)...)) }
 	}
 	return nil
+}
+
+// fxPrintf is fmt.Sprintf for the formats templates use to build names
+// ("op/%s", "torch.%s"): literal text, %%, and the verbs %s, %d and %v
+// without flags, of strings and integers whose types have no String, Error
+// or Format method. Anything else goes to fmt.Sprintf.
+func fxPrintf(_ *fxState, a []reflect.Value) reflect.Value {
+	format, args := a[0].String(), a[1:]
+	if out, ok := simpleSprintf(format, args); ok {
+		return reflect.ValueOf(out)
+	}
+	return reflect.ValueOf(fmt.Sprintf(format, interfaces(args)...))
+}
+
+func simpleSprintf(format string, args []reflect.Value) (string, bool) {
+	var buf [64]byte
+	b := buf[:0]
+	n := 0
+	for i := 0; i < len(format); i++ {
+		c := format[i]
+		if c != '%' {
+			b = append(b, c)
+			continue
+		}
+		if i+1 == len(format) {
+			return "", false
+		}
+		i++
+		verb := format[i]
+		if verb == '%' {
+			b = append(b, '%')
+			continue
+		}
+		if n == len(args) {
+			return "", false
+		}
+		v := args[n]
+		n++
+		if v.Kind() == reflect.Interface {
+			v = v.Elem()
+		}
+		if !v.IsValid() || !fmtPlain(v.Type()) {
+			return "", false
+		}
+		switch k := v.Kind(); {
+		case k == reflect.String && (verb == 's' || verb == 'v'):
+			b = append(b, v.String()...)
+		case k >= reflect.Int && k <= reflect.Int64 && (verb == 'd' || verb == 'v'):
+			b = strconv.AppendInt(b, v.Int(), 10)
+		default:
+			return "", false
+		}
+	}
+	if n != len(args) {
+		return "", false
+	}
+	return string(b), true
+}
+
+var fmtFormatterType = reflect.TypeFor[fmt.Formatter]()
+
+// fxFmtPlain caches fmtPlain.
+var fxFmtPlain sync.Map // reflect.Type -> bool
+
+// fmtPlain reports whether fmt prints a value of type t (passed to it in an
+// interface, so with t's own methods) without calling its methods.
+func fmtPlain(t reflect.Type) bool {
+	if c, ok := fxFmtPlain.Load(t); ok {
+		return c.(bool)
+	}
+	plain := !t.Implements(errorType) && !t.Implements(fmtStringerType) && !t.Implements(fmtFormatterType)
+	fxFmtPlain.Store(t, plain)
+	return plain
+}
+
+var (
+	int64sType  = reflect.TypeFor[[]int64]()
+	intsType    = reflect.TypeFor[[]int]()
+	stringsType = reflect.TypeFor[[]string]()
+)
+
+// nativeTuple is pyTuple (funcs.go) reading the list through reflect, so
+// that it is not copied into an interface; other types go to pyTuple.
+func nativeTuple(_ *fxState, a []reflect.Value) reflect.Value {
+	v := a[0]
+	if v.Kind() == reflect.Interface {
+		v = v.Elem()
+	}
+	if !v.IsValid() || v.Type() != int64sType && v.Type() != intsType && v.Type() != stringsType {
+		r, err := pyTuple(a[0].Interface())
+		if err != nil {
+			bail("tuple of the wrong type")
+		}
+		return reflect.ValueOf(r)
+	}
+	n := v.Len()
+	var buf [64]byte
+	b := append(buf[:0], '(')
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		if e := v.Index(i); e.Kind() == reflect.String {
+			b = append(b, e.String()...)
+		} else {
+			b = strconv.AppendInt(b, e.Int(), 10)
+		}
+	}
+	if n == 1 {
+		b = append(b, ',')
+	}
+	return reflect.ValueOf(string(append(b, ')')))
+}
+
+// nativeJoin is sprig's join for a []string, read through reflect; other
+// lists go to sprig's.
+func nativeJoin(join func(string, any) string) func(*fxState, []reflect.Value) reflect.Value {
+	return func(_ *fxState, a []reflect.Value) reflect.Value {
+		v := a[1]
+		if v.Kind() == reflect.Interface {
+			v = v.Elem()
+		}
+		if !v.IsValid() || v.Type() != stringsType {
+			return reflect.ValueOf(join(a[0].String(), a[1].Interface()))
+		}
+		var list []string
+		if v.CanAddr() {
+			list = *v.Addr().Interface().(*[]string)
+		} else {
+			list = v.Interface().([]string)
+		}
+		return reflect.ValueOf(strings.Join(list, a[0].String()))
+	}
 }
