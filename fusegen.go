@@ -4,8 +4,10 @@
 package fusegen
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 
 	"github.com/fusegen/fusegen/fusion"
@@ -116,11 +118,11 @@ func (gen *Generator) Generate(g *ir.Graph, opts Options) (*Result, error) {
 		return nil, err
 	}
 	mod.HelperSources = helpers
-	out, err := r.Execute("module.tmpl", mod)
-	if err != nil {
+	var out []byte
+	if err := r.ExecuteFunc("module.tmpl", mod, func(b []byte) { out = tidy(b) }); err != nil {
 		return nil, err
 	}
-	return &Result{Files: map[string][]byte{ModulePath(g): tidy(out)}, Schedule: sched}, nil
+	return &Result{Files: map[string][]byte{ModulePath(g): out}, Schedule: sched}, nil
 }
 
 // maxWarps is how many warps a program may have on the device.
@@ -139,16 +141,27 @@ func maxWarps(p overrides.Properties) int64 {
 // helpers) call, found by name: template "helper/NAME" defines NAME. They come
 // out in name order, so the module is the same whatever the kernels' order.
 func helperSources(r *templates.Renderer, kernels []string) ([]string, error) {
-	text := strings.Join(kernels, "\n")
+	// The kernels and the helpers included so far are searched one by one:
+	// a name is an identifier, so it occurs in them joined by newlines
+	// exactly where it occurs in one of them.
 	var names []string
 	for _, t := range r.Defined("helper/") {
 		names = append(names, strings.TrimPrefix(t, "helper/"))
+	}
+	texts := slices.Clip(kernels)
+	mentioned := func(name string) bool {
+		for _, t := range texts {
+			if mentions(t, name) {
+				return true
+			}
+		}
+		return false
 	}
 	used := map[string]string{}
 	for changed := true; changed; {
 		changed = false
 		for _, name := range names {
-			if _, ok := used[name]; ok || !mentions(text, name) {
+			if _, ok := used[name]; ok || !mentioned(name) {
 				continue
 			}
 			src, err := r.Execute("helper/"+name, nil)
@@ -156,7 +169,7 @@ func helperSources(r *templates.Renderer, kernels []string) ([]string, error) {
 				return nil, err
 			}
 			used[name] = strings.TrimSpace(src)
-			text += "\n" + src
+			texts = append(texts, src)
 			changed = true
 		}
 	}
@@ -191,13 +204,13 @@ func isIdentByte(c byte) bool {
 
 // tidy strips trailing spaces, collapses runs of more than two blank lines and
 // ends the file with exactly one newline.
-func tidy(s string) []byte {
+func tidy(s []byte) []byte {
 	b := make([]byte, 0, len(s)+1) // lines shrink, and there is one newline more at most
 	blank := 0
 	for {
-		l, rest, more := strings.Cut(s, "\n")
-		l = strings.TrimRight(l, " \t\r")
-		if l == "" {
+		l, rest, more := bytes.Cut(s, []byte("\n"))
+		l = bytes.TrimRight(l, " \t\r")
+		if len(l) == 0 {
 			blank++
 		} else {
 			blank = 0

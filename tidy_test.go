@@ -43,7 +43,7 @@ func TestTidy(t *testing.T) {
 		" \t",
 	}
 	for _, s := range tests {
-		if got, want := tidy(s), tidyReference(s); !bytes.Equal(got, want) {
+		if got, want := tidy([]byte(s)), tidyReference(s); !bytes.Equal(got, want) {
 			t.Errorf("tidy(%q) = %q, want %q", s, got, want)
 		}
 	}

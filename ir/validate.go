@@ -475,7 +475,7 @@ func (v *exprChecker) checkLoad(e *Expr, path string) (DType, error) {
 // checkIndex checks that an index mentions only this node's loop variables
 // and that nothing it divides can be negative.
 func (v *exprChecker) checkIndex(ix Index, path string, inLoad bool) error {
-	for _, name := range ix.Vars() {
+	for _, name := range v.badVars(ix) {
 		if strings.HasPrefix(name, "$") {
 			if inLoad {
 				return errAt(path, "an indirect value %s must be the whole index of a dimension", name)
@@ -502,6 +502,31 @@ func (v *exprChecker) checkIndex(ix Index, path string, inLoad bool) error {
 		return nil
 	}
 	return walk(ix)
+}
+
+// badVars is ix.Vars() when one of them is an indirect value or unknown,
+// for checkIndex to report the first; nil when all are loop variables of
+// the node, found without building the list.
+func (v *exprChecker) badVars(ix Index) []string {
+	if v.varsKnown(ix) {
+		return nil
+	}
+	return ix.Vars()
+}
+
+func (v *exprChecker) varsKnown(x Index) bool {
+	for _, t := range x.Terms {
+		if t.Inner != nil {
+			if !v.varsKnown(*t.Inner) {
+				return false
+			}
+			continue
+		}
+		if _, known := v.sizes[t.Var]; !known || strings.HasPrefix(t.Var, "$") {
+			return false
+		}
+	}
+	return true
 }
 
 func (v *exprChecker) varList() string {

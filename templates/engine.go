@@ -438,6 +438,23 @@ func (r *Renderer) Execute(name string, data any) (string, error) {
 	return r.slowExecute(name, data)
 }
 
+// ExecuteFunc renders the named template as Execute does and passes the
+// output to f, which may read it only during the call (it is a buffer the
+// renderer reuses); it saves copying a large output.
+func (r *Renderer) ExecuteFunc(name string, data any, f func(out []byte)) error {
+	if s, buf, ok := r.fastRender(name, data); ok {
+		f(buf.Bytes())
+		r.fastDone(s, buf)
+		return nil
+	}
+	out, err := r.slowExecute(name, data)
+	if err != nil {
+		return err
+	}
+	f([]byte(out))
+	return nil
+}
+
 // slowExecute is Execute with text/template.
 func (r *Renderer) slowExecute(name string, data any) (string, error) {
 	in, err := r.get()

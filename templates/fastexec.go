@@ -571,11 +571,24 @@ func (s *fxState) reset() {
 // fastExecute runs the named template with the evaluator; ok is false when
 // it gave up and text/template must run instead.
 func (r *Renderer) fastExecute(name string, data any) (out string, ok bool) {
-	t := r.fast.tmpls[name]
-	if t == nil || fastDisabled.Load() {
+	s, buf, ok := r.fastRender(name, data)
+	if !ok {
 		return "", false
 	}
-	s := r.states.get()
+	out = buf.String()
+	r.fastDone(s, buf)
+	return out, true
+}
+
+// fastRender renders the named template into a scratch buffer of a state,
+// which the caller hands back with fastDone; ok is false when the evaluator
+// gave up.
+func (r *Renderer) fastRender(name string, data any) (s *fxState, buf *bytes.Buffer, ok bool) {
+	t := r.fast.tmpls[name]
+	if t == nil || fastDisabled.Load() {
+		return nil, nil, false
+	}
+	s = r.states.get()
 	if s == nil {
 		s = &fxState{set: r.fast, r: r}
 	}
@@ -583,20 +596,22 @@ func (r *Renderer) fastExecute(name string, data any) (out string, ok bool) {
 		if p := recover(); p != nil {
 			// The state is dropped: its scratch buffers may be in use.
 			fastBails.Add(1)
-			out, ok = "", false
+			s, buf, ok = nil, nil, false
 		}
 	}()
 	value, isValue := data.(reflect.Value)
 	if !isValue {
 		value = reflect.ValueOf(data)
 	}
-	buf := s.scratch()
+	buf = s.scratch()
 	s.execTmpl(t, buf, value)
-	out = buf.String()
+	return s, buf, true
+}
+
+func (r *Renderer) fastDone(s *fxState, buf *bytes.Buffer) {
 	s.release(buf)
 	s.reset()
 	r.states.put(s)
-	return out, true
 }
 
 // fxStates keeps a few execution states (and their grown scratch buffers)

@@ -315,3 +315,17 @@ func TestNativeTuple(t *testing.T) {
 		}
 	}
 }
+
+// ExecuteFunc passes what Execute returns, and returns its error.
+func TestExecuteFunc(t *testing.T) {
+	for _, src := range []string{`{{.S}} {{stmts .Stmts 2}}`, `{{template "brk" .List}}`, `{{.Nope}}`, `{{fail "x"}}`} {
+		r := fxRenderer(t, src)
+		d := newFxData()
+		want, wantErr := r.Execute("case", d)
+		var got []byte
+		err := r.ExecuteFunc("case", d, func(b []byte) { got = append([]byte(nil), b...) })
+		if string(got) != want || fmt.Sprint(err) != fmt.Sprint(wantErr) {
+			t.Errorf("%s: ExecuteFunc %q, %v; Execute %q, %v", src, got, err, want, wantErr)
+		}
+	}
+}
