@@ -89,10 +89,31 @@ func (n *Node) Buffer() *Buffer {
 }
 
 // RangeVar is the name of loop variable d of the node's ranges.
-func RangeVar(d int) string { return "i" + strconv.Itoa(d) }
+func RangeVar(d int) string {
+	if d >= 0 && d < len(rangeVarNames) {
+		return rangeVarNames[d]
+	}
+	return "i" + strconv.Itoa(d)
+}
 
 // ReductionVar is the name of loop variable d of the node's reduction ranges.
-func ReductionVar(d int) string { return "r" + strconv.Itoa(d) }
+func ReductionVar(d int) string {
+	if d >= 0 && d < len(reductionVarNames) {
+		return reductionVarNames[d]
+	}
+	return "r" + strconv.Itoa(d)
+}
+
+// The names of the first loop variables, spelled once.
+var rangeVarNames, reductionVarNames = varNames("i"), varNames("r")
+
+func varNames(prefix string) []string {
+	names := make([]string, 16)
+	for d := range names {
+		names[d] = prefix + strconv.Itoa(d)
+	}
+	return names
+}
 
 // VarSizes maps each loop variable of n to its range size.
 func (n *Node) VarSizes() map[string]int64 {

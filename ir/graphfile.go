@@ -81,6 +81,13 @@ func (r *reader) fail(path, format string, a ...any) {
 	}
 }
 
+// The fields each kind of object may have.
+var (
+	bufferFields = []string{"name", "dtype", "shape", "strides", "offset"}
+	nodeFields   = []string{"name", "kind", "dtype", "ranges", "reduction_ranges", "reduction", "origin", "body"}
+	exprFields   = []string{"op", "args", "dtype", "buffer", "index", "indirect", "value", "expr"}
+)
+
 func join(path, field string) string {
 	if path == "" {
 		return field
@@ -183,6 +190,75 @@ func (r *reader) array(v any, path string, required bool) []any {
 	return a
 }
 
+// The *At readers are the readers above for field of the object at path,
+// spelling the field's path only where they fail.
+
+func (r *reader) stringAt(v any, path, field string, required bool) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	if v == nil && !required {
+		return ""
+	}
+	return r.string(v, join(path, field), required)
+}
+
+func (r *reader) intAt(v any, path, field string, required bool) int64 {
+	if n, ok := v.(json.Number); ok {
+		if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+			return i
+		}
+	}
+	if v == nil && !required {
+		return 0
+	}
+	return r.int(v, join(path, field), required)
+}
+
+func (r *reader) arrayAt(v any, path, field string, required bool) []any {
+	if a, ok := v.([]any); ok {
+		return a
+	}
+	if v == nil && !required {
+		return nil
+	}
+	return r.array(v, join(path, field), required)
+}
+
+func (r *reader) intsAt(v any, path, field string, required bool) []int64 {
+	if a, ok := v.([]any); ok {
+		out := make([]int64, len(a))
+		for i, x := range a {
+			n, ok := x.(json.Number)
+			if !ok {
+				return r.ints(v, join(path, field), required)
+			}
+			x, err := strconv.ParseInt(string(n), 10, 64)
+			if err != nil {
+				return r.ints(v, join(path, field), required)
+			}
+			out[i] = x
+		}
+		return out
+	}
+	if v == nil && !required {
+		return nil
+	}
+	return r.ints(v, join(path, field), required)
+}
+
+func (r *reader) dtypeAt(v any, path, field string, required bool) DType {
+	if s, ok := v.(string); ok && s != "" {
+		if d, err := ParseDType(s); err == nil {
+			return d
+		}
+	}
+	if v == nil && !required {
+		return ""
+	}
+	return r.dtype(v, join(path, field), required)
+}
+
 func (r *reader) ints(v any, path string, required bool) []int64 {
 	a := r.array(v, path, required)
 	if a == nil {
@@ -209,17 +285,17 @@ func (r *reader) dtype(v any, path string, required bool) DType {
 
 func (r *reader) buffer(v any, path string) *Buffer {
 	m := r.object(v, path)
-	r.fields(m, path, "name", "dtype", "shape", "strides", "offset")
+	r.fields(m, path, bufferFields...)
 	b := &Buffer{
-		Name:   r.string(m["name"], join(path, "name"), true),
-		DType:  r.dtype(m["dtype"], join(path, "dtype"), true),
-		Shape:  r.ints(m["shape"], join(path, "shape"), true),
-		Offset: r.int(m["offset"], join(path, "offset"), false),
+		Name:   r.stringAt(m["name"], path, "name", true),
+		DType:  r.dtypeAt(m["dtype"], path, "dtype", true),
+		Shape:  r.intsAt(m["shape"], path, "shape", true),
+		Offset: r.intAt(m["offset"], path, "offset", false),
 	}
 	if b.Shape == nil {
 		b.Shape = []int64{}
 	}
-	b.Strides = r.ints(m["strides"], join(path, "strides"), false)
+	b.Strides = r.intsAt(m["strides"], path, "strides", false)
 	return b
 }
 
@@ -228,15 +304,15 @@ func (r *reader) node(v any, path string) *Node {
 	if name, ok := m["name"].(string); ok {
 		path = path + " " + strconv.Quote(name)
 	}
-	r.fields(m, path, "name", "kind", "dtype", "ranges", "reduction_ranges", "reduction", "origin", "body")
+	r.fields(m, path, nodeFields...)
 	n := &Node{
-		Name:            r.string(m["name"], join(path, "name"), true),
-		Kind:            NodeKind(r.string(m["kind"], join(path, "kind"), true)),
-		DType:           r.dtype(m["dtype"], join(path, "dtype"), false),
-		Ranges:          r.ints(m["ranges"], join(path, "ranges"), true),
-		ReductionRanges: r.ints(m["reduction_ranges"], join(path, "reduction_ranges"), false),
-		Reduction:       ReductionType(r.string(m["reduction"], join(path, "reduction"), false)),
-		Origin:          r.string(m["origin"], join(path, "origin"), false),
+		Name:            r.stringAt(m["name"], path, "name", true),
+		Kind:            NodeKind(r.stringAt(m["kind"], path, "kind", true)),
+		DType:           r.dtypeAt(m["dtype"], path, "dtype", false),
+		Ranges:          r.intsAt(m["ranges"], path, "ranges", true),
+		ReductionRanges: r.intsAt(m["reduction_ranges"], path, "reduction_ranges", false),
+		Reduction:       ReductionType(r.stringAt(m["reduction"], path, "reduction", false)),
+		Origin:          r.stringAt(m["origin"], path, "origin", false),
 	}
 	if n.Ranges == nil {
 		n.Ranges = []int64{}
@@ -261,16 +337,16 @@ func (r *reader) expr(v any, path string, depth int) *Expr {
 		return nil
 	}
 	m := r.object(v, path)
-	r.fields(m, path, "op", "args", "dtype", "buffer", "index", "indirect", "value", "expr")
+	r.fields(m, path, exprFields...)
 	e := &Expr{
-		Op:     Op(r.string(m["op"], join(path, "op"), true)),
-		DType:  r.dtype(m["dtype"], join(path, "dtype"), false),
-		Buffer: r.string(m["buffer"], join(path, "buffer"), false),
+		Op:     Op(r.stringAt(m["op"], path, "op", true)),
+		DType:  r.dtypeAt(m["dtype"], path, "dtype", false),
+		Buffer: r.stringAt(m["buffer"], path, "buffer", false),
 	}
-	for i, a := range r.array(m["args"], join(path, "args"), false) {
+	for i, a := range r.arrayAt(m["args"], path, "args", false) {
 		e.Args = append(e.Args, r.expr(a, path+".args["+strconv.Itoa(i)+"]", depth+1))
 	}
-	for i, a := range r.array(m["indirect"], join(path, "indirect"), false) {
+	for i, a := range r.arrayAt(m["indirect"], path, "indirect", false) {
 		e.Indirect = append(e.Indirect, r.expr(a, path+".indirect["+strconv.Itoa(i)+"]", depth+1))
 	}
 	if ix, ok := m["index"]; ok {

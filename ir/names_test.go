@@ -2,6 +2,7 @@ package ir
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -21,6 +22,17 @@ func TestNameMatchers(t *testing.T) {
 		}
 		if got, want := isGraphName(s), graphNameRE.MatchString(s); got != want {
 			t.Errorf("isGraphName(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestVarNames(t *testing.T) {
+	for d := -2; d < 40; d++ {
+		if got, want := RangeVar(d), "i"+strconv.Itoa(d); got != want {
+			t.Errorf("RangeVar(%d) = %q, want %q", d, got, want)
+		}
+		if got, want := ReductionVar(d), "r"+strconv.Itoa(d); got != want {
+			t.Errorf("ReductionVar(%d) = %q, want %q", d, got, want)
 		}
 	}
 }

@@ -162,6 +162,9 @@ type Attrs struct {
 	Reduction                         *string
 }
 
+// opNodeFields are the fields an op node may have.
+var opNodeFields = append([]string{"name", "outputs", "op", "args"}, attrFields...)
+
 // attrFields lists the op node attributes in canonical order.
 var attrFields = []string{"dim", "dims", "dim0", "dim1", "start_dim", "end_dim", "keepdim", "dtype",
 	"shape", "normalized_shape", "start", "end", "step", "index", "length", "chunks", "split_size",
@@ -331,11 +334,11 @@ func (r *reader) opNode(m map[string]any, pos string) *OpNode {
 		r.fail(join(path, "kind"), "a node has either kind (a loop node) or op (a tensor op), not both")
 		return n
 	}
-	r.fields(m, path, append([]string{"name", "outputs", "op", "args"}, attrFields...)...)
-	n.Name = r.string(m["name"], join(path, "name"), false)
+	r.fields(m, path, opNodeFields...)
+	n.Name = r.stringAt(m["name"], path, "name", false)
 	if v, ok := m["outputs"]; ok && v != nil {
 		n.Outputs = []string{}
-		for i, o := range r.array(v, join(path, "outputs"), false) {
+		for i, o := range r.arrayAt(v, path, "outputs", false) {
 			n.Outputs = append(n.Outputs, r.string(o, path+".outputs["+strconv.Itoa(i)+"]", true))
 		}
 		if len(n.Outputs) == 0 {
@@ -348,8 +351,8 @@ func (r *reader) opNode(m map[string]any, pos string) *OpNode {
 	case n.Name != "" && n.Outputs != nil:
 		r.fail(join(path, "outputs"), "a node has either name or outputs, not both")
 	}
-	n.Op = r.string(m["op"], join(path, "op"), true)
-	for i, a := range r.array(m["args"], join(path, "args"), false) {
+	n.Op = r.stringAt(m["op"], path, "op", true)
+	for i, a := range r.arrayAt(m["args"], path, "args", false) {
 		n.Args = append(n.Args, r.arg(a, path+".args["+strconv.Itoa(i)+"]"))
 	}
 	a := &n.Attrs
@@ -401,7 +404,7 @@ func (r *reader) opNode(m map[string]any, pos string) *OpNode {
 		}
 		a.KeepDim = &b
 	}
-	a.DType = r.dtype(m["dtype"], join(path, "dtype"), false)
+	a.DType = r.dtypeAt(m["dtype"], path, "dtype", false)
 	a.Shape, a.NormalizedShape = optInts("shape"), optInts("normalized_shape")
 	a.Start, a.End, a.Step = optInt("start"), optInt("end"), optInt("step")
 	a.Index, a.Length, a.Chunks = optInt("index"), optInt("length"), optInt("chunks")

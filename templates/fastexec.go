@@ -61,6 +61,7 @@ type fastSet struct {
 	stmtKinds map[string]*fxTmpl // Stmt.Kind -> template "stmt/<Kind>"
 	props     reflect.Value      // what deviceInfo returns
 	funcs     map[string]*fxFunc
+	calls     []*fxTemplate // while compiling: the template nodes, resolved at the end
 }
 
 type fxTmpl struct {
@@ -87,6 +88,10 @@ func compileFast(t *template.Template, props overrides.Properties) *fastSet {
 			fs.stmtKinds[kind] = ft
 		}
 	}
+	for _, n := range fs.calls {
+		n.target = fs.tmpls[n.name]
+	}
+	fs.calls = nil
 	return fs
 }
 
@@ -255,12 +260,13 @@ func sortedMapKeysOf(m reflect.Value) []reflect.Value {
 }
 
 type fxTemplate struct {
-	name string
-	pipe *fxPipe
+	name   string
+	pipe   *fxPipe
+	target *fxTmpl // nil: no such template
 }
 
 func (n *fxTemplate) exec(s *fxState, dot reflect.Value) {
-	t := s.set.tmpls[n.name]
+	t := n.target
 	if t == nil {
 		bail("template not defined")
 	}
@@ -1332,7 +1338,9 @@ func (fs *fastSet) compileNode(n parse.Node) fxNode {
 	case *parse.RangeNode:
 		return &fxRange{pipe: fs.compilePipe(n.Pipe), list: fs.compileList(n.List), elseList: fs.compileElse(n.ElseList)}
 	case *parse.TemplateNode:
-		return &fxTemplate{name: n.Name, pipe: fs.compilePipe(n.Pipe)}
+		c := &fxTemplate{name: n.Name, pipe: fs.compilePipe(n.Pipe)}
+		fs.calls = append(fs.calls, c)
+		return c
 	case *parse.ListNode:
 		return fs.compileList(n)
 	}
