@@ -7,7 +7,7 @@
 #                           of BenchmarkWorkloads in bench_test.go, median of 3)
 #   .gpu/fusegen.test       the Go test binary, to time generation on the GPU host
 # Then, on the device machine (carry .gpu):
-#   python3 bench/gpu/gen_times.py .gpu/gen_times_gpu_host.json --test-binary .gpu/fusegen.test
+#   python3 bench/gpu/gen_times.py .gpu/gen_times_gpu_host.json --test-binary .gpu/fusegen.test --commit "$(cat .gpu/commit)"
 #   python3 bench/gpu/bench.py .gpu/bench --gen-times .gpu/gen_times_gpu_host.json --out "$OUT"
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,4 +25,5 @@ python3 bench/gpu/gen_times.py .gpu/gen_times.json --benchtime "${BENCHTIME:-0.3
 # ... and a test binary to take them again on the GPU host, next to
 # Inductor's codegen (bench/gpu/gen_times.py --test-binary .gpu/fusegen.test).
 go test -c -o .gpu/fusegen.test .
+git rev-parse --short HEAD > .gpu/commit
 echo "bench.sh: built .gpu/fusegen.test"

@@ -272,7 +272,7 @@ def _var_mean_hint(x_ptr, mean_ptr, var_ptr, N: tl.constexpr, XBLOCK: tl.constex
 
 def var_mean_hints(ceiling, sms):
     M, N, x, rv, rm, mean, var, nbytes = _var_mean_data()
-    for hint, name in enumerate(("evict_first", ".cg", ".cs", "volatile")):
+    for hint, name in enumerate(("evict_first", ".cg")):
         for xb, w in ((1, 4), (2, 4), (1, 2)):
             f = lambda: _var_mean_hint[(M // xb,)](x, mean, var, N=N, XBLOCK=xb, HINT=hint, num_warps=w)
             f()
@@ -333,6 +333,52 @@ def colsum_gen(ceiling, sms):
                     f()
                     row("colsum", f"generated shape [X,R] XBLOCK={xb} masked={masked} tl.range={tlr} evict_first={hint}"
                         f" stages={st} warps={w}", bench(f), nbytes, relerr(out, ref), ceiling)
+
+
+@triton.jit
+def _add_pair(a0, a1, b0, b1):
+    return a0 + b0, a1 + b1
+
+
+@triton.jit
+def _var_mean_onepass(x_ptr, mean_ptr, var_ptr, N: tl.constexpr, XBLOCK: tl.constexpr, SHIFTED: tl.constexpr):
+    # One cross-warp reduction instead of two: sums of d and d*d, d = x - the
+    # row's first element (a shift that keeps the difference stable).
+    rows = tl.program_id(0) * XBLOCK + tl.arange(0, XBLOCK)[:, None]
+    cols = tl.arange(0, N)[None, :]
+    x = tl.load(x_ptr + rows * N + cols, eviction_policy="evict_first")
+    if SHIFTED:
+        shift = tl.load(x_ptr + rows * N)
+    else:
+        shift = tl.zeros([XBLOCK, 1], tl.float32)
+    d = x - shift
+    s, ss = tl.reduce((d, d * d), 1, _add_pair)
+    s = s[:, None]
+    ss = ss[:, None]
+    tl.store(mean_ptr + rows, shift + s / N)
+    tl.store(var_ptr + rows, (ss - s * s / N) / (N - 1))
+
+
+def var_mean_more(ceiling, sms):
+    M, N, x, rv, rm, mean, var, nbytes = _var_mean_data()
+    for xb, w in ((1, 4), (1, 8), (1, 16), (2, 8), (4, 8), (8, 16)):
+        f = lambda: _var_mean_hint[(M // xb,)](x, mean, var, N=N, XBLOCK=xb, HINT=0, num_warps=w)
+        f()
+        err = max(relerr(mean, rm), relerr(var, rv))
+        row("var_mean", f"evict_first XBLOCK={xb} warps={w}", bench(f), nbytes, err, ceiling)
+    for shifted in (1,):
+        for xb, w in ((1, 4), (1, 2), (2, 4)):
+            f = lambda: _var_mean_onepass[(M // xb,)](x, mean, var, N=N, XBLOCK=xb, SHIFTED=shifted, num_warps=w)
+            f()
+            err = max(relerr(mean, rm), relerr(var, rv))
+            row("var_mean", f"one reduction of (d, d*d), d = x - x[row, 0], evict_first XBLOCK={xb} warps={w}",
+                bench(f), nbytes, err, ceiling)
+    # the same, on rows far from zero (mean 1000, std 1): the shift's purpose
+    x.add_(1000.0)
+    rv, rm = torch.var_mean(x.double(), dim=1)
+    _var_mean_onepass[(M,)](x, mean, var, N=N, XBLOCK=1, SHIFTED=1, num_warps=4)
+    emit(f"| var_mean | one reduction, rows of mean 1000: rel err mean {relerr(mean, rm):.1e}, "
+         f"var {relerr(var, rv):.1e} | | | | | |")
 
 
 # ---------------------------------------------------------------- gelu_tanh
@@ -508,7 +554,7 @@ def main():
     emit("|---|---|---:|---:|---:|---:|---|")
     fns = {"var_mean": var_mean, "colsum": colsum, "gelu": gelu, "cross_entropy": cross_entropy,
            "colsum_deep": colsum_deep, "var_mean_hints": var_mean_hints,
-           "colsum_gen": colsum_gen}
+           "colsum_gen": colsum_gen, "var_mean_more": var_mean_more}
     for name in args.only.split(","):
         try:
             fns[name](ceiling, props.multi_processor_count)

@@ -38,6 +38,8 @@ def main():
     ap.add_argument("--test-binary")
     ap.add_argument("--benchtime", default="0.3s")
     ap.add_argument("--count", type=int, default=3)
+    ap.add_argument("--commit", help="the commit the binary was built from (default: git rev-parse here; the GPU "
+                    "host's copy of the tree may not have the history)")
     args = ap.parse_args()
     flags = ["-run", "^$", "-bench", "^BenchmarkWorkloads$", "-benchtime", args.benchtime, "-count", str(args.count)]
     if args.test_binary:
@@ -56,7 +58,8 @@ def main():
             runs.setdefault(m.group(1), []).append(float(m.group(2)))
     if len(runs) < 13:
         sys.exit(f"gen_times.py: only {len(runs)} workloads in the benchmark's output")
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    commit = args.commit or subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                                           text=True).stdout.strip()
     out = {"unit": "ns/op",
            "what": f"BenchmarkWorkloads: decode + validate + schedule + render, in memory, median of {args.count}",
            "cpu": cpu_name(proc.stdout), "host": platform.node(), "commit": commit,
