@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
-	"slices"
 	"strings"
 
 	"github.com/fusegen/fusegen/fusion"
@@ -141,27 +140,19 @@ func maxWarps(p overrides.Properties) int64 {
 // helpers) call, found by name: template "helper/NAME" defines NAME. They come
 // out in name order, so the module is the same whatever the kernels' order.
 func helperSources(r *templates.Renderer, kernels []string) ([]string, error) {
-	// The kernels and the helpers included so far are searched one by one:
-	// a name is an identifier, so it occurs in them joined by newlines
-	// exactly where it occurs in one of them.
 	var names []string
 	for _, t := range r.Defined("helper/") {
 		names = append(names, strings.TrimPrefix(t, "helper/"))
 	}
-	texts := slices.Clip(kernels)
-	mentioned := func(name string) bool {
-		for _, t := range texts {
-			if mentions(t, name) {
-				return true
-			}
-		}
-		return false
+	m := newMentionSet(names)
+	for _, k := range kernels {
+		m.scan(k)
 	}
 	used := map[string]string{}
 	for changed := true; changed; {
 		changed = false
-		for _, name := range names {
-			if _, ok := used[name]; ok || !mentioned(name) {
+		for i, name := range names {
+			if _, ok := used[name]; ok || !m.mentioned(i) {
 				continue
 			}
 			src, err := r.Execute("helper/"+name, nil)
@@ -169,7 +160,7 @@ func helperSources(r *templates.Renderer, kernels []string) ([]string, error) {
 				return nil, err
 			}
 			used[name] = strings.TrimSpace(src)
-			texts = append(texts, src)
+			m.scan(src)
 			changed = true
 		}
 	}
@@ -180,6 +171,81 @@ func helperSources(r *templates.Renderer, kernels []string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// mentionSet records which of some names the texts scanned so far mention
+// as whole identifiers (see mentions). A name made of identifier bytes is
+// mentioned exactly where it is a maximal run of identifier bytes, so one
+// pass over each text finds them all; other names are searched for with
+// mentions in every text.
+type mentionSet struct {
+	names []string
+	index map[string]int // identifier names -> position in names
+	found []bool
+	texts []string // kept for the names that are not identifiers
+	other bool
+	// A run is looked up only when its length and first byte are those of
+	// some identifier name.
+	minLen, maxLen int
+	first          [256]bool
+}
+
+func newMentionSet(names []string) *mentionSet {
+	m := &mentionSet{names: names, index: make(map[string]int, len(names)), found: make([]bool, len(names))}
+	for i, name := range names {
+		ident := name != ""
+		for j := 0; j < len(name); j++ {
+			ident = ident && isIdentByte(name[j])
+		}
+		if ident {
+			m.index[name] = i
+			if len(m.index) == 1 || len(name) < m.minLen {
+				m.minLen = len(name)
+			}
+			m.maxLen = max(m.maxLen, len(name))
+			m.first[name[0]] = true
+		} else {
+			m.other = true
+		}
+	}
+	return m
+}
+
+func (m *mentionSet) scan(text string) {
+	if m.other {
+		m.texts = append(m.texts, text)
+	}
+	for i := 0; i < len(text); {
+		if !isIdentByte(text[i]) {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(text) && isIdentByte(text[j]) {
+			j++
+		}
+		if n := j - i; n >= m.minLen && n <= m.maxLen && m.first[text[i]] {
+			if k, ok := m.index[text[i:j]]; ok {
+				m.found[k] = true
+			}
+		}
+		i = j
+	}
+}
+
+func (m *mentionSet) mentioned(i int) bool {
+	if m.found[i] {
+		return true
+	}
+	if _, ident := m.index[m.names[i]]; ident {
+		return false
+	}
+	for _, t := range m.texts {
+		if mentions(t, m.names[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 // mentions reports whether name occurs in text as a whole identifier (a
@@ -198,9 +264,14 @@ func mentions(text, name string) bool {
 	}
 }
 
-func isIdentByte(c byte) bool {
-	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-}
+func isIdentByte(c byte) bool { return identBytes[c] }
+
+var identBytes = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+	}
+	return t
+}()
 
 // tidy strips trailing spaces, collapses runs of more than two blank lines and
 // ends the file with exactly one newline.
