@@ -355,6 +355,17 @@ func (r *reader) opNode(m map[string]any, pos string) *OpNode {
 	for i, a := range r.arrayAt(m["args"], path, "args", false) {
 		n.Args = append(n.Args, r.arg(a, path+".args["+strconv.Itoa(i)+"]"))
 	}
+	// Most op nodes have no attributes: they would all read as unset.
+	hasAttrs := false
+	for k, v := range m {
+		if v != nil && k != "name" && k != "outputs" && k != "op" && k != "args" {
+			hasAttrs = true
+			break
+		}
+	}
+	if !hasAttrs {
+		return n
+	}
 	a := &n.Attrs
 	optInt := func(field string) *int64 {
 		if m[field] == nil {
@@ -422,8 +433,8 @@ func (r *reader) opNode(m map[string]any, pos string) *OpNode {
 	a.Min, a.Max = optArg("min"), optArg("max")
 	a.Value, a.Beta, a.Threshold = optScalar("value"), optScalar("beta"), optScalar("threshold")
 	a.Eps, a.Correction = optScalar("eps"), optScalar("correction")
-	a.Weight = r.string(m["weight"], join(path, "weight"), false)
-	a.Bias = r.string(m["bias"], join(path, "bias"), false)
+	a.Weight = r.stringAt(m["weight"], path, "weight", false)
+	a.Bias = r.stringAt(m["bias"], path, "bias", false)
 	a.IgnoreIndex = optInt("ignore_index")
 	a.Reduction = optString("reduction")
 	return n

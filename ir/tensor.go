@@ -548,10 +548,12 @@ func exprSize(e *Expr) (n, depth int) {
 		return 0, 0
 	}
 	n = 1
-	for _, a := range append(slices.Clone(e.Args), e.Indirect...) {
-		an, ad := exprSize(a)
-		n += an
-		depth = max(depth, ad)
+	for _, args := range [2][]*Expr{e.Args, e.Indirect} {
+		for _, a := range args {
+			an, ad := exprSize(a)
+			n += an
+			depth = max(depth, ad)
+		}
 	}
 	return n, depth + 1
 }

@@ -181,6 +181,19 @@ func validateHeader(name, device string, inputs []*Buffer) (map[string]string, e
 	return defined, nil
 }
 
+// checkShapeAt is checkShape(shape, path+field), spelling the path only
+// for an error.
+func checkShapeAt(shape []int64, path, field string) error {
+	total := int64(1)
+	for _, s := range shape {
+		if s < 1 || s > maxElements || total > maxElements/s {
+			return checkShape(shape, path+field)
+		}
+		total *= s
+	}
+	return nil
+}
+
 func checkShape(shape []int64, path string) error {
 	total := int64(1)
 	for d, s := range shape {
@@ -199,7 +212,7 @@ func checkBuffer(b *Buffer, path string) error {
 	if !b.DType.Valid() {
 		return errAt(path+".dtype", "unknown dtype %q", b.DType)
 	}
-	if err := checkShape(b.Shape, path+".shape"); err != nil {
+	if err := checkShapeAt(b.Shape, path, ".shape"); err != nil {
 		return err
 	}
 	if b.Strides != nil {
@@ -226,7 +239,7 @@ func checkBuffer(b *Buffer, path string) error {
 }
 
 func validateNode(g *Graph, table *Table, n *Node, path string) error {
-	if err := checkShape(n.Ranges, path+".ranges"); err != nil {
+	if err := checkShapeAt(n.Ranges, path, ".ranges"); err != nil {
 		return err
 	}
 	switch n.Kind {
@@ -241,7 +254,7 @@ func validateNode(g *Graph, table *Table, n *Node, path string) error {
 		if len(n.ReductionRanges) == 0 {
 			return errAt(path+".reduction_ranges", "a reduction node needs at least one reduction range")
 		}
-		if err := checkShape(n.ReductionRanges, path+".reduction_ranges"); err != nil {
+		if err := checkShapeAt(n.ReductionRanges, path, ".reduction_ranges"); err != nil {
 			return err
 		}
 		if n.Numel() > maxElements/n.ReductionNumel() {
@@ -260,8 +273,10 @@ func validateNode(g *Graph, table *Table, n *Node, path string) error {
 	if n.Body == nil {
 		return errAt(path+".body", "missing body")
 	}
-	v := &exprChecker{g: g, table: table, sizes: n.VarSizes(), self: n.Name}
-	bodyType, err := v.check(n.Body, path+".body")
+	v := &exprChecker{g: g, table: table, sizes: n.VarSizes(), self: n.Name, root: path}
+	v.stack = v.stackBuf[:0]
+	v.push(".body", -1)
+	bodyType, err := v.check(n.Body)
 	if err != nil {
 		return err
 	}
@@ -294,7 +309,20 @@ func validateNode(g *Graph, table *Table, n *Node, path string) error {
 	return nil
 }
 
+// pathElem is a step of an expression's path below its node: a field,
+// and a position in the field's list when index >= 0.
+type pathElem struct {
+	field string
+	index int
+}
+
 type exprChecker struct {
+	// root, then stack, is the path of the expression being checked; it is
+	// spelled only for an error.
+	root     string
+	stack    []pathElem
+	stackBuf [8]pathElem
+
 	g     *Graph
 	table *Table
 	sizes map[string]int64
@@ -304,31 +332,51 @@ type exprChecker struct {
 
 const maxExprDepth = 256
 
-func (v *exprChecker) check(e *Expr, path string) (DType, error) {
+func (v *exprChecker) push(field string, index int) {
+	v.stack = append(v.stack, pathElem{field, index})
+}
+
+func (v *exprChecker) pop() { v.stack = v.stack[:len(v.stack)-1] }
+
+// path spells the path of the expression being checked.
+func (v *exprChecker) path() string {
+	b := append([]byte(nil), v.root...)
+	for _, e := range v.stack {
+		b = append(b, e.field...)
+		if e.index >= 0 {
+			b = append(strconv.AppendInt(append(b, '['), int64(e.index), 10), ']')
+		}
+	}
+	return string(b)
+}
+
+func (v *exprChecker) check(e *Expr) (DType, error) {
 	if e == nil {
-		return "", errAt(path, "missing expression")
+		return "", errAt(v.path(), "missing expression")
 	}
 	v.depth++
 	defer func() { v.depth-- }()
 	if v.depth > maxExprDepth {
-		return "", errAt(path, "expression nested deeper than %d", maxExprDepth)
+		return "", errAt(v.path(), "expression nested deeper than %d", maxExprDepth)
 	}
 	arity := Arity(e.Op)
 	if arity < 0 {
-		return "", errAt(path+".op", "unknown op %q", e.Op)
+		return "", errAt(v.path()+".op", "unknown op %q", e.Op)
 	}
 	if len(e.Args) != arity {
-		return "", errAt(path+".args", "%s takes %d argument(s), got %d", e.Op, arity, len(e.Args))
+		return "", errAt(v.path()+".args", "%s takes %d argument(s), got %d", e.Op, arity, len(e.Args))
 	}
 	if e.Op != OpLoad && (e.Buffer != "" || e.Index != nil || e.Indirect != nil) {
-		return "", errAt(path, "buffer, index and indirect belong to load only")
+		return "", errAt(v.path(), "buffer, index and indirect belong to load only")
 	}
 	if e.Op != OpConstant && e.Value != "" {
-		return "", errAt(path+".value", "value belongs to constant only")
+		return "", errAt(v.path()+".value", "value belongs to constant only")
 	}
 	args := make([]DType, len(e.Args))
 	for i, a := range e.Args {
-		t, err := v.check(a, path+".args["+strconv.Itoa(i)+"]")
+		v.push(".args", i)
+		t, err := v.check(a)
+		v.pop()
 		if err != nil {
 			return "", err
 		}
@@ -336,93 +384,96 @@ func (v *exprChecker) check(e *Expr, path string) (DType, error) {
 	}
 	switch e.Op {
 	case OpLoad:
-		return v.checkLoad(e, path)
+		return v.checkLoad(e)
 	case OpConstant:
 		if !e.DType.Valid() {
-			return "", errAt(path+".dtype", "constant needs a dtype, got %q", e.DType)
+			return "", errAt(v.path()+".dtype", "constant needs a dtype, got %q", e.DType)
 		}
 		canon, err := CanonicalValue(e.Value, e.DType)
 		if err != nil {
-			return "", errAt(path+".value", "%v", err)
+			return "", errAt(v.path()+".value", "%v", err)
 		}
 		e.Value = canon
 		return e.DType, nil
 	case OpIndex:
 		if e.DType != Int32 && e.DType != Int64 {
-			return "", errAt(path+".dtype", "index needs dtype int32 or int64, got %q", e.DType)
+			return "", errAt(v.path()+".dtype", "index needs dtype int32 or int64, got %q", e.DType)
 		}
-		if err := v.checkIndex(e.Expr, path+".expr", false); err != nil {
+		v.push(".expr", -1)
+		err := v.checkIndex(e.Expr, false)
+		v.pop()
+		if err != nil {
 			return "", err
 		}
 		b := e.Expr.Bounds(v.sizes)
 		if e.DType == Int32 && (b.Lo < -(1<<31) || b.Hi >= 1<<31) {
-			return "", errAt(path+".expr", "value can reach %d, beyond int32", b.Hi)
+			return "", errAt(v.path()+".expr", "value can reach %d, beyond int32", b.Hi)
 		}
 		return e.DType, nil
 	case OpCast:
 		if !e.DType.Valid() {
-			return "", errAt(path+".dtype", "cast needs a target dtype, got %q", e.DType)
+			return "", errAt(v.path()+".dtype", "cast needs a target dtype, got %q", e.DType)
 		}
 		return e.DType, nil
 	case OpWhere:
 		if args[0] != Bool {
-			return "", errAt(path+".args[0]", "where needs a bool condition, got %s", args[0])
+			return "", errAt(v.path()+".args[0]", "where needs a bool condition, got %s", args[0])
 		}
 		if args[1] != args[2] {
-			return "", errAt(path, "where's branches differ in dtype: %s and %s", args[1], args[2])
+			return "", errAt(v.path(), "where's branches differ in dtype: %s and %s", args[1], args[2])
 		}
-		return v.result(e, path, args[1])
+		return v.result(e, args[1])
 	}
 	a := args[0]
 	if len(args) == 2 && args[0] != args[1] {
-		return "", errAt(path, "%s's operands differ in dtype: %s and %s (cast one)", e.Op, args[0], args[1])
+		return "", errAt(v.path(), "%s's operands differ in dtype: %s and %s (cast one)", e.Op, args[0], args[1])
 	}
 	switch opClasses[e.Op] {
 	case classFloatUnary, classFloatBinary:
 		if !a.IsFloat() {
-			return "", errAt(path, "%s needs float operands, got %s", e.Op, a)
+			return "", errAt(v.path(), "%s needs float operands, got %s", e.Op, a)
 		}
-		return v.result(e, path, a)
+		return v.result(e, a)
 	case classNumUnary, classArith:
 		if a == Bool {
-			return "", errAt(path, "%s needs numeric operands, got bool", e.Op)
+			return "", errAt(v.path(), "%s needs numeric operands, got bool", e.Op)
 		}
-		return v.result(e, path, a)
+		return v.result(e, a)
 	case classPredicate:
 		if a == Bool {
-			return "", errAt(path, "%s needs a numeric operand, got bool", e.Op)
+			return "", errAt(v.path(), "%s needs a numeric operand, got bool", e.Op)
 		}
-		return v.result(e, path, Bool)
+		return v.result(e, Bool)
 	case classLogicalNot, classCompare:
-		return v.result(e, path, Bool)
+		return v.result(e, Bool)
 	case classLogical:
 		if a != Bool {
-			return "", errAt(path, "%s needs bool operands, got %s", e.Op, a)
+			return "", errAt(v.path(), "%s needs bool operands, got %s", e.Op, a)
 		}
-		return v.result(e, path, Bool)
+		return v.result(e, Bool)
 	case classBitwise:
 		if a.IsFloat() {
-			return "", errAt(path, "%s needs integer or bool operands, got %s", e.Op, a)
+			return "", errAt(v.path(), "%s needs integer or bool operands, got %s", e.Op, a)
 		}
-		return v.result(e, path, a)
+		return v.result(e, a)
 	case classMinMax:
-		return v.result(e, path, a)
+		return v.result(e, a)
 	}
-	return "", errAt(path+".op", "unknown op %q", e.Op)
+	return "", errAt(v.path()+".op", "unknown op %q", e.Op)
 }
 
 // result records an inferred dtype, refusing a contradicting declared one.
-func (v *exprChecker) result(e *Expr, path string, t DType) (DType, error) {
+func (v *exprChecker) result(e *Expr, t DType) (DType, error) {
 	if e.DType != "" && e.DType != t {
-		return "", errAt(path+".dtype", "declared dtype %s but %s computes %s", e.DType, e.Op, t)
+		return "", errAt(v.path()+".dtype", "declared dtype %s but %s computes %s", e.DType, e.Op, t)
 	}
 	e.DType = t
 	return t, nil
 }
 
-func (v *exprChecker) checkLoad(e *Expr, path string) (DType, error) {
+func (v *exprChecker) checkLoad(e *Expr) (DType, error) {
 	if e.Buffer == v.self {
-		return "", errAt(path+".buffer", "node reads its own buffer %q (a cycle)", e.Buffer)
+		return "", errAt(v.path()+".buffer", "node reads its own buffer %q (a cycle)", e.Buffer)
 	}
 	var b *Buffer
 	if v.table != nil {
@@ -431,77 +482,86 @@ func (v *exprChecker) checkLoad(e *Expr, path string) (DType, error) {
 		b = v.g.Lookup(e.Buffer) // a graph still being built
 	}
 	if b == nil {
-		return "", errAt(path+".buffer", "undefined buffer %q", e.Buffer)
+		return "", errAt(v.path()+".buffer", "undefined buffer %q", e.Buffer)
 	}
 	if len(e.Index) != len(b.Shape) {
-		return "", errAt(path+".index", "%d indices for %q, which has %d dimensions", len(e.Index), e.Buffer, len(b.Shape))
+		return "", errAt(v.path()+".index", "%d indices for %q, which has %d dimensions", len(e.Index), e.Buffer, len(b.Shape))
 	}
 	usedIndirect := make([]bool, len(e.Indirect))
 	for k, ind := range e.Indirect {
-		t, err := v.check(ind, path+".indirect["+strconv.Itoa(k)+"]")
+		v.push(".indirect", k)
+		t, err := v.check(ind)
+		v.pop()
 		if err != nil {
 			return "", err
 		}
 		if !t.IsInt() {
-			return "", errAt(path+".indirect["+strconv.Itoa(k)+"]", "an indirect index must be an integer, got %s", t)
+			return "", errAt(v.path()+".indirect["+strconv.Itoa(k)+"]", "an indirect index must be an integer, got %s", t)
 		}
 	}
 	for d, ix := range e.Index {
-		ipath := path + ".index[" + strconv.Itoa(d) + "]"
 		if name, ok := ix.IsVar(); ok && strings.HasPrefix(name, "$") {
 			k, err := strconv.Atoi(name[1:])
 			if err != nil || k < 0 || k >= len(e.Indirect) {
-				return "", errAt(ipath, "%s names no entry of indirect (it has %d)", name, len(e.Indirect))
+				return "", errAt(v.path()+".index["+strconv.Itoa(d)+"]", "%s names no entry of indirect (it has %d)", name, len(e.Indirect))
 			}
 			usedIndirect[k] = true
 			continue
 		}
-		if err := v.checkIndex(ix, ipath, true); err != nil {
+		v.push(".index", d)
+		err := v.checkIndex(ix, true)
+		v.pop()
+		if err != nil {
 			return "", err
 		}
 		bounds := ix.Bounds(v.sizes)
 		if bounds.Lo < 0 || bounds.Hi >= b.Shape[d] {
-			return "", errAt(ipath, "index %s ranges over [%d, %d], outside dimension %d of %q (size %d)", ix, bounds.Lo, bounds.Hi, d, e.Buffer, b.Shape[d])
+			return "", errAt(v.path()+".index["+strconv.Itoa(d)+"]", "index %s ranges over [%d, %d], outside dimension %d of %q (size %d)", ix, bounds.Lo, bounds.Hi, d, e.Buffer, b.Shape[d])
 		}
 	}
 	for k, used := range usedIndirect {
 		if !used {
-			return "", errAt(path+".indirect["+strconv.Itoa(k)+"]", "indirect value $%d is not used by any index", k)
+			return "", errAt(v.path()+".indirect["+strconv.Itoa(k)+"]", "indirect value $%d is not used by any index", k)
 		}
 	}
-	return v.result(e, path, b.DType)
+	return v.result(e, b.DType)
 }
 
 // checkIndex checks that an index mentions only this node's loop variables
 // and that nothing it divides can be negative.
-func (v *exprChecker) checkIndex(ix Index, path string, inLoad bool) error {
+func (v *exprChecker) checkIndex(ix Index, inLoad bool) error {
 	for _, name := range v.badVars(ix) {
 		if strings.HasPrefix(name, "$") {
 			if inLoad {
-				return errAt(path, "an indirect value %s must be the whole index of a dimension", name)
+				return errAt(v.path(), "an indirect value %s must be the whole index of a dimension", name)
 			}
-			return errAt(path, "an indirect value %s may appear only in a load's index", name)
+			return errAt(v.path(), "an indirect value %s may appear only in a load's index", name)
 		}
 		if _, ok := v.sizes[name]; !ok {
-			return errAt(path, "unknown loop variable %q (this node has %s)", name, v.varList())
+			return errAt(v.path(), "unknown loop variable %q (this node has %s)", name, v.varList())
 		}
 	}
-	var walk func(Index) error
-	walk = func(x Index) error {
-		for _, t := range x.Terms {
-			if t.Inner == nil {
-				continue
-			}
-			if b := t.Inner.Bounds(v.sizes); b.Lo < 0 {
-				return errAt(path, "%s can be negative where it is divided", t.Inner)
-			}
-			if err := walk(*t.Inner); err != nil {
-				return err
-			}
-		}
-		return nil
+	if neg := v.negativeDividend(ix); neg != nil {
+		return errAt(v.path(), "%s can be negative where it is divided", neg)
 	}
-	return walk(ix)
+	return nil
+}
+
+// negativeDividend returns the first index, in depth-first order, that x
+// divides or takes a modulo of and that can be negative; nil if none.
+func (v *exprChecker) negativeDividend(x Index) *Index {
+	for _, t := range x.Terms {
+		if t.Inner == nil {
+			continue
+		}
+		if b := t.Inner.Bounds(v.sizes); b.Lo < 0 {
+			return t.Inner
+		}
+		if neg := v.negativeDividend(*t.Inner); neg != nil {
+			return neg
+		}
+	}
+	return nil
 }
 
 // badVars is ix.Vars() when one of them is an indirect value or unknown,
