@@ -280,7 +280,9 @@ func tidy(s []byte) []byte {
 	blank := 0
 	for {
 		l, rest, more := bytes.Cut(s, []byte("\n"))
-		l = bytes.TrimRight(l, " \t\r")
+		for len(l) > 0 && (l[len(l)-1] == ' ' || l[len(l)-1] == '\t' || l[len(l)-1] == '\r') {
+			l = l[:len(l)-1]
+		}
 		if len(l) == 0 {
 			blank++
 		} else {

@@ -337,6 +337,17 @@ func adapt(fn any) func(s *fxState, a []reflect.Value) reflect.Value {
 		}
 	case func(...any) string:
 		return func(_ *fxState, a []reflect.Value) reflect.Value { return reflect.ValueOf(f(interfaces(a)...)) }
+	// Functions returning an interface: reflect.Value.Call gives a value of
+	// the interface type, which text/template only ever uses unwrapped
+	// (evalPipeline unwraps it after the command; as an argument it is
+	// converted, or unwrapped, as the concrete value would be), so the
+	// concrete value stands for it.
+	case func(...any) any:
+		return func(_ *fxState, a []reflect.Value) reflect.Value { return reflect.ValueOf(f(interfaces(a)...)) }
+	case func(any, ...any) any:
+		return func(_ *fxState, a []reflect.Value) reflect.Value {
+			return reflect.ValueOf(f(a[0].Interface(), interfaces(a[1:])...))
+		}
 	case func(...any) map[string]any:
 		return func(_ *fxState, a []reflect.Value) reflect.Value { return reflect.ValueOf(f(interfaces(a)...)) }
 	}
