@@ -251,6 +251,9 @@ func (m *mentionSet) mentioned(i int) bool {
 // mentions reports whether name occurs in text as a whole identifier (a
 // call, or a combine function passed to tl.reduce).
 func mentions(text, name string) bool {
+	if name == "" {
+		return false
+	}
 	for i := 0; ; {
 		j := strings.Index(text[i:], name)
 		if j < 0 {

@@ -88,6 +88,9 @@ func load(builtin fs.FS, overlay fs.FS, overlayName string) (*Set, error) {
 			return nil, s.wrap(err)
 		}
 		for _, d := range defined {
+			if d == "helper/" {
+				return nil, fmt.Errorf("%s: defines \"helper/\"; a helper template is named after the function it defines (helper/NAME)", s.origin[name])
+			}
 			if prev, ok := s.definer[d]; ok {
 				return nil, fmt.Errorf("%s: defines %q, which %s defines too; a template is defined in one file", s.origin[name], d, s.origin[prev])
 			}

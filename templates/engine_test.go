@@ -366,6 +366,8 @@ func TestOverlayValidation(t *testing.T) {
 			[]string{"overlay/wrapper/call.tmpl: does not define", `"wrapper/call_body"`, `"wrapper/step/free"`, "which the embedded wrapper/call.tmpl defines"}},
 		{"a define in two files", fstest.MapFS{"wrapper/benchmark.tmpl": {Data: []byte(mustEmbedded(t, "wrapper/benchmark.tmpl") + `{{define "wrapper/get_args"}}{{end}}`)}},
 			[]string{`wrapper/get_args.tmpl: defines "wrapper/get_args", which overlay/wrapper/benchmark.tmpl defines too`}},
+		{"a helper without a name", fstest.MapFS{"triton/helpers.tmpl": {Data: []byte(mustEmbedded(t, "triton/helpers.tmpl") + `{{define "helper/"}}def f(): pass{{end}}`)}},
+			[]string{`overlay/triton/helpers.tmpl: defines "helper/"; a helper template is named after the function it defines (helper/NAME)`}},
 		{"typo in a device define", fstest.MapFS{"devices/cuda.tmpl": {Data: []byte(cuda + `{{define "device/synchronise"}}{{end}}`)}},
 			[]string{`overlay/devices/cuda.tmpl: defines "device/synchronise", which is neither a device template`, `did you mean "device/synchronize"?`}},
 		{"empty redefinition in a device file", fstest.MapFS{"devices/cuda.tmpl": {Data: []byte(cuda + `{{define "wrapper/benchmark"}}{{end}}`)}},
