@@ -102,3 +102,24 @@ func TestDecodeJSONFast(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecodeJSONFast: wherever the fast path decodes, encoding/json decodes
+// too, to the same value.
+func FuzzDecodeJSONFast(f *testing.F) {
+	for _, s := range fuzzGraphSeeds {
+		f.Add([]byte(s))
+	}
+	for _, s := range []string{`{"a": [1, -2.5e3, "x\u00e9", true, null, {}]}`, `[1 2]`, `"\ud800"`, `{"a":1}{}`, `-0`, `1e400`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, ok := decodeJSONFast(data)
+		if !ok {
+			return
+		}
+		want, wantOK := slowJSON(data)
+		if !wantOK || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: fast path %#v; encoding/json %#v (ok %v)", data, got, want, wantOK)
+		}
+	})
+}
