@@ -104,21 +104,31 @@ func (p *jsonParser) object(depth int) (any, bool) {
 			return nil, false
 		}
 		m[k.(string)] = v
-		p.skipSpace()
-		if p.pos >= len(p.data) {
+		if done, ok := p.separator('}'); !ok {
 			return nil, false
-		}
-		switch p.data[p.pos] {
-		case ',':
-			p.pos++
-			p.skipSpace()
-		case '}':
-			p.pos++
+		} else if done {
 			return m, true
-		default:
-			return nil, false
 		}
 	}
+}
+
+// separator reads what follows a member of an object or array: a comma
+// (more members follow) or the closing byte (done); anything else is not ok.
+func (p *jsonParser) separator(closing byte) (done, ok bool) {
+	p.skipSpace()
+	if p.pos >= len(p.data) {
+		return false, false
+	}
+	switch p.data[p.pos] {
+	case ',':
+		p.pos++
+		p.skipSpace()
+		return false, true
+	case closing:
+		p.pos++
+		return true, true
+	}
+	return false, false
 }
 
 func (p *jsonParser) array(depth int) (any, bool) {
@@ -135,19 +145,10 @@ func (p *jsonParser) array(depth int) (any, bool) {
 			return nil, false
 		}
 		a = append(a, v)
-		p.skipSpace()
-		if p.pos >= len(p.data) {
+		if done, ok := p.separator(']'); !ok {
 			return nil, false
-		}
-		switch p.data[p.pos] {
-		case ',':
-			p.pos++
-			p.skipSpace()
-		case ']':
-			p.pos++
+		} else if done {
 			return a, true
-		default:
-			return nil, false
 		}
 	}
 }
