@@ -306,13 +306,18 @@ func setEvictions(k *Kernel, t *ir.Table, h Heuristics) {
 			switch {
 			case s.Kind != "load" || !k.Reduction:
 			case !mentionsProgram(s.Offset):
-				s.Eviction = "evict_last"
+				if programs(k) > 1 {
+					s.Eviction = "evict_last"
+				}
 			case rowStores && !h.NoEvictFirst && !indirect[s.Ptr] && loads[s.Ptr]*space <= extent[s.Ptr]:
 				s.Eviction = "evict_first"
 			}
 		}
 	}
 }
+
+// programs is how many programs the kernel's grid launches.
+func programs(k *Kernel) int64 { return k.Grid[0] * k.Grid[1] * k.Grid[2] }
 
 // mentionsProgram reports whether an offset depends on the program's
 // block (xindex, or yindex in a tiled kernel).
@@ -337,8 +342,9 @@ func setPassEvictions(k *Kernel) {
 				continue
 			}
 			// A load every program shares (no xindex in its offset: a
-			// weight, a bias) stays too.
-			if last[body[i].Ptr] > p || !strings.Contains(body[i].Offset, xVar) {
+			// weight, a bias) stays too, when there are several programs.
+			shared := !strings.Contains(body[i].Offset, xVar) && programs(k) > 1
+			if last[body[i].Ptr] > p || shared {
 				body[i].Eviction = "evict_last"
 			} else {
 				body[i].Eviction = "evict_first"

@@ -193,6 +193,11 @@ func TestEvictionHints(t *testing.T) {
 			want:  map[string]string{"r0_index + 128*xindex": "", "r0_index": "evict_last"},
 		},
 		{
+			name:  "a single program's load has no hint: no other program shares it",
+			graph: graphHead + `{"name":"x","dtype":"float32","shape":[64,128]}],"nodes":[{"name":"y","kind":"reduction","ranges":[],"reduction_ranges":[64,128],"reduction":"sum","body":{"op":"load","buffer":"x","index":["r0","r1"]}}],"outputs":["y"]}`,
+			want:  map[string]string{"r0_index": ""},
+		},
+		{
 			name:  "a buffer read twice (a stencil) has no hint",
 			graph: graphHead + `{"name":"x","dtype":"float32","shape":[129]}],"nodes":[{"name":"y","kind":"pointwise","ranges":[128],"body":{"op":"add","args":[{"op":"load","buffer":"x","index":["i0"]},{"op":"load","buffer":"x","index":["i0 + 1"]}]}}],"outputs":["y"]}`,
 			want:  map[string]string{"xindex": "", "xindex + 1": ""},
