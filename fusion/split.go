@@ -27,9 +27,10 @@ func OuterXBlock(numel, multiProcessors int64) int64 {
 const minOuterXBlock = 4
 
 // Defaults of the split heuristic: enough programs to fill the device's
-// multiprocessors several times over (an H100 or H200 has 132).
+// multiprocessors several times over. DefaultMultiProcessors (an H100's or
+// H200's count) stands in where a device's data gives none.
 const (
-	defaultMultiProcessors = 132
+	DefaultMultiProcessors = 132
 	defaultSplitWaves      = 4
 )
 
@@ -44,7 +45,7 @@ func (o Options) targetPrograms() int64 {
 
 func (o Options) multiProcessors() int64 {
 	if o.MultiProcessors <= 0 {
-		return defaultMultiProcessors
+		return DefaultMultiProcessors
 	}
 	return int64(o.MultiProcessors)
 }

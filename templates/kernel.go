@@ -168,7 +168,7 @@ func (h Heuristics) withDefaults() Heuristics {
 		h.MaxWarps = 32
 	}
 	if h.MultiProcessors == 0 {
-		h.MultiProcessors = 132
+		h.MultiProcessors = fusion.DefaultMultiProcessors
 	}
 	if h.StridedStages == 0 {
 		h.StridedStages = 5
@@ -271,7 +271,10 @@ func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
 // 0.0421 ms without). Kernels that store whole rows or elements ran 1 to 5%
 // slower with it (bench/results/explore-h200.md), and have none.
 func setEvictions(k *Kernel, t *ir.Table, h Heuristics) {
-	if len(k.Loops) >= 2 {
+	switch {
+	case !k.Reduction:
+		return
+	case len(k.Loops) >= 2:
 		setPassEvictions(k)
 		return
 	}
@@ -304,8 +307,8 @@ func setEvictions(k *Kernel, t *ir.Table, h Heuristics) {
 		for i := range body {
 			s := &body[i]
 			switch {
-			case s.Kind != "load" || !k.Reduction:
-			case !mentionsProgram(s.Offset):
+			case s.Kind != "load":
+			case !strings.Contains(s.Offset, xVar): // the same elements in every program
 				if programs(k) > 1 {
 					s.Eviction = "evict_last"
 				}
@@ -318,12 +321,6 @@ func setEvictions(k *Kernel, t *ir.Table, h Heuristics) {
 
 // programs is how many programs the kernel's grid launches.
 func programs(k *Kernel) int64 { return k.Grid[0] * k.Grid[1] * k.Grid[2] }
-
-// mentionsProgram reports whether an offset depends on the program's
-// block (xindex, or yindex in a tiled kernel).
-func mentionsProgram(offset string) bool {
-	return strings.Contains(offset, xVar) || strings.Contains(offset, yVar)
-}
 
 // setPassEvictions is setEvictions for a looped reduction of several passes.
 func setPassEvictions(k *Kernel) {
@@ -599,6 +596,7 @@ func chooseReductionBlocks(k *Kernel, t *ir.Table, fk *fusion.Kernel, h Heuristi
 		}
 	case inner:
 		k.XBlock, k.RBlock = 1, h.LoopedRBlock
+		k.NumStages = h.ContiguousStages
 	case rn <= 64:
 		k.Persistent = true
 		k.RBlock = nextPow2(rn)
@@ -613,9 +611,6 @@ func chooseReductionBlocks(k *Kernel, t *ir.Table, fk *fusion.Kernel, h Heuristi
 			k.XBlock = h.OuterXBlock
 		}
 		k.NumStages = h.StridedStages
-	}
-	if inner && !k.Persistent {
-		k.NumStages = h.ContiguousStages
 	}
 	if p := nextPow2(k.Numel); p < k.XBlock {
 		k.XBlock = p
