@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fusegen/fusegen/ir"
+	"github.com/fusegen/fusegen/graphfile"
 )
 
 // BenchmarkWorkloads measures fusegen's generation time for each workload of
@@ -40,7 +40,7 @@ func BenchmarkWorkloads(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				g, err := ir.DecodeGraph(data)
+				g, err := graphfile.Decode(data)
 				if err != nil {
 					b.Fatal(err)
 				}

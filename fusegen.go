@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/fusegen/fusegen/fusion"
+	"github.com/fusegen/fusegen/graphfile"
 	"github.com/fusegen/fusegen/ir"
 	"github.com/fusegen/fusegen/overrides"
 	"github.com/fusegen/fusegen/templates"
@@ -307,7 +308,7 @@ func tidy(s []byte) []byte {
 
 // GenerateFile is a shorthand: read a graph file's bytes and generate.
 func (gen *Generator) GenerateFile(data []byte, opts Options) (*Result, error) {
-	g, err := ir.DecodeGraph(data)
+	g, err := graphfile.Decode(data)
 	if err != nil {
 		return nil, err
 	}

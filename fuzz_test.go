@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/fusegen/fusegen/ir"
+	"github.com/fusegen/fusegen/graphfile"
 )
 
 // FuzzGenerate checks that every graph the reader accepts also schedules,
@@ -24,7 +24,7 @@ func FuzzGenerate(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if _, err := ir.ReadGraph(data); err != nil {
+		if _, err := graphfile.Read(data); err != nil {
 			return
 		}
 		for _, dev := range []string{"cuda", "cpu"} {

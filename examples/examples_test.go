@@ -17,7 +17,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fusegen/fusegen/graphfile"
 	"github.com/fusegen/fusegen/ir"
+	"github.com/fusegen/fusegen/ops"
 )
 
 const (
@@ -132,8 +134,8 @@ func TestSchemaParses(t *testing.T) {
 	}
 	props, _ := s["properties"].(map[string]any)
 	version, _ := props["version"].(map[string]any)
-	if v, ok := version["const"].(float64); !ok || v != ir.FormatVersion {
-		t.Errorf("schema version const = %v, want %d", version["const"], ir.FormatVersion)
+	if v, ok := version["const"].(float64); !ok || v != graphfile.FormatVersion {
+		t.Errorf("schema version const = %v, want %d", version["const"], graphfile.FormatVersion)
 	}
 }
 
@@ -222,12 +224,12 @@ func TestExpectedGraphFilesExist(t *testing.T) {
 // raw examples loop nodes only, and a raw example and its tensor-op twin
 // take the same inputs and return the same outputs.
 func TestExampleKinds(t *testing.T) {
-	read := func(path string) *ir.File {
+	read := func(path string) *ops.Program {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, err := ir.ParseFile(data)
+		f, err := graphfile.Parse(data)
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
@@ -268,16 +270,16 @@ func TestGraphFilesAreCanonical(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			g, err := ir.ReadGraph(data)
+			p, err := graphfile.ReadProgram(data)
 			if err != nil {
-				t.Fatalf("ReadGraph: %v", err)
+				t.Fatalf("ReadProgram: %v", err)
 			}
-			if want := strings.TrimSuffix(filepath.Base(path), ".json"); g.Name != want {
-				t.Errorf("graph name %q, want the file name %q", g.Name, want)
+			if want := strings.TrimSuffix(filepath.Base(path), ".json"); p.Name != want {
+				t.Errorf("graph name %q, want the file name %q", p.Name, want)
 			}
-			out, err := ir.WriteGraph(g)
+			out, err := graphfile.Write(p)
 			if err != nil {
-				t.Fatalf("WriteGraph: %v", err)
+				t.Fatalf("Write: %v", err)
 			}
 			if !bytes.Equal(out, data) {
 				t.Errorf("not in canonical form; %s", firstDiff(data, out))
@@ -320,18 +322,18 @@ func TestFormatDocGraphs(t *testing.T) {
 			continue
 		}
 		n++
-		g, err := ir.ReadGraph(b[1])
+		p, err := graphfile.ReadProgram(b[1])
 		if err != nil {
 			t.Errorf("%s: json block %d: %v", formatPath, i, err)
 			continue
 		}
-		if g.Name != canonicalExample {
+		if p.Name != canonicalExample {
 			continue
 		}
 		sawCanonical = true
-		out, err := ir.WriteGraph(g)
+		out, err := graphfile.Write(p)
 		if err != nil {
-			t.Fatalf("WriteGraph: %v", err)
+			t.Fatalf("Write: %v", err)
 		}
 		if !bytes.Equal(out, b[1]) {
 			t.Errorf("%s: the canonical form example is not canonical; %s", formatPath, firstDiff(b[1], out))
@@ -359,7 +361,7 @@ func TestEveryOpHasAGoldenCase(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, err := ir.ParseFile(data)
+		f, err := graphfile.Parse(data)
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
@@ -369,7 +371,7 @@ func TestEveryOpHasAGoldenCase(t *testing.T) {
 			}
 		}
 	}
-	for _, op := range ir.OpNames() {
+	for _, op := range ops.OpNames() {
 		if !seen[op] {
 			t.Errorf("op %q has no golden case (golden/testdata/op_*)", op)
 		}
@@ -380,7 +382,7 @@ func TestEveryOpHasAGoldenCase(t *testing.T) {
 // node fields are the union of the fields the ops take.
 func TestSchemaOpNodes(t *testing.T) {
 	s := loadSchema(t)
-	sameSet(t, "$defs.tensor_op", ir.OpNames(), enum(t, s, "tensor_op"))
+	sameSet(t, "$defs.tensor_op", ops.OpNames(), enum(t, s, "tensor_op"))
 	props, ok := def(t, s, "op_node")["properties"].(map[string]any)
 	if !ok {
 		t.Fatal("$defs.op_node has no properties")
@@ -394,8 +396,8 @@ func TestSchemaOpNodes(t *testing.T) {
 		}
 	}
 	var want []string
-	for _, op := range ir.OpNames() {
-		fields, _, _, _ := ir.OpFields(op)
+	for _, op := range ops.OpNames() {
+		fields, _, _, _ := ops.OpFields(op)
 		for _, f := range fields {
 			if !slices.Contains(want, f) {
 				want = append(want, f)
@@ -438,14 +440,14 @@ func TestFormatDocOpExamples(t *testing.T) {
 			outs = []string{fmt.Sprintf("%q", parsed["name"])}
 		}
 		src := fmt.Sprintf(`{"version": 1, "name": "doc", "inputs": %s, "nodes": [%s], "outputs": [%s]}`, docInputs, node, strings.Join(outs, ", "))
-		if _, err := ir.ReadGraph([]byte(src)); err != nil {
+		if _, err := graphfile.Read([]byte(src)); err != nil {
 			t.Errorf("%s: example %s: %v", formatPath, node, err)
 		}
 		if op, ok := parsed["op"].(string); ok {
 			seen[op] = true
 		}
 	}
-	for _, op := range ir.OpNames() {
+	for _, op := range ops.OpNames() {
 		if !seen[op] {
 			t.Errorf("%s: op %q has no example node", formatPath, op)
 		}

@@ -3,7 +3,7 @@ package fusion
 import (
 	"testing"
 
-	"github.com/fusegen/fusegen/ir"
+	"github.com/fusegen/fusegen/graphfile"
 )
 
 // FuzzPlan checks, for any graph the reader accepts, that the schedule runs
@@ -13,7 +13,7 @@ func FuzzPlan(f *testing.F) {
 	f.Add([]byte(`{"version":1,"name":"t","inputs":[{"name":"x","dtype":"float32","shape":[4,8]}],"nodes":[{"name":"b","kind":"pointwise","ranges":[4],"body":{"op":"neg","args":[{"op":"load","buffer":"a","index":["i0"]}]}},{"name":"a","kind":"reduction","ranges":[4],"reduction_ranges":[8],"reduction":"sum","body":{"op":"load","buffer":"x","index":["i0","r0"]}}],"outputs":["b"]}`))
 	f.Add([]byte(`{"version":1,"name":"t","inputs":[{"name":"x","dtype":"float32","shape":[4]}],"nodes":[{"name":"a","kind":"pointwise","ranges":[4],"body":{"op":"load","buffer":"x","index":["i0"]}},{"name":"c","kind":"pointwise","ranges":[4],"body":{"op":"add","args":[{"op":"load","buffer":"a","index":["i0"]},{"op":"load","buffer":"b","index":["i0"]}]}},{"name":"b","kind":"pointwise","ranges":[4],"body":{"op":"load","buffer":"a","index":["3 - i0"]}}],"outputs":["c","a"]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		g, err := ir.ReadGraph(data)
+		g, err := graphfile.Read(data)
 		if err != nil {
 			return
 		}

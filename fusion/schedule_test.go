@@ -6,14 +6,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/fusegen/fusegen/ir"
+	"github.com/fusegen/fusegen/graphfile"
 )
 
 func TestPlanOrdersByDependencyAndFusesTheEpilogue(t *testing.T) {
 	// Nodes listed consumer first still run producer first; the pointwise
 	// consumer of the row sums joins their kernel, and the row sums, read
 	// only there, are never materialized.
-	g, err := ir.ReadGraph([]byte(`{"version":1,"name":"t","inputs":[{"name":"x","dtype":"float32","shape":[4,8]}],"nodes":[
+	g, err := graphfile.Read([]byte(`{"version":1,"name":"t","inputs":[{"name":"x","dtype":"float32","shape":[4,8]}],"nodes":[
 		{"name":"b","kind":"pointwise","ranges":[4],"body":{"op":"neg","args":[{"op":"load","buffer":"a","index":["i0"]}]}},
 		{"name":"a","kind":"reduction","ranges":[4],"reduction_ranges":[8],"reduction":"sum","body":{"op":"load","buffer":"x","index":["i0","r0"]}}],"outputs":["b"]}`))
 	if err != nil {
@@ -46,7 +46,7 @@ func TestPlanOrdersByDependencyAndFusesTheEpilogue(t *testing.T) {
 }
 
 func TestDOTDrawsKernelsAndLocalBuffers(t *testing.T) {
-	g, err := ir.ReadGraph([]byte(`{"version":1,"name":"t","inputs":[{"name":"x","dtype":"float32","shape":[4,8]}],"nodes":[
+	g, err := graphfile.Read([]byte(`{"version":1,"name":"t","inputs":[{"name":"x","dtype":"float32","shape":[4,8]}],"nodes":[
 		{"name":"a","kind":"reduction","ranges":[4],"reduction_ranges":[8],"reduction":"sum","body":{"op":"load","buffer":"x","index":["i0","r0"]}},
 		{"name":"b","kind":"pointwise","ranges":[4],"body":{"op":"neg","args":[{"op":"load","buffer":"a","index":["i0"]}]}}],"outputs":["b"]}`))
 	if err != nil {

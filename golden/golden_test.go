@@ -9,7 +9,7 @@ import (
 	"github.com/sebdah/goldie/v2"
 
 	"github.com/fusegen/fusegen"
-	"github.com/fusegen/fusegen/ir"
+	"github.com/fusegen/fusegen/graphfile"
 	"github.com/fusegen/fusegen/templates"
 )
 
@@ -28,7 +28,7 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, dev := range c.Devices {
-				g, err := ir.DecodeGraph(c.Graph)
+				g, err := graphfile.Decode(c.Graph)
 				if err != nil {
 					t.Fatalf("%s/graph.json: %v", c.Dir, err)
 				}
@@ -45,7 +45,7 @@ func TestGolden(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				g2, _ := ir.DecodeGraph(c.Graph)
+				g2, _ := graphfile.Decode(c.Graph)
 				res2, err := again.Generate(g2, fusegen.Options{Device: dev, Heuristics: templates.Heuristics{Autotune: c.Autotune}})
 				if err != nil {
 					t.Fatal(err)

@@ -14,10 +14,6 @@ type Graph struct {
 	Inputs  []*Buffer
 	Nodes   []*Node
 	Outputs []string
-	// Source is the graph file this graph was lowered from, when it has
-	// tensor-op nodes (or the file a Builder recorded); WriteGraph writes it
-	// instead of the loop nodes. Nil for a graph of loop nodes only.
-	Source *File
 }
 
 // Buffer is a named, typed, strided tensor in device memory.
@@ -222,7 +218,7 @@ func (g *Graph) DeviceIndex() int {
 // ParseDevice checks a device string: a lowercase name, optionally ":index".
 func ParseDevice(s string) error {
 	name, idx, hasIdx := strings.Cut(s, ":")
-	if name == "" || !isIdentifier(name) || strings.ToLower(name) != name {
+	if name == "" || !IsIdentifier(name) || strings.ToLower(name) != name {
 		return fmt.Errorf("device %q: want a lowercase name such as cuda or cpu, optionally followed by :index", s)
 	}
 	if hasIdx {

@@ -17,7 +17,7 @@ func TestNameMatchers(t *testing.T) {
 		names = append(names, string(rune(c)), "a"+string([]byte{byte(c)}), string([]byte{byte(c)})+"a")
 	}
 	for _, s := range names {
-		if got, want := isIdentifier(s), identRE.MatchString(s); got != want {
+		if got, want := IsIdentifier(s), identRE.MatchString(s); got != want {
 			t.Errorf("isIdentifier(%q) = %v, want %v", s, got, want)
 		}
 		if got, want := isGraphName(s), graphNameRE.MatchString(s); got != want {

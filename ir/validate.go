@@ -22,12 +22,12 @@ func (e *Error) Error() string {
 	return e.Path + ": " + e.Msg
 }
 
-func errAt(path, format string, a ...any) error {
+func ErrorAt(path, format string, a ...any) error {
 	return &Error{Path: path, Msg: fmt.Sprintf(format, a...)}
 }
 
-// isIdentifier reports whether s matches ^[A-Za-z_][A-Za-z0-9_]*$.
-func isIdentifier(s string) bool {
+// IsIdentifier reports whether s matches ^[A-Za-z_][A-Za-z0-9_]*$.
+func IsIdentifier(s string) bool {
 	if s == "" || isDigit(s[0]) {
 		return false
 	}
@@ -86,7 +86,7 @@ func CheckName(s string) error {
 	switch {
 	case s == "":
 		return errors.New("name is empty")
-	case !isIdentifier(s):
+	case !IsIdentifier(s):
 		return fmt.Errorf("name %q is not a Python identifier (letters, digits and _, not starting with a digit)", s)
 	case reservedNames[s]:
 		return fmt.Errorf("name %q is a Python keyword or builtin, or a name the generated module uses", s)
@@ -102,22 +102,22 @@ func CheckName(s string) error {
 
 // maxElements bounds every size product, far above any real tensor, so that
 // index arithmetic cannot overflow int64.
-const maxElements = int64(1) << 48
+const MaxElements = int64(1) << 48
 
 // Validate checks g and fills in the inferred dtypes of its nodes and
 // expressions. Every error names the node and the field at fault.
 func Validate(g *Graph) error {
-	defined, err := validateHeader(g.Name, g.Device, g.Inputs)
+	defined, err := ValidateHeader(g.Name, g.Device, g.Inputs)
 	if err != nil {
 		return err
 	}
 	for i, n := range g.Nodes {
 		path := "nodes[" + strconv.Itoa(i) + "]"
 		if err := CheckName(n.Name); err != nil {
-			return errAt(path+".name", "%v", err)
+			return ErrorAt(path+".name", "%v", err)
 		}
 		if prev, ok := defined[n.Name]; ok {
-			return errAt(path+".name", "duplicate name %q (first defined at %s)", n.Name, prev)
+			return ErrorAt(path+".name", "duplicate name %q (first defined at %s)", n.Name, prev)
 		}
 		defined[n.Name] = path
 	}
@@ -134,21 +134,21 @@ func Validate(g *Graph) error {
 	}
 	table := NewTable(g)
 	for _, n := range order {
-		if err := validateNode(g, table, n, "nodes["+strconv.Itoa(pos[n])+"] "+strconv.Quote(n.Name)); err != nil {
+		if err := ValidateNode(g, table, n, "nodes["+strconv.Itoa(pos[n])+"] "+strconv.Quote(n.Name)); err != nil {
 			return err
 		}
 	}
 	if len(g.Outputs) == 0 {
-		return errAt("outputs", "the graph has no outputs")
+		return ErrorAt("outputs", "the graph has no outputs")
 	}
 	seen := map[string]bool{}
 	for i, o := range g.Outputs {
 		path := "outputs[" + strconv.Itoa(i) + "]"
 		if _, ok := defined[o]; !ok {
-			return errAt(path, "output %q is not an input or a node", o)
+			return ErrorAt(path, "output %q is not an input or a node", o)
 		}
 		if seen[o] {
-			return errAt(path, "output %q is listed twice", o)
+			return ErrorAt(path, "output %q is listed twice", o)
 		}
 		seen[o] = true
 	}
@@ -157,24 +157,24 @@ func Validate(g *Graph) error {
 
 // validateHeader checks the graph name, the device and the inputs, and
 // returns the input names with the paths that define them.
-func validateHeader(name, device string, inputs []*Buffer) (map[string]string, error) {
+func ValidateHeader(name, device string, inputs []*Buffer) (map[string]string, error) {
 	if !isGraphName(name) {
-		return nil, errAt("name", "graph name %q must be 1 to 128 characters of letters, digits, _, . and -", name)
+		return nil, ErrorAt("name", "graph name %q must be 1 to 128 characters of letters, digits, _, . and -", name)
 	}
 	if err := ParseDevice(device); err != nil {
-		return nil, errAt("device", "%v", err)
+		return nil, ErrorAt("device", "%v", err)
 	}
 	defined := map[string]string{} // name -> path where defined
 	for i, b := range inputs {
 		path := "inputs[" + strconv.Itoa(i) + "]"
 		if err := CheckName(b.Name); err != nil {
-			return nil, errAt(path+".name", "%v", err)
+			return nil, ErrorAt(path+".name", "%v", err)
 		}
 		if prev, ok := defined[b.Name]; ok {
-			return nil, errAt(path+".name", "duplicate name %q (first defined at %s)", b.Name, prev)
+			return nil, ErrorAt(path+".name", "duplicate name %q (first defined at %s)", b.Name, prev)
 		}
 		defined[b.Name] = path
-		if err := checkBuffer(b, path); err != nil {
+		if err := CheckBuffer(b, path); err != nil {
 			return nil, err
 		}
 	}
@@ -186,92 +186,92 @@ func validateHeader(name, device string, inputs []*Buffer) (map[string]string, e
 func checkShapeAt(shape []int64, path, field string) error {
 	total := int64(1)
 	for _, s := range shape {
-		if s < 1 || s > maxElements || total > maxElements/s {
-			return checkShape(shape, path+field)
+		if s < 1 || s > MaxElements || total > MaxElements/s {
+			return CheckShape(shape, path+field)
 		}
 		total *= s
 	}
 	return nil
 }
 
-func checkShape(shape []int64, path string) error {
+func CheckShape(shape []int64, path string) error {
 	total := int64(1)
 	for d, s := range shape {
 		if s < 1 {
-			return errAt(path+"["+strconv.Itoa(d)+"]", "size %d must be positive", s)
+			return ErrorAt(path+"["+strconv.Itoa(d)+"]", "size %d must be positive", s)
 		}
-		if s > maxElements || total > maxElements/s {
-			return errAt(path, "more than 2^48 elements")
+		if s > MaxElements || total > MaxElements/s {
+			return ErrorAt(path, "more than 2^48 elements")
 		}
 		total *= s
 	}
 	return nil
 }
 
-func checkBuffer(b *Buffer, path string) error {
+func CheckBuffer(b *Buffer, path string) error {
 	if !b.DType.Valid() {
-		return errAt(path+".dtype", "unknown dtype %q", b.DType)
+		return ErrorAt(path+".dtype", "unknown dtype %q", b.DType)
 	}
 	if err := checkShapeAt(b.Shape, path, ".shape"); err != nil {
 		return err
 	}
 	if b.Strides != nil {
 		if len(b.Strides) != len(b.Shape) {
-			return errAt(path+".strides", "%d strides for %d dimensions", len(b.Strides), len(b.Shape))
+			return ErrorAt(path+".strides", "%d strides for %d dimensions", len(b.Strides), len(b.Shape))
 		}
 		for d, s := range b.Strides {
-			if s < 0 || s > maxElements {
-				return errAt(path+".strides["+strconv.Itoa(d)+"]", "stride %d must be between 0 and 2^48", s)
+			if s < 0 || s > MaxElements {
+				return ErrorAt(path+".strides["+strconv.Itoa(d)+"]", "stride %d must be between 0 and 2^48", s)
 			}
 			// Checked per dimension so that Extent cannot overflow below.
-			if s != 0 && b.Shape[d]-1 > maxElements/s {
-				return errAt(path, "strides reach more than 2^48 elements")
+			if s != 0 && b.Shape[d]-1 > MaxElements/s {
+				return ErrorAt(path, "strides reach more than 2^48 elements")
 			}
 		}
 	}
-	if b.Offset < 0 || b.Offset > maxElements {
-		return errAt(path+".offset", "storage offset %d must be between 0 and 2^48", b.Offset)
+	if b.Offset < 0 || b.Offset > MaxElements {
+		return ErrorAt(path+".offset", "storage offset %d must be between 0 and 2^48", b.Offset)
 	}
-	if b.Extent() > maxElements {
-		return errAt(path, "strides reach more than 2^48 elements")
+	if b.Extent() > MaxElements {
+		return ErrorAt(path, "strides reach more than 2^48 elements")
 	}
 	return nil
 }
 
-func validateNode(g *Graph, table *Table, n *Node, path string) error {
+func ValidateNode(g *Graph, table *Table, n *Node, path string) error {
 	if err := checkShapeAt(n.Ranges, path, ".ranges"); err != nil {
 		return err
 	}
 	switch n.Kind {
 	case Pointwise:
 		if len(n.ReductionRanges) != 0 {
-			return errAt(path+".reduction_ranges", "a pointwise node has no reduction ranges")
+			return ErrorAt(path+".reduction_ranges", "a pointwise node has no reduction ranges")
 		}
 		if n.Reduction != "" {
-			return errAt(path+".reduction", "a pointwise node has no reduction type")
+			return ErrorAt(path+".reduction", "a pointwise node has no reduction type")
 		}
 	case Reduction:
 		if len(n.ReductionRanges) == 0 {
-			return errAt(path+".reduction_ranges", "a reduction node needs at least one reduction range")
+			return ErrorAt(path+".reduction_ranges", "a reduction node needs at least one reduction range")
 		}
 		if err := checkShapeAt(n.ReductionRanges, path, ".reduction_ranges"); err != nil {
 			return err
 		}
-		if n.Numel() > maxElements/n.ReductionNumel() {
-			return errAt(path, "ranges times reduction ranges exceed 2^48 points")
+		if n.Numel() > MaxElements/n.ReductionNumel() {
+			return ErrorAt(path, "ranges times reduction ranges exceed 2^48 points")
 		}
 		known := false
 		for _, r := range ReductionTypes() {
 			known = known || r == n.Reduction
 		}
 		if !known {
-			return errAt(path+".reduction", "unknown reduction type %q (want sum, prod, max, min, argmax, argmin, any, welford_mean, welford_m2 or welford_weight)", n.Reduction)
+			return ErrorAt(path+".reduction", "unknown reduction type %q (want sum, prod, max, min, argmax, argmin, any, welford_mean, welford_m2 or welford_weight)", n.Reduction)
 		}
 	default:
-		return errAt(path+".kind", "unknown node kind %q (want pointwise or reduction)", n.Kind)
+		return ErrorAt(path+".kind", "unknown node kind %q (want pointwise or reduction)", n.Kind)
 	}
 	if n.Body == nil {
-		return errAt(path+".body", "missing body")
+		return ErrorAt(path+".body", "missing body")
 	}
 	v := &exprChecker{g: g, table: table, sizes: n.VarSizes(), self: n.Name, root: path}
 	v.stack = v.stackBuf[:0]
@@ -285,25 +285,25 @@ func validateNode(g *Graph, table *Table, n *Node, path string) error {
 		switch n.Reduction {
 		case Sum, Prod:
 			if bodyType == Bool {
-				return errAt(path+".body", "%s of bool is not defined; cast the body to an integer type", n.Reduction)
+				return ErrorAt(path+".body", "%s of bool is not defined; cast the body to an integer type", n.Reduction)
 			}
 		case ArgMax, ArgMin:
 			if bodyType == Bool {
-				return errAt(path+".body", "%s of bool is not defined", n.Reduction)
+				return ErrorAt(path+".body", "%s of bool is not defined", n.Reduction)
 			}
 			out = Int64
 		case Any:
 			if bodyType != Bool {
-				return errAt(path+".body", "any needs a bool body, got %s", bodyType)
+				return ErrorAt(path+".body", "any needs a bool body, got %s", bodyType)
 			}
 		case WelfordMean, WelfordM2, WelfordWeight:
 			if !bodyType.IsFloat() {
-				return errAt(path+".body", "%s needs a float body, got %s", n.Reduction, bodyType)
+				return ErrorAt(path+".body", "%s needs a float body, got %s", n.Reduction, bodyType)
 			}
 		}
 	}
 	if n.DType != "" && n.DType != out {
-		return errAt(path+".dtype", "declared dtype %s but the body computes %s", n.DType, out)
+		return ErrorAt(path+".dtype", "declared dtype %s but the body computes %s", n.DType, out)
 	}
 	n.DType = out
 	return nil
@@ -330,7 +330,7 @@ type exprChecker struct {
 	depth int
 }
 
-const maxExprDepth = 256
+const MaxExprDepth = 256
 
 func (v *exprChecker) push(field string, index int) {
 	v.stack = append(v.stack, pathElem{field, index})
@@ -352,25 +352,25 @@ func (v *exprChecker) path() string {
 
 func (v *exprChecker) check(e *Expr) (DType, error) {
 	if e == nil {
-		return "", errAt(v.path(), "missing expression")
+		return "", ErrorAt(v.path(), "missing expression")
 	}
 	v.depth++
 	defer func() { v.depth-- }()
-	if v.depth > maxExprDepth {
-		return "", errAt(v.path(), "expression nested deeper than %d", maxExprDepth)
+	if v.depth > MaxExprDepth {
+		return "", ErrorAt(v.path(), "expression nested deeper than %d", MaxExprDepth)
 	}
 	arity := Arity(e.Op)
 	if arity < 0 {
-		return "", errAt(v.path()+".op", "unknown op %q", e.Op)
+		return "", ErrorAt(v.path()+".op", "unknown op %q", e.Op)
 	}
 	if len(e.Args) != arity {
-		return "", errAt(v.path()+".args", "%s takes %d argument(s), got %d", e.Op, arity, len(e.Args))
+		return "", ErrorAt(v.path()+".args", "%s takes %d argument(s), got %d", e.Op, arity, len(e.Args))
 	}
 	if e.Op != OpLoad && (e.Buffer != "" || e.Index != nil || e.Indirect != nil) {
-		return "", errAt(v.path(), "buffer, index and indirect belong to load only")
+		return "", ErrorAt(v.path(), "buffer, index and indirect belong to load only")
 	}
 	if e.Op != OpConstant && e.Value != "" {
-		return "", errAt(v.path()+".value", "value belongs to constant only")
+		return "", ErrorAt(v.path()+".value", "value belongs to constant only")
 	}
 	args := make([]DType, len(e.Args))
 	for i, a := range e.Args {
@@ -387,17 +387,17 @@ func (v *exprChecker) check(e *Expr) (DType, error) {
 		return v.checkLoad(e)
 	case OpConstant:
 		if !e.DType.Valid() {
-			return "", errAt(v.path()+".dtype", "constant needs a dtype, got %q", e.DType)
+			return "", ErrorAt(v.path()+".dtype", "constant needs a dtype, got %q", e.DType)
 		}
 		canon, err := CanonicalValue(e.Value, e.DType)
 		if err != nil {
-			return "", errAt(v.path()+".value", "%v", err)
+			return "", ErrorAt(v.path()+".value", "%v", err)
 		}
 		e.Value = canon
 		return e.DType, nil
 	case OpIndex:
 		if e.DType != Int32 && e.DType != Int64 {
-			return "", errAt(v.path()+".dtype", "index needs dtype int32 or int64, got %q", e.DType)
+			return "", ErrorAt(v.path()+".dtype", "index needs dtype int32 or int64, got %q", e.DType)
 		}
 		v.push(".expr", -1)
 		err := v.checkIndex(e.Expr, false)
@@ -407,65 +407,65 @@ func (v *exprChecker) check(e *Expr) (DType, error) {
 		}
 		b := e.Expr.Bounds(v.sizes)
 		if e.DType == Int32 && (b.Lo < -(1<<31) || b.Hi >= 1<<31) {
-			return "", errAt(v.path()+".expr", "value can reach %d, beyond int32", b.Hi)
+			return "", ErrorAt(v.path()+".expr", "value can reach %d, beyond int32", b.Hi)
 		}
 		return e.DType, nil
 	case OpCast:
 		if !e.DType.Valid() {
-			return "", errAt(v.path()+".dtype", "cast needs a target dtype, got %q", e.DType)
+			return "", ErrorAt(v.path()+".dtype", "cast needs a target dtype, got %q", e.DType)
 		}
 		return e.DType, nil
 	case OpWhere:
 		if args[0] != Bool {
-			return "", errAt(v.path()+".args[0]", "where needs a bool condition, got %s", args[0])
+			return "", ErrorAt(v.path()+".args[0]", "where needs a bool condition, got %s", args[0])
 		}
 		if args[1] != args[2] {
-			return "", errAt(v.path(), "where's branches differ in dtype: %s and %s", args[1], args[2])
+			return "", ErrorAt(v.path(), "where's branches differ in dtype: %s and %s", args[1], args[2])
 		}
 		return v.result(e, args[1])
 	}
 	a := args[0]
 	if len(args) == 2 && args[0] != args[1] {
-		return "", errAt(v.path(), "%s's operands differ in dtype: %s and %s (cast one)", e.Op, args[0], args[1])
+		return "", ErrorAt(v.path(), "%s's operands differ in dtype: %s and %s (cast one)", e.Op, args[0], args[1])
 	}
 	switch opClasses[e.Op] {
 	case classFloatUnary, classFloatBinary:
 		if !a.IsFloat() {
-			return "", errAt(v.path(), "%s needs float operands, got %s", e.Op, a)
+			return "", ErrorAt(v.path(), "%s needs float operands, got %s", e.Op, a)
 		}
 		return v.result(e, a)
 	case classNumUnary, classArith:
 		if a == Bool {
-			return "", errAt(v.path(), "%s needs numeric operands, got bool", e.Op)
+			return "", ErrorAt(v.path(), "%s needs numeric operands, got bool", e.Op)
 		}
 		return v.result(e, a)
 	case classPredicate:
 		if a == Bool {
-			return "", errAt(v.path(), "%s needs a numeric operand, got bool", e.Op)
+			return "", ErrorAt(v.path(), "%s needs a numeric operand, got bool", e.Op)
 		}
 		return v.result(e, Bool)
 	case classLogicalNot, classCompare:
 		return v.result(e, Bool)
 	case classLogical:
 		if a != Bool {
-			return "", errAt(v.path(), "%s needs bool operands, got %s", e.Op, a)
+			return "", ErrorAt(v.path(), "%s needs bool operands, got %s", e.Op, a)
 		}
 		return v.result(e, Bool)
 	case classBitwise:
 		if a.IsFloat() {
-			return "", errAt(v.path(), "%s needs integer or bool operands, got %s", e.Op, a)
+			return "", ErrorAt(v.path(), "%s needs integer or bool operands, got %s", e.Op, a)
 		}
 		return v.result(e, a)
 	case classMinMax:
 		return v.result(e, a)
 	}
-	return "", errAt(v.path()+".op", "unknown op %q", e.Op)
+	return "", ErrorAt(v.path()+".op", "unknown op %q", e.Op)
 }
 
 // result records an inferred dtype, refusing a contradicting declared one.
 func (v *exprChecker) result(e *Expr, t DType) (DType, error) {
 	if e.DType != "" && e.DType != t {
-		return "", errAt(v.path()+".dtype", "declared dtype %s but %s computes %s", e.DType, e.Op, t)
+		return "", ErrorAt(v.path()+".dtype", "declared dtype %s but %s computes %s", e.DType, e.Op, t)
 	}
 	e.DType = t
 	return t, nil
@@ -473,7 +473,7 @@ func (v *exprChecker) result(e *Expr, t DType) (DType, error) {
 
 func (v *exprChecker) checkLoad(e *Expr) (DType, error) {
 	if e.Buffer == v.self {
-		return "", errAt(v.path()+".buffer", "node reads its own buffer %q (a cycle)", e.Buffer)
+		return "", ErrorAt(v.path()+".buffer", "node reads its own buffer %q (a cycle)", e.Buffer)
 	}
 	var b *Buffer
 	if v.table != nil {
@@ -482,10 +482,10 @@ func (v *exprChecker) checkLoad(e *Expr) (DType, error) {
 		b = v.g.Lookup(e.Buffer) // a graph still being built
 	}
 	if b == nil {
-		return "", errAt(v.path()+".buffer", "undefined buffer %q", e.Buffer)
+		return "", ErrorAt(v.path()+".buffer", "undefined buffer %q", e.Buffer)
 	}
 	if len(e.Index) != len(b.Shape) {
-		return "", errAt(v.path()+".index", "%d indices for %q, which has %d dimensions", len(e.Index), e.Buffer, len(b.Shape))
+		return "", ErrorAt(v.path()+".index", "%d indices for %q, which has %d dimensions", len(e.Index), e.Buffer, len(b.Shape))
 	}
 	usedIndirect := make([]bool, len(e.Indirect))
 	for k, ind := range e.Indirect {
@@ -496,14 +496,14 @@ func (v *exprChecker) checkLoad(e *Expr) (DType, error) {
 			return "", err
 		}
 		if !t.IsInt() {
-			return "", errAt(v.path()+".indirect["+strconv.Itoa(k)+"]", "an indirect index must be an integer, got %s", t)
+			return "", ErrorAt(v.path()+".indirect["+strconv.Itoa(k)+"]", "an indirect index must be an integer, got %s", t)
 		}
 	}
 	for d, ix := range e.Index {
 		if name, ok := ix.IsVar(); ok && strings.HasPrefix(name, "$") {
 			k, err := strconv.Atoi(name[1:])
 			if err != nil || k < 0 || k >= len(e.Indirect) {
-				return "", errAt(v.path()+".index["+strconv.Itoa(d)+"]", "%s names no entry of indirect (it has %d)", name, len(e.Indirect))
+				return "", ErrorAt(v.path()+".index["+strconv.Itoa(d)+"]", "%s names no entry of indirect (it has %d)", name, len(e.Indirect))
 			}
 			usedIndirect[k] = true
 			continue
@@ -516,12 +516,12 @@ func (v *exprChecker) checkLoad(e *Expr) (DType, error) {
 		}
 		bounds := ix.Bounds(v.sizes)
 		if bounds.Lo < 0 || bounds.Hi >= b.Shape[d] {
-			return "", errAt(v.path()+".index["+strconv.Itoa(d)+"]", "index %s ranges over [%d, %d], outside dimension %d of %q (size %d)", ix, bounds.Lo, bounds.Hi, d, e.Buffer, b.Shape[d])
+			return "", ErrorAt(v.path()+".index["+strconv.Itoa(d)+"]", "index %s ranges over [%d, %d], outside dimension %d of %q (size %d)", ix, bounds.Lo, bounds.Hi, d, e.Buffer, b.Shape[d])
 		}
 	}
 	for k, used := range usedIndirect {
 		if !used {
-			return "", errAt(v.path()+".indirect["+strconv.Itoa(k)+"]", "indirect value $%d is not used by any index", k)
+			return "", ErrorAt(v.path()+".indirect["+strconv.Itoa(k)+"]", "indirect value $%d is not used by any index", k)
 		}
 	}
 	return v.result(e, b.DType)
@@ -533,16 +533,16 @@ func (v *exprChecker) checkIndex(ix Index, inLoad bool) error {
 	for _, name := range v.badVars(ix) {
 		if strings.HasPrefix(name, "$") {
 			if inLoad {
-				return errAt(v.path(), "an indirect value %s must be the whole index of a dimension", name)
+				return ErrorAt(v.path(), "an indirect value %s must be the whole index of a dimension", name)
 			}
-			return errAt(v.path(), "an indirect value %s may appear only in a load's index", name)
+			return ErrorAt(v.path(), "an indirect value %s may appear only in a load's index", name)
 		}
 		if _, ok := v.sizes[name]; !ok {
-			return errAt(v.path(), "unknown loop variable %q (this node has %s)", name, v.varList())
+			return ErrorAt(v.path(), "unknown loop variable %q (this node has %s)", name, v.varList())
 		}
 	}
 	if neg := v.negativeDividend(ix); neg != nil {
-		return errAt(v.path(), "%s can be negative where it is divided", neg)
+		return ErrorAt(v.path(), "%s can be negative where it is divided", neg)
 	}
 	return nil
 }
@@ -642,7 +642,7 @@ func topoOrder(g *Graph, skipSelf bool) ([]*Node, error) {
 				}
 			}
 			cycle := append(append([]string{}, stack[start:]...), g.Nodes[i].Name)
-			return errAt(fmt.Sprintf("nodes[%d] %q", i, g.Nodes[i].Name), "cycle: %s", strings.Join(cycle, " -> "))
+			return ErrorAt(fmt.Sprintf("nodes[%d] %q", i, g.Nodes[i].Name), "cycle: %s", strings.Join(cycle, " -> "))
 		}
 		state[i] = visiting
 		stack = append(stack, g.Nodes[i].Name)

@@ -8,7 +8,7 @@ import (
 
 	"github.com/fusegen/fusegen"
 	"github.com/fusegen/fusegen/golden"
-	"github.com/fusegen/fusegen/ir"
+	"github.com/fusegen/fusegen/graphfile"
 	"github.com/fusegen/fusegen/templates"
 )
 
@@ -50,7 +50,7 @@ func TestFastMatchesGoldenCases(t *testing.T) {
 			for _, autotune := range []bool{false, true} {
 				run := func(off bool) ([]byte, string) {
 					templates.SetFastDisabled(off)
-					g, err := ir.DecodeGraph(c.Graph)
+					g, err := graphfile.Decode(c.Graph)
 					if err != nil {
 						t.Fatalf("%s: %v", c.Name, err)
 					}

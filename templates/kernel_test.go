@@ -8,12 +8,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/fusegen/fusegen/fusion"
+	"github.com/fusegen/fusegen/graphfile"
 	"github.com/fusegen/fusegen/ir"
 )
 
 func mustKernels(t *testing.T, src string) []*Kernel {
 	t.Helper()
-	g, err := ir.ReadGraph([]byte(src))
+	g, err := graphfile.Read([]byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +266,7 @@ func TestAutotuneCandidates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			g, err := ir.ReadGraph([]byte(tt.graph))
+			g, err := graphfile.Read([]byte(tt.graph))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,13 +7,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/fusegen/fusegen/fusion"
-	"github.com/fusegen/fusegen/ir"
+	"github.com/fusegen/fusegen/graphfile"
 	"github.com/fusegen/fusegen/templates"
 )
 
 func build(t *testing.T, src string, opts fusion.Options) *Module {
 	t.Helper()
-	g, err := ir.ReadGraph([]byte(src))
+	g, err := graphfile.Read([]byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/pmezard/go-difflib/difflib"
 
 	"github.com/fusegen/fusegen"
-	"github.com/fusegen/fusegen/ir"
+	"github.com/fusegen/fusegen/graphfile"
 	"github.com/fusegen/fusegen/templates"
 )
 
@@ -64,7 +64,7 @@ func generateCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	g, err := ir.DecodeGraph(data)
+	g, err := graphfile.Decode(data)
 	if err != nil {
 		return fmt.Errorf("%s: %w", graphPath, err)
 	}

@@ -1,12 +1,12 @@
 // Command canon rewrites graph files in place in canonical form (what
-// ir.WriteGraph writes), validating them on the way.
+// graphfile.Write writes: op nodes stay op nodes), validating them on the way.
 package main
 
 import (
 	"fmt"
 	"os"
 
-	"github.com/fusegen/fusegen/ir"
+	"github.com/fusegen/fusegen/graphfile"
 )
 
 func main() {
@@ -25,11 +25,11 @@ func canon(path string) error {
 	if err != nil {
 		return err
 	}
-	g, err := ir.ReadGraph(data)
+	p, err := graphfile.ReadProgram(data)
 	if err != nil {
 		return err
 	}
-	out, err := ir.WriteGraph(g)
+	out, err := graphfile.Write(p)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/fusegen/fusegen/graphfile"
 	"github.com/fusegen/fusegen/ir"
 )
 
@@ -19,10 +20,9 @@ func main() {
 	data, err := os.ReadFile(os.Args[1])
 	if err == nil {
 		var g *ir.Graph
-		if g, err = ir.ReadGraph(data); err == nil {
-			g.Source = nil // write the loop nodes, not the file they came from
+		if g, err = graphfile.Read(data); err == nil {
 			var out []byte
-			if out, err = ir.WriteGraph(g); err == nil {
+			if out, err = graphfile.WriteGraph(g); err == nil {
 				_, err = os.Stdout.Write(out)
 			}
 		}

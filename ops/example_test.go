@@ -1,20 +1,21 @@
-package ir_test
+package ops_test
 
 import (
 	"fmt"
 
 	"github.com/fusegen/fusegen/ir"
+	"github.com/fusegen/fusegen/ops"
 )
 
 // The builder snippet of docs/graph-format.md: swiglu, rms_norm and a mean.
 func ExampleBuilder() {
-	b := ir.NewBuilder("block", "cuda")
+	b := ops.NewBuilder("block", "cuda")
 	x := b.Input("x", ir.BFloat16, 16384, 8192)
 	w := b.Input("w", ir.BFloat16, 4096)
 	ab := b.Chunk(x, 2, -1)
 	h := b.Mul(b.Silu(ab[0]), ab[1])
-	b.Output("y", b.RMSNorm(h, []int64{4096}, ir.Weight(w)))
-	b.Output("m", b.Mean(h, []int64{-1}, ir.KeepDim(true)))
+	b.Output("y", b.RMSNorm(h, []int64{4096}, ops.Weight(w)))
+	b.Output("m", b.Mean(h, []int64{-1}, ops.KeepDim(true)))
 	g, err := b.Build()
 	if err != nil {
 		fmt.Println(err)
@@ -32,7 +33,7 @@ func ExampleBuilder() {
 
 // A builder error names the op node and the field.
 func ExampleBuilder_errors() {
-	b := ir.NewBuilder("bad", "cuda")
+	b := ops.NewBuilder("bad", "cuda")
 	x := b.Input("x", ir.Float32, 8, 16)
 	b.Output("y", b.Softmax(x, 2))
 	_, err := b.Build()

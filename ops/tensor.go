@@ -1,4 +1,4 @@
-package ir
+package ops
 
 import (
 	"errors"
@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/fusegen/fusegen/ir"
 )
 
 // Tensor is a value of the tensor-op layer, as Inductor's lowerings keep
@@ -18,8 +20,8 @@ import (
 // The Builder hands out Tensors; their methods report shape and dtype.
 type Tensor struct {
 	shape  []int64
-	dtype  DType
-	load   func(idx []Index) *Expr
+	dtype  ir.DType
+	load   func(idx []ir.Index) *ir.Expr
 	scalar *Scalar  // a Python number: 0-d, and weakest in type promotion
 	buffer string   // the tensor is this whole buffer (an input or a node)
 	ops    []string // the PyTorch ops inlined into it, sorted (kernel names)
@@ -33,7 +35,7 @@ type Tensor struct {
 func (t *Tensor) Shape() []int64 { return slices.Clone(t.shape) }
 
 // DType returns the tensor's element type.
-func (t *Tensor) DType() DType { return t.dtype }
+func (t *Tensor) DType() ir.DType { return t.dtype }
 
 // Dim is the number of dimensions.
 func (t *Tensor) Dim() int { return len(t.shape) }
@@ -62,7 +64,7 @@ func ferr(field, format string, a ...any) error {
 
 // lowerer builds loop nodes from tensor ops.
 type lowerer struct {
-	g     *Graph
+	g     *ir.Graph
 	taken map[string]string // every name in use -> where it is defined
 
 	// The op node being lowered.
@@ -75,30 +77,34 @@ type lowerer struct {
 	sentinels int
 }
 
-func newLowerer(g *Graph) *lowerer {
+func newLowerer(g *ir.Graph) *lowerer {
 	return &lowerer{g: g, taken: map[string]string{}}
 }
 
 // Expression helpers.
 
-func eop(op Op, args ...*Expr) *Expr { return &Expr{Op: op, Args: args} }
+func eop(op ir.Op, args ...*ir.Expr) *ir.Expr { return &ir.Expr{Op: op, Args: args} }
 
-func econst(dt DType, value string) *Expr { return &Expr{Op: OpConstant, DType: dt, Value: value} }
+func econst(dt ir.DType, value string) *ir.Expr {
+	return &ir.Expr{Op: ir.OpConstant, DType: dt, Value: value}
+}
 
-func ecast(e *Expr, dt DType) *Expr { return &Expr{Op: OpCast, DType: dt, Args: []*Expr{e}} }
+func ecast(e *ir.Expr, dt ir.DType) *ir.Expr {
+	return &ir.Expr{Op: ir.OpCast, DType: dt, Args: []*ir.Expr{e}}
+}
 
-func eindex(dt DType, ix Index) *Expr { return &Expr{Op: OpIndex, DType: dt, Expr: ix} }
+func eindex(dt ir.DType, ix ir.Index) *ir.Expr { return &ir.Expr{Op: ir.OpIndex, DType: dt, Expr: ix} }
 
-func eload(buffer string, idx []Index) *Expr {
-	return &Expr{Op: OpLoad, Buffer: buffer, Index: slices.Clone(idx)}
+func eload(buffer string, idx []ir.Index) *ir.Expr {
+	return &ir.Expr{Op: ir.OpLoad, Buffer: buffer, Index: slices.Clone(idx)}
 }
 
 // constant of a float value in dtype dt.
-func fconst(dt DType, v float64) *Expr {
+func fconst(dt ir.DType, v float64) *ir.Expr {
 	return econst(dt, FloatScalar(v).Value)
 }
 
-func iconst(dt DType, v int64) *Expr { return econst(dt, IntScalar(v).Value) }
+func iconst(dt ir.DType, v int64) *ir.Expr { return econst(dt, IntScalar(v).Value) }
 
 // mergeOps unions sorted op-name sets.
 func mergeOps(sets ...[]string) []string {
@@ -115,44 +121,44 @@ func mergeOps(sets ...[]string) []string {
 }
 
 // bufferTensor reads a whole buffer.
-func bufferTensor(name string, shape []int64, dt DType) *Tensor {
+func bufferTensor(name string, shape []int64, dt ir.DType) *Tensor {
 	return &Tensor{shape: slices.Clone(shape), dtype: dt, buffer: name,
-		load: func(idx []Index) *Expr { return eload(name, idx) }}
+		load: func(idx []ir.Index) *ir.Expr { return eload(name, idx) }}
 }
 
 // scalarTensor is a Python number as an op argument.
 func scalarTensor(s Scalar) *Tensor {
 	dt := s.defaultDType()
 	return &Tensor{shape: []int64{}, dtype: dt, scalar: &s,
-		load: func([]Index) *Expr { return econst(dt, s.Value) }}
+		load: func([]ir.Index) *ir.Expr { return econst(dt, s.Value) }}
 }
 
 // defaultDType is the dtype PyTorch gives a Python scalar of this kind on
 // its own: bool, int64, or the default float dtype float32.
-func (s Scalar) defaultDType() DType {
+func (s Scalar) defaultDType() ir.DType {
 	switch s.Kind {
 	case ScalarBool:
-		return Bool
+		return ir.Bool
 	case ScalarInt:
-		return Int64
+		return ir.Int64
 	}
-	return Float32
+	return ir.Float32
 }
 
 // Type promotion, as torch.result_type does it.
 
 // PromoteTypes is torch.promote_types for the dtypes fusegen knows.
-func PromoteTypes(a, b DType) DType {
+func PromoteTypes(a, b ir.DType) ir.DType {
 	switch {
 	case a == b:
 		return a
-	case a == Bool:
+	case a == ir.Bool:
 		return b
-	case b == Bool:
+	case b == ir.Bool:
 		return a
 	case a.IsFloat() && b.IsFloat():
 		if a.IsHalf() && b.IsHalf() {
-			return Float32
+			return ir.Float32
 		}
 		if a.Bytes() >= b.Bytes() {
 			return a
@@ -162,13 +168,13 @@ func PromoteTypes(a, b DType) DType {
 		return a
 	case b.IsFloat():
 		return b
-	case a == Uint8 || b == Uint8:
+	case a == ir.Uint8 || b == ir.Uint8:
 		other := a
-		if a == Uint8 {
+		if a == ir.Uint8 {
 			other = b
 		}
-		if other == Int8 {
-			return Int16
+		if other == ir.Int8 {
+			return ir.Int16
 		}
 		return other
 	case a.Bytes() >= b.Bytes():
@@ -177,11 +183,11 @@ func PromoteTypes(a, b DType) DType {
 	return b
 }
 
-func category(d DType) int {
+func category(d ir.DType) int {
 	switch {
 	case d == "":
 		return -1
-	case d == Bool:
+	case d == ir.Bool:
 		return 0
 	case d.IsInt():
 		return 1
@@ -191,11 +197,11 @@ func category(d DType) int {
 
 // combineCategories is c10's combine_categories: the higher-priority class
 // of operands decides unless the lower one is of a higher category.
-func combineCategories(higher, lower DType) DType {
+func combineCategories(higher, lower ir.DType) ir.DType {
 	if higher.IsFloat() {
 		return higher
 	}
-	if higher == Bool || lower.IsFloat() {
+	if higher == ir.Bool || lower.IsFloat() {
 		if higher == "" {
 			return lower
 		}
@@ -214,9 +220,9 @@ func combineCategories(higher, lower DType) DType {
 // dimensioned tensors take priority over 0-d tensors, which take priority
 // over Python scalars, unless a lower-priority operand is of a higher
 // category (bool < integer < float).
-func resultType(ts ...*Tensor) DType {
-	var dim, zero, wrapped DType
-	promote := func(acc, d DType) DType {
+func resultType(ts ...*Tensor) ir.DType {
+	var dim, zero, wrapped ir.DType
+	promote := func(acc, d ir.DType) ir.DType {
 		if acc == "" {
 			return d
 		}
@@ -240,7 +246,7 @@ func resultType(ts ...*Tensor) DType {
 
 // ResultType is torch.result_type for the Builder's operands: *Tensor, or a
 // Go number or bool standing for a Python scalar.
-func ResultType(operands ...any) (DType, error) {
+func ResultType(operands ...any) (ir.DType, error) {
 	var ts []*Tensor
 	for _, o := range operands {
 		t, err := operand(o)
@@ -307,11 +313,11 @@ func broadcastTo(t *Tensor, shape []int64) *Tensor {
 	off := len(shape) - len(t.shape)
 	in := t
 	return &Tensor{shape: slices.Clone(shape), dtype: t.dtype, scalar: t.scalar, ops: t.ops,
-		load: func(idx []Index) *Expr {
-			sub := make([]Index, len(in.shape))
+		load: func(idx []ir.Index) *ir.Expr {
+			sub := make([]ir.Index, len(in.shape))
 			for d := range in.shape {
 				if in.shape[d] == 1 {
-					sub[d] = ConstIndex(0)
+					sub[d] = ir.ConstIndex(0)
 				} else {
 					sub[d] = idx[d+off]
 				}
@@ -322,7 +328,7 @@ func broadcastTo(t *Tensor, shape []int64) *Tensor {
 
 // castTo converts t to dt: a Python scalar becomes a constant of dt (which
 // must hold its value), a tensor gets a cast.
-func castTo(t *Tensor, dt DType) (*Tensor, error) {
+func castTo(t *Tensor, dt ir.DType) (*Tensor, error) {
 	if t.dtype == dt && t.scalar == nil {
 		return t, nil
 	}
@@ -332,22 +338,22 @@ func castTo(t *Tensor, dt DType) (*Tensor, error) {
 		if dt.IsFloat() && s.Kind != ScalarFloat {
 			v = FloatScalar(s.Float()).Value
 		}
-		canon, err := CanonicalValue(v, dt)
+		canon, err := ir.CanonicalValue(v, dt)
 		if err != nil {
 			return nil, fmt.Errorf("the number %s cannot be converted to %s without overflow or rounding: %v", s.Value, dt, err)
 		}
-		return &Tensor{shape: []int64{}, dtype: dt, load: func([]Index) *Expr { return econst(dt, canon) }}, nil
+		return &Tensor{shape: []int64{}, dtype: dt, load: func([]ir.Index) *ir.Expr { return econst(dt, canon) }}, nil
 	}
 	if t.dtype == dt {
 		return t, nil
 	}
 	in := t
 	return &Tensor{shape: t.shape, dtype: dt, ops: t.ops,
-		load: func(idx []Index) *Expr { return ecast(in.load(idx), dt) }}, nil
+		load: func(idx []ir.Index) *ir.Expr { return ecast(in.load(idx), dt) }}, nil
 }
 
 // mustCast is castTo for tensors (never fails).
-func mustCast(t *Tensor, dt DType) *Tensor {
+func mustCast(t *Tensor, dt ir.DType) *Tensor {
 	c, err := castTo(t, dt)
 	if err != nil {
 		panic(err)
@@ -357,7 +363,7 @@ func mustCast(t *Tensor, dt DType) *Tensor {
 
 // pointwiseN broadcasts ts together, converts each to the matching dtype of
 // in (or leaves it when in[i] is ""), and combines their elements with f.
-func pointwiseN(ts []*Tensor, in []DType, out DType, op string, f func(args []*Expr) *Expr) (*Tensor, error) {
+func pointwiseN(ts []*Tensor, in []ir.DType, out ir.DType, op string, f func(args []*ir.Expr) *ir.Expr) (*Tensor, error) {
 	shapes := make([][]int64, len(ts))
 	for i, t := range ts {
 		shapes[i] = t.shape
@@ -382,8 +388,8 @@ func pointwiseN(ts []*Tensor, in []DType, out DType, op string, f func(args []*E
 		ops = append(ops, []string{op})
 	}
 	return &Tensor{shape: shape, dtype: out, ops: mergeOps(ops...),
-		load: func(idx []Index) *Expr {
-			args := make([]*Expr, len(conv))
+		load: func(idx []ir.Index) *ir.Expr {
+			args := make([]*ir.Expr, len(conv))
 			for i, c := range conv {
 				args[i] = c.load(idx)
 			}
@@ -392,14 +398,14 @@ func pointwiseN(ts []*Tensor, in []DType, out DType, op string, f func(args []*E
 }
 
 // unary maps each element of t.
-func unary(t *Tensor, out DType, op string, f func(*Expr) *Expr) *Tensor {
+func unary(t *Tensor, out ir.DType, op string, f func(*ir.Expr) *ir.Expr) *Tensor {
 	in := t
 	ops := t.ops
 	if op != "" {
 		ops = mergeOps(t.ops, []string{op})
 	}
 	return &Tensor{shape: t.shape, dtype: out, ops: ops,
-		load: func(idx []Index) *Expr { return f(in.load(idx)) }}
+		load: func(idx []ir.Index) *ir.Expr { return f(in.load(idx)) }}
 }
 
 // withOps returns t marked as coming from op alone (composites).
@@ -412,10 +418,10 @@ func withOps(t *Tensor, op string) *Tensor {
 // Nodes.
 
 // vars returns the index of the loop variables of a node with these ranges.
-func rangeVars(n int) []Index {
-	idx := make([]Index, n)
+func rangeVars(n int) []ir.Index {
+	idx := make([]ir.Index, n)
 	for d := range idx {
-		idx[d] = VarIndex(RangeVar(d))
+		idx[d] = ir.VarIndex(ir.RangeVar(d))
 	}
 	return idx
 }
@@ -434,7 +440,7 @@ func (l *lowerer) claim(name string) error {
 		l.made[name] = true
 		return nil
 	}
-	if err := CheckName(name); err != nil {
+	if err := ir.CheckName(name); err != nil {
 		return ferr("", "lowering %s makes a node %v", l.origin, err)
 	}
 	if who, ok := l.taken[name]; ok {
@@ -450,12 +456,12 @@ func (l *lowerer) derived(suffix string) string { return l.base + "_" + suffix }
 
 // addNode finishes a node the lowering made (simplified indices, checked),
 // appends it to the graph, and returns the tensor that reads it.
-func (l *lowerer) addNode(n *Node) (*Tensor, error) {
+func (l *lowerer) addNode(n *ir.Node) (*Tensor, error) {
 	if err := l.claim(n.Name); err != nil {
 		return nil, err
 	}
 	simplifyBody(n.Body, n.VarSizes())
-	if err := validateNode(l.g, nil, n, "node "+strconv.Quote(n.Name)); err != nil {
+	if err := ir.ValidateNode(l.g, nil, n, "node "+strconv.Quote(n.Name)); err != nil {
 		return nil, ferr("", "internal error: lowering %s made an invalid loop node: %v", l.origin, err)
 	}
 	l.g.Nodes = append(l.g.Nodes, n)
@@ -473,7 +479,7 @@ func (l *lowerer) realize(name string, t *Tensor) (*Tensor, error) {
 	if t.isScalar() {
 		body = econst(t.dtype, t.scalar.Value)
 	}
-	n := &Node{Name: name, Kind: Pointwise, Ranges: slices.Clone(t.shape), Body: body, Origin: originOf(t.ops, l.origin)}
+	n := &ir.Node{Name: name, Kind: ir.Pointwise, Ranges: slices.Clone(t.shape), Body: body, Origin: originOf(t.ops, l.origin)}
 	r, err := l.addNode(n)
 	if err != nil {
 		return nil, err
@@ -497,25 +503,25 @@ func originOf(ops []string, fallback string) string {
 // reduce makes a reduction node over the dims of x marked in reduced, whose
 // body is body evaluated at x's index; ranges keep the reduced dims as size 1
 // when keepdim. The node is called name.
-func (l *lowerer) reduce(name string, x *Tensor, reduced []bool, keepdim bool, rt ReductionType, body func(idx []Index) *Expr) (*Tensor, error) {
+func (l *lowerer) reduce(name string, x *Tensor, reduced []bool, keepdim bool, rt ir.ReductionType, body func(idx []ir.Index) *ir.Expr) (*Tensor, error) {
 	var ranges, rranges []int64
-	idx := make([]Index, len(x.shape))
+	idx := make([]ir.Index, len(x.shape))
 	for d, size := range x.shape {
 		if reduced[d] {
-			idx[d] = VarIndex(ReductionVar(len(rranges)))
+			idx[d] = ir.VarIndex(ir.ReductionVar(len(rranges)))
 			rranges = append(rranges, size)
 			if keepdim {
 				ranges = append(ranges, 1)
 			}
 			continue
 		}
-		idx[d] = VarIndex(RangeVar(len(ranges)))
+		idx[d] = ir.VarIndex(ir.RangeVar(len(ranges)))
 		ranges = append(ranges, size)
 	}
 	if ranges == nil {
 		ranges = []int64{}
 	}
-	n := &Node{Name: name, Kind: Reduction, Ranges: ranges, ReductionRanges: rranges, Reduction: rt,
+	n := &ir.Node{Name: name, Kind: ir.Reduction, Ranges: ranges, ReductionRanges: rranges, Reduction: rt,
 		Body: body(idx), Origin: l.origin}
 	t, err := l.addNode(n)
 	if err != nil {
@@ -526,29 +532,29 @@ func (l *lowerer) reduce(name string, x *Tensor, reduced []bool, keepdim bool, r
 }
 
 // simplifyBody simplifies every index of e with the node's variable sizes.
-func simplifyBody(e *Expr, sizes map[string]int64) {
-	e.Walk(func(x *Expr) {
+func simplifyBody(e *ir.Expr, sizes map[string]int64) {
+	e.Walk(func(x *ir.Expr) {
 		switch x.Op {
-		case OpLoad:
+		case ir.OpLoad:
 			for d, ix := range x.Index {
 				if v, ok := ix.IsVar(); ok && strings.HasPrefix(v, "$") {
 					continue
 				}
 				x.Index[d] = ix.Simplify(sizes)
 			}
-		case OpIndex:
+		case ir.OpIndex:
 			x.Expr = x.Expr.Simplify(sizes)
 		}
 	})
 }
 
 // exprSize counts the expressions of e and its depth.
-func exprSize(e *Expr) (n, depth int) {
+func exprSize(e *ir.Expr) (n, depth int) {
 	if e == nil {
 		return 0, 0
 	}
 	n = 1
-	for _, args := range [2][]*Expr{e.Args, e.Indirect} {
+	for _, args := range [2][]*ir.Expr{e.Args, e.Indirect} {
 		for _, a := range args {
 			an, ad := exprSize(a)
 			n += an
@@ -581,16 +587,16 @@ var errIndirect = errors.New("the source of an indirect load is not a plain view
 // value (an integer expression). It works when src reads dimension dim of
 // buffers as a whole index (inputs, nodes, and views that keep the
 // dimension); otherwise it reports errIndirect and the caller realizes src.
-func (l *lowerer) indirectLoad(src *Tensor, idx []Index, dim int, value *Expr) (*Expr, error) {
+func (l *lowerer) indirectLoad(src *Tensor, idx []ir.Index, dim int, value *ir.Expr) (*ir.Expr, error) {
 	sentinel := fmt.Sprintf("$s%d", l.sentinels)
 	l.sentinels++
 	sub := slices.Clone(idx)
-	sub[dim] = VarIndex(sentinel)
+	sub[dim] = ir.VarIndex(sentinel)
 	e := src.load(sub)
 	bad := false
-	e.Walk(func(x *Expr) {
+	e.Walk(func(x *ir.Expr) {
 		switch x.Op {
-		case OpLoad:
+		case ir.OpLoad:
 			k := -1
 			for d, ix := range x.Index {
 				if v, ok := ix.IsVar(); ok && v == sentinel {
@@ -598,14 +604,14 @@ func (l *lowerer) indirectLoad(src *Tensor, idx []Index, dim int, value *Expr) (
 						k = len(x.Indirect)
 						x.Indirect = append(x.Indirect, value)
 					}
-					x.Index[d] = VarIndex("$" + strconv.Itoa(k))
+					x.Index[d] = ir.VarIndex("$" + strconv.Itoa(k))
 					continue
 				}
 				if slices.Contains(ix.Vars(), sentinel) {
 					bad = true
 				}
 			}
-		case OpIndex:
+		case ir.OpIndex:
 			if slices.Contains(x.Expr.Vars(), sentinel) {
 				bad = true
 			}
@@ -623,14 +629,14 @@ func (l *lowerer) indirectLoad(src *Tensor, idx []Index, dim int, value *Expr) (
 // which then cannot fail.
 func (l *lowerer) indirectSource(src *Tensor, dim int, name string) (*Tensor, error) {
 	probe := rangeVars(len(src.shape))
-	if _, err := l.indirectLoad(src, probe, dim, iconst(Int64, 0)); err == nil {
+	if _, err := l.indirectLoad(src, probe, dim, iconst(ir.Int64, 0)); err == nil {
 		return src, nil
 	}
 	return l.realize(name, src)
 }
 
 // mustIndirect is indirectLoad for a source indirectSource accepted.
-func (l *lowerer) mustIndirect(src *Tensor, idx []Index, dim int, value *Expr) *Expr {
+func (l *lowerer) mustIndirect(src *Tensor, idx []ir.Index, dim int, value *ir.Expr) *ir.Expr {
 	e, err := l.indirectLoad(src, idx, dim, value)
 	if err != nil {
 		panic(err)

@@ -1,4 +1,4 @@
-package ir
+package graphfile
 
 import (
 	"encoding/json"

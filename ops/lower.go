@@ -1,10 +1,12 @@
-package ir
+package ops
 
 import (
 	"errors"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/fusegen/fusegen/ir"
 )
 
 // Lower turns the file into a graph of loop nodes: raw loop nodes are kept
@@ -17,12 +19,12 @@ import (
 // `nodes[3] "y".dim: dim 2 out of range for a 2-d tensor (want -2 to 1)`.
 // The loop nodes are validated along the way (their dtypes filled in); the
 // caller still runs Validate over the whole graph (ReadGraph does).
-func (f *File) Lower() (*Graph, error) {
-	defined, err := validateHeader(f.Name, f.Device, f.Inputs)
+func (f *Program) Lower() (*ir.Graph, error) {
+	defined, err := ir.ValidateHeader(f.Name, f.Device, f.Inputs)
 	if err != nil {
 		return nil, err
 	}
-	g := &Graph{Name: f.Name, Device: f.Device, Inputs: f.Inputs, Source: f}
+	g := &ir.Graph{Name: f.Name, Device: f.Device, Inputs: f.Inputs}
 	l := newLowerer(g)
 	for _, b := range f.Inputs {
 		l.taken[b.Name] = "input " + strconv.Quote(b.Name)
@@ -38,21 +40,21 @@ func (f *File) Lower() (*Graph, error) {
 			paths[i] = pos + " " + strconv.Quote(n.Loop.Name)
 			names, fields = []string{n.Loop.Name}, []string{pos + ".name"}
 		case n.Op.Outputs != nil:
-			paths[i] = opNodePath(pos, n.Op)
+			paths[i] = NodePath(pos, n.Op)
 			for k, o := range n.Op.Outputs {
 				names = append(names, o)
 				fields = append(fields, paths[i]+".outputs["+strconv.Itoa(k)+"]")
 			}
 		default:
-			paths[i] = opNodePath(pos, n.Op)
+			paths[i] = NodePath(pos, n.Op)
 			names, fields = []string{n.Op.Name}, []string{pos + ".name"}
 		}
 		for k, name := range names {
-			if err := CheckName(name); err != nil {
-				return nil, errAt(fields[k], "%v", err)
+			if err := ir.CheckName(name); err != nil {
+				return nil, ir.ErrorAt(fields[k], "%v", err)
 			}
 			if prev, ok := defined[name]; ok {
-				return nil, errAt(fields[k], "duplicate name %q (first defined at %s)", name, prev)
+				return nil, ir.ErrorAt(fields[k], "duplicate name %q (first defined at %s)", name, prev)
 			}
 			defined[name] = pos
 			producer[name] = i
@@ -82,7 +84,7 @@ func (f *File) Lower() (*Graph, error) {
 	for _, i := range order {
 		n := f.Nodes[i]
 		if n.Loop != nil {
-			if err := validateNode(g, nil, n.Loop, paths[i]); err != nil {
+			if err := ir.ValidateNode(g, nil, n.Loop, paths[i]); err != nil {
 				return nil, err
 			}
 			g.Nodes = append(g.Nodes, n.Loop)
@@ -119,16 +121,16 @@ func (f *File) Lower() (*Graph, error) {
 		}
 	}
 	if len(f.Outputs) == 0 {
-		return nil, errAt("outputs", "the graph has no outputs")
+		return nil, ir.ErrorAt("outputs", "the graph has no outputs")
 	}
 	seen := map[string]bool{}
 	for i, o := range f.Outputs {
 		path := "outputs[" + strconv.Itoa(i) + "]"
 		if _, ok := defined[o]; !ok {
-			return nil, errAt(path, "output %q is not an input or a node", o)
+			return nil, ir.ErrorAt(path, "output %q is not an input or a node", o)
 		}
 		if seen[o] {
-			return nil, errAt(path, "output %q is listed twice", o)
+			return nil, ir.ErrorAt(path, "output %q is listed twice", o)
 		}
 		seen[o] = true
 	}
@@ -140,8 +142,8 @@ func (f *File) Lower() (*Graph, error) {
 // dropDead removes the nodes lowering made that nothing needs: an op
 // result that is no output and that no loop node reads leaves its
 // reductions unread. Loop nodes of the file stay, as written.
-func dropDead(nodes []*Node, f *File) []*Node {
-	byName := make(map[string]*Node, len(nodes))
+func dropDead(nodes []*ir.Node, f *Program) []*ir.Node {
+	byName := make(map[string]*ir.Node, len(nodes))
 	for _, n := range nodes {
 		byName[n.Name] = n
 	}
@@ -179,15 +181,15 @@ func opErrAt(path string, err error) error {
 	var oe *opError
 	if errors.As(err, &oe) {
 		if oe.field == "" {
-			return &Error{Path: path, Msg: oe.msg}
+			return &ir.Error{Path: path, Msg: oe.msg}
 		}
-		return &Error{Path: path + "." + oe.field, Msg: oe.msg}
+		return &ir.Error{Path: path + "." + oe.field, Msg: oe.msg}
 	}
-	return &Error{Path: path, Msg: err.Error()}
+	return &ir.Error{Path: path, Msg: err.Error()}
 }
 
 // deps returns the names a file node reads.
-func (n FileNode) deps() []string {
+func (n Node) deps() []string {
 	if n.Loop != nil {
 		if n.Loop.Body == nil {
 			return nil
@@ -215,7 +217,7 @@ func (n FileNode) deps() []string {
 
 // fileOrder orders the file's nodes so that each comes after the nodes it
 // reads, keeping file order where the dependencies allow.
-func fileOrder(f *File, producer map[string]int, paths []string) ([]int, error) {
+func fileOrder(f *Program, producer map[string]int, paths []string) ([]int, error) {
 	const (
 		unvisited = iota
 		visiting
@@ -235,7 +237,7 @@ func fileOrder(f *File, producer map[string]int, paths []string) ([]int, error) 
 			for _, j := range append(stack[start:], i) {
 				names = append(names, f.Nodes[j].Names()[0])
 			}
-			return errAt(paths[i], "cycle: %s", strings.Join(names, " -> "))
+			return ir.ErrorAt(paths[i], "cycle: %s", strings.Join(names, " -> "))
 		}
 		state[i] = visiting
 		stack = append(stack, i)
@@ -246,9 +248,9 @@ func fileOrder(f *File, producer map[string]int, paths []string) ([]int, error) 
 			}
 			if j == i {
 				if f.Nodes[i].Loop != nil {
-					continue // validateNode names the load
+					continue // ir.ValidateNode names the load
 				}
-				return errAt(paths[i], "the op reads its own result %q", r)
+				return ir.ErrorAt(paths[i], "the op reads its own result %q", r)
 			}
 			if err := visit(j); err != nil {
 				return err

@@ -1,4 +1,4 @@
-package ir
+package ops_test
 
 import (
 	"fmt"
@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/fusegen/fusegen/graphfile"
+	"github.com/fusegen/fusegen/ir"
 )
 
 // nd is a small dense row-major tensor for reference computations.
@@ -15,7 +18,7 @@ type nd struct {
 }
 
 func newND(shape ...int64) *nd {
-	return &nd{shape: shape, data: make([]float64, Product(shape))}
+	return &nd{shape: shape, data: make([]float64, ir.Product(shape))}
 }
 
 func (a *nd) flat(idx []int64) int64 {
@@ -48,12 +51,12 @@ func each(shape []int64, f func(idx []int64)) {
 
 // fill makes deterministic storage for an input: floats in about [-3, 3],
 // integers in [-6, 6], bools.
-func fill(b *Buffer) []float64 {
+func fill(b *ir.Buffer) []float64 {
 	n := b.Offset + b.Extent()
 	out := make([]float64, n)
 	for i := range out {
 		switch {
-		case b.DType == Bool:
+		case b.DType == ir.Bool:
 			out[i] = b2f(i%3 == 0)
 		case b.DType.IsInt():
 			out[i] = float64((i*7919)%13 - 6)
@@ -65,7 +68,7 @@ func fill(b *Buffer) []float64 {
 }
 
 // logical reads an input's storage as a dense tensor.
-func logical(b *Buffer, storage []float64) *nd {
+func logical(b *ir.Buffer, storage []float64) *nd {
 	it := &interp{bufs: map[string][]float64{b.Name: storage}}
 	return &nd{shape: b.Shape, data: it.contiguous(b)}
 }
@@ -81,7 +84,7 @@ type numCase struct {
 func runCase(t *testing.T, c numCase) {
 	t.Helper()
 	src := `{"version": 1, "name": "t", ` + c.graph + `}`
-	g, err := ReadGraph([]byte(src))
+	g, err := graphfile.Read([]byte(src))
 	if err != nil {
 		t.Fatalf("ReadGraph: %v", err)
 	}
@@ -489,38 +492,38 @@ func TestLoweringDTypes(t *testing.T) {
 	cases := []struct {
 		inputs string
 		node   string
-		want   DType
+		want   ir.DType
 	}{
-		{`{"name": "a", "dtype": "int32", "shape": [2]}`, `{"name": "y", "op": "add", "args": ["a", 2]}`, Int32},
-		{`{"name": "a", "dtype": "int32", "shape": [2]}`, `{"name": "y", "op": "add", "args": ["a", 2.0]}`, Float32},
-		{`{"name": "a", "dtype": "bool", "shape": [2]}`, `{"name": "y", "op": "add", "args": ["a", 2]}`, Int64},
-		{`{"name": "a", "dtype": "bfloat16", "shape": [2]}`, `{"name": "y", "op": "mul", "args": ["a", 0.5]}`, BFloat16},
-		{`{"name": "a", "dtype": "float16", "shape": [2]}, {"name": "b", "dtype": "bfloat16", "shape": [2]}`, `{"name": "y", "op": "add", "args": ["a", "b"]}`, Float32},
-		{`{"name": "a", "dtype": "uint8", "shape": [2]}, {"name": "b", "dtype": "int8", "shape": [2]}`, `{"name": "y", "op": "add", "args": ["a", "b"]}`, Int16},
-		{`{"name": "a", "dtype": "int64", "shape": [2]}, {"name": "b", "dtype": "float64", "shape": []}`, `{"name": "y", "op": "add", "args": ["a", "b"]}`, Float64},
-		{`{"name": "a", "dtype": "float32", "shape": [2]}, {"name": "b", "dtype": "float64", "shape": []}`, `{"name": "y", "op": "add", "args": ["a", "b"]}`, Float32},
-		{`{"name": "a", "dtype": "int16", "shape": [2]}, {"name": "b", "dtype": "int64", "shape": []}`, `{"name": "y", "op": "add", "args": ["a", "b"]}`, Int16},
-		{`{"name": "a", "dtype": "int32", "shape": [2]}`, `{"name": "y", "op": "div", "args": ["a", 2]}`, Float32},
-		{`{"name": "a", "dtype": "int32", "shape": [2]}`, `{"name": "y", "op": "div", "args": ["a", 2], "rounding_mode": "floor"}`, Int32},
-		{`{"name": "a", "dtype": "int32", "shape": [2]}`, `{"name": "y", "op": "sqrt", "args": ["a"]}`, Float32},
-		{`{"name": "a", "dtype": "bool", "shape": [2]}`, `{"name": "y", "op": "sum", "args": ["a"]}`, Int64},
-		{`{"name": "a", "dtype": "bfloat16", "shape": [2]}`, `{"name": "y", "op": "sum", "args": ["a"]}`, BFloat16},
-		{`{"name": "a", "dtype": "int32", "shape": [2]}`, `{"name": "y", "op": "mean", "args": ["a"], "dtype": "float64"}`, Float64},
-		{`{"name": "a", "dtype": "uint8", "shape": [2]}`, `{"name": "y", "op": "any", "args": ["a"]}`, Uint8},
-		{`{"name": "a", "dtype": "float32", "shape": [2]}`, `{"name": "y", "op": "argmax", "args": ["a"]}`, Int64},
-		{`{"name": "a", "dtype": "int32", "shape": [2]}`, `{"name": "y", "op": "logsumexp", "args": ["a"], "dims": [0]}`, Float32},
-		{`{"name": "a", "dtype": "bfloat16", "shape": [2, 3]}`, `{"name": "y", "op": "softmax", "args": ["a"], "dim": 1}`, BFloat16},
-		{`{"name": "a", "dtype": "bfloat16", "shape": [2, 3]}`, `{"name": "y", "op": "softmax", "args": ["a"], "dim": 1, "dtype": "float32"}`, Float32},
-		{`{"name": "a", "dtype": "int32", "shape": [2]}`, `{"name": "y", "op": "full", "shape": [3], "value": 1.5}`, Float32},
-		{`{"name": "a", "dtype": "int32", "shape": [2]}`, `{"name": "y", "op": "full", "shape": [3], "value": 7}`, Int64},
-		{`{"name": "a", "dtype": "int32", "shape": [2]}, {"name": "b", "dtype": "float16", "shape": [2]}`, `{"name": "y", "op": "cat", "args": ["a", "b"]}`, Float16},
-		{`{"name": "a", "dtype": "int32", "shape": [2]}`, `{"name": "y", "op": "clamp", "args": ["a"], "min": 0.5}`, Float32},
-		{`{"name": "a", "dtype": "int32", "shape": [2]}`, `{"name": "y", "op": "where", "args": ["m", "a", 1.0]}`, Float32},
+		{`{"name": "a", "dtype": "int32", "shape": [2]}`, `{"name": "y", "op": "add", "args": ["a", 2]}`, ir.Int32},
+		{`{"name": "a", "dtype": "int32", "shape": [2]}`, `{"name": "y", "op": "add", "args": ["a", 2.0]}`, ir.Float32},
+		{`{"name": "a", "dtype": "bool", "shape": [2]}`, `{"name": "y", "op": "add", "args": ["a", 2]}`, ir.Int64},
+		{`{"name": "a", "dtype": "bfloat16", "shape": [2]}`, `{"name": "y", "op": "mul", "args": ["a", 0.5]}`, ir.BFloat16},
+		{`{"name": "a", "dtype": "float16", "shape": [2]}, {"name": "b", "dtype": "bfloat16", "shape": [2]}`, `{"name": "y", "op": "add", "args": ["a", "b"]}`, ir.Float32},
+		{`{"name": "a", "dtype": "uint8", "shape": [2]}, {"name": "b", "dtype": "int8", "shape": [2]}`, `{"name": "y", "op": "add", "args": ["a", "b"]}`, ir.Int16},
+		{`{"name": "a", "dtype": "int64", "shape": [2]}, {"name": "b", "dtype": "float64", "shape": []}`, `{"name": "y", "op": "add", "args": ["a", "b"]}`, ir.Float64},
+		{`{"name": "a", "dtype": "float32", "shape": [2]}, {"name": "b", "dtype": "float64", "shape": []}`, `{"name": "y", "op": "add", "args": ["a", "b"]}`, ir.Float32},
+		{`{"name": "a", "dtype": "int16", "shape": [2]}, {"name": "b", "dtype": "int64", "shape": []}`, `{"name": "y", "op": "add", "args": ["a", "b"]}`, ir.Int16},
+		{`{"name": "a", "dtype": "int32", "shape": [2]}`, `{"name": "y", "op": "div", "args": ["a", 2]}`, ir.Float32},
+		{`{"name": "a", "dtype": "int32", "shape": [2]}`, `{"name": "y", "op": "div", "args": ["a", 2], "rounding_mode": "floor"}`, ir.Int32},
+		{`{"name": "a", "dtype": "int32", "shape": [2]}`, `{"name": "y", "op": "sqrt", "args": ["a"]}`, ir.Float32},
+		{`{"name": "a", "dtype": "bool", "shape": [2]}`, `{"name": "y", "op": "sum", "args": ["a"]}`, ir.Int64},
+		{`{"name": "a", "dtype": "bfloat16", "shape": [2]}`, `{"name": "y", "op": "sum", "args": ["a"]}`, ir.BFloat16},
+		{`{"name": "a", "dtype": "int32", "shape": [2]}`, `{"name": "y", "op": "mean", "args": ["a"], "dtype": "float64"}`, ir.Float64},
+		{`{"name": "a", "dtype": "uint8", "shape": [2]}`, `{"name": "y", "op": "any", "args": ["a"]}`, ir.Uint8},
+		{`{"name": "a", "dtype": "float32", "shape": [2]}`, `{"name": "y", "op": "argmax", "args": ["a"]}`, ir.Int64},
+		{`{"name": "a", "dtype": "int32", "shape": [2]}`, `{"name": "y", "op": "logsumexp", "args": ["a"], "dims": [0]}`, ir.Float32},
+		{`{"name": "a", "dtype": "bfloat16", "shape": [2, 3]}`, `{"name": "y", "op": "softmax", "args": ["a"], "dim": 1}`, ir.BFloat16},
+		{`{"name": "a", "dtype": "bfloat16", "shape": [2, 3]}`, `{"name": "y", "op": "softmax", "args": ["a"], "dim": 1, "dtype": "float32"}`, ir.Float32},
+		{`{"name": "a", "dtype": "int32", "shape": [2]}`, `{"name": "y", "op": "full", "shape": [3], "value": 1.5}`, ir.Float32},
+		{`{"name": "a", "dtype": "int32", "shape": [2]}`, `{"name": "y", "op": "full", "shape": [3], "value": 7}`, ir.Int64},
+		{`{"name": "a", "dtype": "int32", "shape": [2]}, {"name": "b", "dtype": "float16", "shape": [2]}`, `{"name": "y", "op": "cat", "args": ["a", "b"]}`, ir.Float16},
+		{`{"name": "a", "dtype": "int32", "shape": [2]}`, `{"name": "y", "op": "clamp", "args": ["a"], "min": 0.5}`, ir.Float32},
+		{`{"name": "a", "dtype": "int32", "shape": [2]}`, `{"name": "y", "op": "where", "args": ["m", "a", 1.0]}`, ir.Float32},
 	}
 	for _, c := range cases {
 		t.Run(c.node, func(t *testing.T) {
 			src := fmt.Sprintf(`{"version": 1, "name": "t", "inputs": [%s, {"name": "m", "dtype": "bool", "shape": [2]}], "nodes": [%s], "outputs": ["y"]}`, c.inputs, c.node)
-			g, err := ReadGraph([]byte(src))
+			g, err := graphfile.Read([]byte(src))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -574,7 +577,7 @@ func TestLoweringErrors(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.want, func(t *testing.T) {
 			src := fmt.Sprintf(`{"version": 1, "name": "t", "inputs": [%s, {"name": "m", "dtype": "bool", "shape": [8]}, {"name": "k8", "dtype": "int8", "shape": [8]}], "nodes": [%s], "outputs": [%s]}`, x, c.nodes, c.outputs)
-			_, err := ReadGraph([]byte(src))
+			_, err := graphfile.Read([]byte(src))
 			if err == nil {
 				t.Fatalf("no error, want %q", c.want)
 			}

@@ -1,8 +1,10 @@
-package ir
+package ops
 
 import (
 	"math"
 	"strconv"
+
+	"github.com/fusegen/fusegen/ir"
 )
 
 // Reductions. Each makes one reduction node (var and mean-like ops add a
@@ -93,7 +95,7 @@ func squeezeTo(t *Tensor, red []bool, keepdim bool) *Tensor {
 func (l *lowerer) own() string { return l.base }
 
 // simpleReduce is sum, prod, amax, amin: one node in dtype dt.
-func (l *lowerer) simpleReduce(x *Tensor, red []bool, keepdim bool, rt ReductionType, dt DType) (*Tensor, error) {
+func (l *lowerer) simpleReduce(x *Tensor, red []bool, keepdim bool, rt ir.ReductionType, dt ir.DType) (*Tensor, error) {
 	if err := needTensor(x, l.origin, "args[0]"); err != nil {
 		return nil, err
 	}
@@ -106,26 +108,26 @@ func (l *lowerer) simpleReduce(x *Tensor, red []bool, keepdim bool, rt Reduction
 
 // opSum is torch.sum (and prod): integers and bool accumulate in int64
 // unless dtype says otherwise.
-func (l *lowerer) opSum(x *Tensor, red []bool, keepdim bool, dt DType, rt ReductionType) (*Tensor, error) {
+func (l *lowerer) opSum(x *Tensor, red []bool, keepdim bool, dt ir.DType, rt ir.ReductionType) (*Tensor, error) {
 	if dt == "" {
 		dt = x.dtype
 		if !dt.IsFloat() {
-			dt = Int64
+			dt = ir.Int64
 		}
 	}
 	return l.simpleReduce(x, red, keepdim, rt, dt)
 }
 
 // opAmax is amax / amin.
-func (l *lowerer) opAmax(x *Tensor, red []bool, keepdim bool, rt ReductionType) (*Tensor, error) {
+func (l *lowerer) opAmax(x *Tensor, red []bool, keepdim bool, rt ir.ReductionType) (*Tensor, error) {
 	return l.simpleReduce(x, red, keepdim, rt, x.dtype)
 }
 
 // computeType is the type composites compute in: float32 for half types.
-func computeType(dt DType) DType { return dt.Compute() }
+func computeType(dt ir.DType) ir.DType { return dt.Compute() }
 
 // opMean is torch.mean: a float sum divided by the count.
-func (l *lowerer) opMean(x *Tensor, red []bool, keepdim bool, dt DType) (*Tensor, error) {
+func (l *lowerer) opMean(x *Tensor, red []bool, keepdim bool, dt ir.DType) (*Tensor, error) {
 	if err := needTensor(x, "mean", "args[0]"); err != nil {
 		return nil, err
 	}
@@ -141,21 +143,21 @@ func (l *lowerer) opMean(x *Tensor, red []bool, keepdim bool, dt DType) (*Tensor
 		return withOps(x, "mean"), nil
 	}
 	xc := mustCast(x, c)
-	s, err := l.reduce(l.derived("sum"), xc, red, keepdim, Sum, xc.load)
+	s, err := l.reduce(l.derived("sum"), xc, red, keepdim, ir.Sum, xc.load)
 	if err != nil {
 		return nil, err
 	}
 	n := float64(reducedNumel(x, red))
-	return withOps(mustCast(unary(s, c, "", func(e *Expr) *Expr { return eop("truediv", e, fconst(c, n)) }), out), "mean"), nil
+	return withOps(mustCast(unary(s, c, "", func(e *ir.Expr) *ir.Expr { return eop("truediv", e, fconst(c, n)) }), out), "mean"), nil
 }
 
 // opArgmax is argmax / argmin over one dim, or the flattened tensor when
 // dim is nil.
-func (l *lowerer) opArgmax(x *Tensor, dim *int64, keepdim bool, rt ReductionType) (*Tensor, error) {
+func (l *lowerer) opArgmax(x *Tensor, dim *int64, keepdim bool, rt ir.ReductionType) (*Tensor, error) {
 	if err := needTensor(x, l.origin, "args[0]"); err != nil {
 		return nil, err
 	}
-	if x.dtype == Bool {
+	if x.dtype == ir.Bool {
 		return nil, ferr("args[0]", "%s is not defined for bool", l.origin)
 	}
 	var dims []int64
@@ -167,7 +169,7 @@ func (l *lowerer) opArgmax(x *Tensor, dim *int64, keepdim bool, rt ReductionType
 		return nil, err
 	}
 	if !anyTrue(red) {
-		return full(x.shape, Int64, "0", l.origin), nil
+		return full(x.shape, ir.Int64, "0", l.origin), nil
 	}
 	// With dim nil the index is into the flattened tensor: the
 	// reduction's flat index over all of x's dims, row-major, is that.
@@ -175,8 +177,8 @@ func (l *lowerer) opArgmax(x *Tensor, dim *int64, keepdim bool, rt ReductionType
 }
 
 // full is a constant tensor.
-func full(shape []int64, dt DType, value, op string) *Tensor {
-	return &Tensor{shape: shape, dtype: dt, ops: []string{op}, load: func([]Index) *Expr { return econst(dt, value) }}
+func full(shape []int64, dt ir.DType, value, op string) *Tensor {
+	return &Tensor{shape: shape, dtype: dt, ops: []string{op}, load: func([]ir.Index) *ir.Expr { return econst(dt, value) }}
 }
 
 // opAny is torch.any / torch.all: bool results (uint8 for uint8 inputs).
@@ -184,28 +186,28 @@ func (l *lowerer) opAny(x *Tensor, red []bool, keepdim bool, all bool) (*Tensor,
 	if err := needTensor(x, l.origin, "args[0]"); err != nil {
 		return nil, err
 	}
-	out := Bool
-	if x.dtype == Uint8 {
-		out = Uint8
+	out := ir.Bool
+	if x.dtype == ir.Uint8 {
+		out = ir.Uint8
 	}
-	xb := unary(x, Bool, "", func(e *Expr) *Expr { return toBool(e, x.dtype) })
+	xb := unary(x, ir.Bool, "", func(e *ir.Expr) *ir.Expr { return toBool(e, x.dtype) })
 	if !anyTrue(red) {
 		return withOps(mustCast(xb, out), l.origin), nil
 	}
-	if !all && out == Bool {
-		return l.reduce(l.own(), xb, red, keepdim, Any, xb.load)
+	if !all && out == ir.Bool {
+		return l.reduce(l.own(), xb, red, keepdim, ir.Any, xb.load)
 	}
 	body := xb.load
 	if all {
-		body = func(idx []Index) *Expr { return eop("logical_not", xb.load(idx)) }
+		body = func(idx []ir.Index) *ir.Expr { return eop("logical_not", xb.load(idx)) }
 	}
-	a, err := l.reduce(l.derived("any"), xb, red, keepdim, Any, body)
+	a, err := l.reduce(l.derived("any"), xb, red, keepdim, ir.Any, body)
 	if err != nil {
 		return nil, err
 	}
 	r := a
 	if all {
-		r = unary(a, Bool, "", func(e *Expr) *Expr { return eop("logical_not", e) })
+		r = unary(a, ir.Bool, "", func(e *ir.Expr) *ir.Expr { return eop("logical_not", e) })
 	}
 	return withOps(mustCast(r, out), l.origin), nil
 }
@@ -215,11 +217,11 @@ func (l *lowerer) opAny(x *Tensor, red []bool, keepdim bool, all bool) (*Tensor,
 // called meanName.
 func (l *lowerer) varParts(x *Tensor, red []bool, keepdim bool, wantMean bool, meanName string) (m2, mean *Tensor, err error) {
 	xc := mustCast(x, computeType(x.dtype))
-	if m2, err = l.reduce(l.derived("m2"), xc, red, keepdim, WelfordM2, xc.load); err != nil {
+	if m2, err = l.reduce(l.derived("m2"), xc, red, keepdim, ir.WelfordM2, xc.load); err != nil {
 		return nil, nil, err
 	}
 	if wantMean {
-		if mean, err = l.reduce(meanName, xc, red, keepdim, WelfordMean, xc.load); err != nil {
+		if mean, err = l.reduce(meanName, xc, red, keepdim, ir.WelfordMean, xc.load); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -230,7 +232,7 @@ func (l *lowerer) varParts(x *Tensor, red []bool, keepdim bool, wantMean bool, m
 func varFrom(m2 *Tensor, n int64, correction float64) *Tensor {
 	c := m2.dtype
 	div := math.Max(0, float64(n)-correction)
-	return unary(m2, c, "", func(e *Expr) *Expr { return eop("truediv", e, fconst(c, div)) })
+	return unary(m2, c, "", func(e *ir.Expr) *ir.Expr { return eop("truediv", e, fconst(c, div)) })
 }
 
 // opVar is torch.var / torch.std / torch.var_mean with correction.
@@ -268,7 +270,7 @@ func (l *lowerer) opVar(x *Tensor, red []bool, keepdim bool, correction *Scalar,
 	}
 	v := varFrom(m2, reducedNumel(x, red), corr)
 	if which == "std" {
-		v = unary(v, v.dtype, "", func(e *Expr) *Expr { return eop("sqrt", e) })
+		v = unary(v, v.dtype, "", func(e *ir.Expr) *ir.Expr { return eop("sqrt", e) })
 	}
 	res := []*Tensor{withOps(mustCast(v, out), which)}
 	if wantMean {
@@ -285,31 +287,31 @@ func (l *lowerer) opLogsumexp(x *Tensor, red []bool, keepdim bool) (*Tensor, err
 	}
 	out := x.dtype
 	if !out.IsFloat() {
-		out = Float32
+		out = ir.Float32
 	}
 	c := computeType(out)
 	xc := mustCast(x, c)
 	if !anyTrue(red) {
 		return withOps(mustCast(xc, out), "logsumexp"), nil
 	}
-	mx, err := l.reduce(l.derived("max"), xc, red, true, Max, xc.load)
+	mx, err := l.reduce(l.derived("max"), xc, red, true, ir.Max, xc.load)
 	if err != nil {
 		return nil, err
 	}
-	safe := unary(mx, c, "", func(e *Expr) *Expr {
-		return eop(OpWhere, eop("isinf", e), fconst(c, 0), e)
+	safe := unary(mx, c, "", func(e *ir.Expr) *ir.Expr {
+		return eop(ir.OpWhere, eop("isinf", e), fconst(c, 0), e)
 	})
-	shifted, err := pointwiseN([]*Tensor{xc, safe}, nil, c, "", func(e []*Expr) *Expr {
+	shifted, err := pointwiseN([]*Tensor{xc, safe}, nil, c, "", func(e []*ir.Expr) *ir.Expr {
 		return eop("exp", eop("sub", e[0], e[1]))
 	})
 	if err != nil {
 		return nil, err
 	}
-	s, err := l.reduce(l.derived("sum"), shifted, red, true, Sum, shifted.load)
+	s, err := l.reduce(l.derived("sum"), shifted, red, true, ir.Sum, shifted.load)
 	if err != nil {
 		return nil, err
 	}
-	r, err := pointwiseN([]*Tensor{s, safe}, nil, c, "", func(e []*Expr) *Expr {
+	r, err := pointwiseN([]*Tensor{s, safe}, nil, c, "", func(e []*ir.Expr) *ir.Expr {
 		return eop("add", eop("log", e[0]), e[1])
 	})
 	if err != nil {

@@ -1,9 +1,11 @@
-package ir
+package ops
 
 import (
 	"fmt"
 	"slices"
 	"strconv"
+
+	"github.com/fusegen/fusegen/ir"
 )
 
 // Views and layout ops. A view never copies: it rewrites the index its
@@ -28,16 +30,16 @@ func normDim(d int64, ndim int, field string) (int, error) {
 }
 
 // view is a tensor with a new shape whose loader maps its index to x's.
-func view(x *Tensor, shape []int64, op string, f func(idx []Index) []Index) *Tensor {
+func view(x *Tensor, shape []int64, op string, f func(idx []ir.Index) []ir.Index) *Tensor {
 	in := x
-	return &Tensor{shape: shape, dtype: x.dtype, ops: x.ops, load: func(idx []Index) *Expr { return in.load(f(idx)) }}
+	return &Tensor{shape: shape, dtype: x.dtype, ops: x.ops, load: func(idx []ir.Index) *ir.Expr { return in.load(f(idx)) }}
 }
 
 // opReshape is view / reshape: the element at flat (row-major) position p of
 // the result is the element at flat position p of x.
 func opReshape(x *Tensor, shape []int64) (*Tensor, error) {
 	out := slices.Clone(shape)
-	numel := Product(x.shape)
+	numel := ir.Product(x.shape)
 	infer := -1
 	known := int64(1)
 	for i, s := range out {
@@ -50,7 +52,7 @@ func opReshape(x *Tensor, shape []int64) (*Tensor, error) {
 			return nil, ferr("shape", "size %d in %s is not positive (zero-size tensors are not supported)", s, shapeStr(shape))
 		default:
 			known *= s
-			if known > maxElements {
+			if known > ir.MaxElements {
 				return nil, ferr("shape", "shape %s is invalid for an input of %d elements", shapeStr(shape), numel)
 			}
 		}
@@ -68,21 +70,21 @@ func opReshape(x *Tensor, shape []int64) (*Tensor, error) {
 	if slices.Equal(out, x.shape) {
 		return x, nil
 	}
-	inStrides := ContiguousStrides(x.shape)
-	outStrides := ContiguousStrides(out)
+	inStrides := ir.ContiguousStrides(x.shape)
+	outStrides := ir.ContiguousStrides(out)
 	inShape := x.shape
-	return view(x, out, "reshape", func(idx []Index) []Index {
-		flat := Index{}
+	return view(x, out, "reshape", func(idx []ir.Index) []ir.Index {
+		flat := ir.Index{}
 		for k, ix := range idx {
 			if out[k] != 1 {
 				flat = flat.Add(ix.Scale(outStrides[k]))
 			}
 		}
-		sub := make([]Index, len(inShape))
+		sub := make([]ir.Index, len(inShape))
 		for d := range inShape {
 			switch {
 			case inShape[d] == 1:
-				sub[d] = ConstIndex(0)
+				sub[d] = ir.ConstIndex(0)
 			case d == 0:
 				sub[d] = flat.FloorDiv(inStrides[d])
 			default:
@@ -116,8 +118,8 @@ func opPermute(x *Tensor, dims []int64, field string) (*Tensor, error) {
 	for i, p := range perm {
 		shape[i] = x.shape[p]
 	}
-	return view(x, shape, "permute", func(idx []Index) []Index {
-		sub := make([]Index, n)
+	return view(x, shape, "permute", func(idx []ir.Index) []ir.Index {
+		sub := make([]ir.Index, n)
 		for i, p := range perm {
 			sub[p] = idx[i]
 		}
@@ -174,8 +176,8 @@ func opExpand(x *Tensor, shape []int64) (*Tensor, error) {
 			return nil, ferr("shape", "cannot expand shape %s to %s: dim %d has size %d, not 1", shapeStr(x.shape), shapeStr(shape), d, x.shape[d])
 		}
 	}
-	if err := checkShape(out, "shape"); err != nil {
-		return nil, ferr("shape", "%s", err.(*Error).Msg)
+	if err := ir.CheckShape(out, "shape"); err != nil {
+		return nil, ferr("shape", "%s", err.(*ir.Error).Msg)
 	}
 	return broadcastTo(x, out), nil
 }
@@ -191,7 +193,7 @@ func opUnsqueeze(x *Tensor, dim int64) (*Tensor, error) {
 		d += n + 1
 	}
 	shape := slices.Insert(slices.Clone(x.shape), d, 1)
-	return view(x, shape, "unsqueeze", func(idx []Index) []Index {
+	return view(x, shape, "unsqueeze", func(idx []ir.Index) []ir.Index {
 		return slices.Delete(slices.Clone(idx), d, d+1)
 	}), nil
 }
@@ -233,12 +235,12 @@ func opSqueeze(x *Tensor, dims []int64, field string) (*Tensor, error) {
 	if len(shape) == n {
 		return x, nil
 	}
-	return view(x, shape, "squeeze", func(idx []Index) []Index {
-		sub := make([]Index, n)
+	return view(x, shape, "squeeze", func(idx []ir.Index) []ir.Index {
+		sub := make([]ir.Index, n)
 		k := 0
 		for d := range sub {
 			if drop[d] {
-				sub[d] = ConstIndex(0)
+				sub[d] = ir.ConstIndex(0)
 				continue
 			}
 			sub[d] = idx[k]
@@ -272,7 +274,7 @@ func opFlatten(x *Tensor, start, end int64) (*Tensor, error) {
 		return nil, ferr("start_dim", "flatten's start_dim %d comes after end_dim %d", s, e)
 	}
 	shape := slices.Clone(x.shape[:s])
-	shape = append(shape, Product(x.shape[s:e+1]))
+	shape = append(shape, ir.Product(x.shape[s:e+1]))
 	shape = append(shape, x.shape[e+1:]...)
 	return opReshape(x, shape)
 }
@@ -312,9 +314,9 @@ func opSlice(x *Tensor, dim int64, start, end *int64, step int64) (*Tensor, erro
 	}
 	shape := slices.Clone(x.shape)
 	shape[d] = length
-	return view(x, shape, "slice", func(idx []Index) []Index {
+	return view(x, shape, "slice", func(idx []ir.Index) []ir.Index {
 		sub := slices.Clone(idx)
-		sub[d] = idx[d].Scale(step).Add(ConstIndex(lo))
+		sub[d] = idx[d].Scale(step).Add(ir.ConstIndex(lo))
 		return sub
 	}), nil
 }
@@ -344,8 +346,8 @@ func opSelect(x *Tensor, dim, index int64) (*Tensor, error) {
 		index += size
 	}
 	shape := slices.Delete(slices.Clone(x.shape), d, d+1)
-	return view(x, shape, "select", func(idx []Index) []Index {
-		return slices.Insert(slices.Clone(idx), d, ConstIndex(index))
+	return view(x, shape, "select", func(idx []ir.Index) []ir.Index {
+		return slices.Insert(slices.Clone(idx), d, ir.ConstIndex(index))
 	}), nil
 }
 
@@ -491,19 +493,19 @@ func opCat(ts []*Tensor, dim int64) (*Tensor, error) {
 	shape := slices.Clone(ref.shape)
 	shape[d] = total
 	return &Tensor{shape: shape, dtype: dt, ops: mergeOps(append(ops, []string{"cat"})...),
-		load: func(idx []Index) *Expr {
+		load: func(idx []ir.Index) *ir.Expr {
 			i := idx[d]
-			var out *Expr
+			var out *ir.Expr
 			for k := len(pieces) - 1; k >= 0; k-- {
 				sub := slices.Clone(idx)
-				sub[d] = i.Add(ConstIndex(total - offsets[k])).Mod(total).Mod(pieces[k].shape[d])
+				sub[d] = i.Add(ir.ConstIndex(total - offsets[k])).Mod(total).Mod(pieces[k].shape[d])
 				v := pieces[k].load(sub)
 				if out == nil {
 					out = v
 					continue
 				}
-				cond := eop("lt", eindex(Int64, i), iconst(Int64, offsets[k]+pieces[k].shape[d]))
-				out = eop(OpWhere, cond, v, out)
+				cond := eop("lt", eindex(ir.Int64, i), iconst(ir.Int64, offsets[k]+pieces[k].shape[d]))
+				out = eop(ir.OpWhere, cond, v, out)
 			}
 			return out
 		}}, nil

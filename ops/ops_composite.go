@@ -1,9 +1,11 @@
-package ir
+package ops
 
 import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/fusegen/fusegen/ir"
 )
 
 // Composite ops, decomposed as Inductor's decompositions do into reductions
@@ -12,7 +14,7 @@ import (
 
 // opSoftmax is softmax / log_softmax over dim: max and sum-of-exp
 // reductions, then exp(x - max) / sum (or x - max - log(sum)).
-func (l *lowerer) opSoftmax(x *Tensor, dim int64, dt DType, log bool) (*Tensor, error) {
+func (l *lowerer) opSoftmax(x *Tensor, dim int64, dt ir.DType, log bool) (*Tensor, error) {
 	name := l.origin
 	if err := needTensor(x, name, "args[0]"); err != nil {
 		return nil, err
@@ -37,25 +39,25 @@ func (l *lowerer) opSoftmax(x *Tensor, dim int64, dt DType, log bool) (*Tensor, 
 		}
 		return full(x.shape, out, v, name), nil
 	}
-	mx, err := l.reduce(l.derived("max"), xc, red, true, Max, xc.load)
+	mx, err := l.reduce(l.derived("max"), xc, red, true, ir.Max, xc.load)
 	if err != nil {
 		return nil, err
 	}
-	e, err := pointwiseN([]*Tensor{xc, mx}, nil, c, "", func(a []*Expr) *Expr { return eop("exp", eop("sub", a[0], a[1])) })
+	e, err := pointwiseN([]*Tensor{xc, mx}, nil, c, "", func(a []*ir.Expr) *ir.Expr { return eop("exp", eop("sub", a[0], a[1])) })
 	if err != nil {
 		return nil, err
 	}
-	s, err := l.reduce(l.derived("sum"), e, red, true, Sum, e.load)
+	s, err := l.reduce(l.derived("sum"), e, red, true, ir.Sum, e.load)
 	if err != nil {
 		return nil, err
 	}
 	var r *Tensor
 	if log {
-		r, err = pointwiseN([]*Tensor{xc, mx, s}, nil, c, "", func(a []*Expr) *Expr {
+		r, err = pointwiseN([]*Tensor{xc, mx, s}, nil, c, "", func(a []*ir.Expr) *ir.Expr {
 			return eop("sub", eop("sub", a[0], a[1]), eop("log", a[2]))
 		})
 	} else {
-		r, err = pointwiseN([]*Tensor{e, s}, nil, c, "", func(a []*Expr) *Expr { return eop("truediv", a[0], a[1]) })
+		r, err = pointwiseN([]*Tensor{e, s}, nil, c, "", func(a []*ir.Expr) *ir.Expr { return eop("truediv", a[0], a[1]) })
 	}
 	if err != nil {
 		return nil, err
@@ -99,12 +101,12 @@ func affine(y, weight, bias *Tensor) (*Tensor, error) {
 	c := y.dtype
 	var err error
 	if weight != nil {
-		if y, err = pointwiseN([]*Tensor{y, weight}, []DType{"", c}, c, "", func(a []*Expr) *Expr { return eop("mul", a[0], a[1]) }); err != nil {
+		if y, err = pointwiseN([]*Tensor{y, weight}, []ir.DType{"", c}, c, "", func(a []*ir.Expr) *ir.Expr { return eop("mul", a[0], a[1]) }); err != nil {
 			return nil, err
 		}
 	}
 	if bias != nil {
-		if y, err = pointwiseN([]*Tensor{y, bias}, []DType{"", c}, c, "", func(a []*Expr) *Expr { return eop("add", a[0], a[1]) }); err != nil {
+		if y, err = pointwiseN([]*Tensor{y, bias}, []ir.DType{"", c}, c, "", func(a []*ir.Expr) *ir.Expr { return eop("add", a[0], a[1]) }); err != nil {
 			return nil, err
 		}
 	}
@@ -137,16 +139,16 @@ func (l *lowerer) opLayerNorm(x *Tensor, ns []int64, weight, bias *Tensor, eps *
 	out := x.dtype
 	c := computeType(out)
 	xc := mustCast(x, c)
-	mean, err := l.reduce(l.derived("mean"), xc, red, true, WelfordMean, xc.load)
+	mean, err := l.reduce(l.derived("mean"), xc, red, true, ir.WelfordMean, xc.load)
 	if err != nil {
 		return nil, err
 	}
-	m2, err := l.reduce(l.derived("m2"), xc, red, true, WelfordM2, xc.load)
+	m2, err := l.reduce(l.derived("m2"), xc, red, true, ir.WelfordM2, xc.load)
 	if err != nil {
 		return nil, err
 	}
 	n := float64(reducedNumel(x, red))
-	y, err := pointwiseN([]*Tensor{xc, mean, m2}, nil, c, "", func(a []*Expr) *Expr {
+	y, err := pointwiseN([]*Tensor{xc, mean, m2}, nil, c, "", func(a []*ir.Expr) *ir.Expr {
 		rstd := eop("rsqrt", eop("add", eop("truediv", a[2], fconst(c, n)), fconst(c, e)))
 		return eop("mul", eop("sub", a[0], a[1]), rstd)
 	})
@@ -178,20 +180,20 @@ func (l *lowerer) opRMSNorm(x *Tensor, ns []int64, weight *Tensor, eps *Scalar) 
 	out := x.dtype
 	c := computeType(out)
 	e := math.Nextafter(1, 2) - 1
-	if c == Float32 {
+	if c == ir.Float32 {
 		e = float64(math.Nextafter32(1, 2) - 1)
 	}
 	if eps != nil {
 		e = eps.Float()
 	}
 	xc := mustCast(x, c)
-	sq := unary(xc, c, "", func(v *Expr) *Expr { return eop("mul", v, v) })
-	s, err := l.reduce(l.derived("sum"), sq, red, true, Sum, sq.load)
+	sq := unary(xc, c, "", func(v *ir.Expr) *ir.Expr { return eop("mul", v, v) })
+	s, err := l.reduce(l.derived("sum"), sq, red, true, ir.Sum, sq.load)
 	if err != nil {
 		return nil, err
 	}
 	n := float64(reducedNumel(x, red))
-	y, err := pointwiseN([]*Tensor{xc, s}, nil, c, "", func(a []*Expr) *Expr {
+	y, err := pointwiseN([]*Tensor{xc, s}, nil, c, "", func(a []*ir.Expr) *ir.Expr {
 		return eop("mul", a[0], eop("rsqrt", eop("add", eop("truediv", a[1], fconst(c, n)), fconst(c, e))))
 	})
 	if err != nil {
@@ -216,7 +218,7 @@ func (l *lowerer) opCrossEntropy(x, target *Tensor, ignore int64, reduction stri
 	if !x.dtype.IsFloat() {
 		return nil, ferr("args[0]", "cross_entropy needs float input, got %s", x.dtype)
 	}
-	if target.dtype != Int64 {
+	if target.dtype != ir.Int64 {
 		return nil, ferr("args[1]", "cross_entropy needs int64 class indices as target, got %s", target.dtype)
 	}
 	switch reduction {
@@ -242,15 +244,15 @@ func (l *lowerer) opCrossEntropy(x, target *Tensor, ignore int64, reduction stri
 	c := computeType(out)
 	xc := mustCast(x, c)
 	red := []bool{false, true}
-	mx, err := l.reduce(l.derived("max"), xc, red, true, Max, xc.load)
+	mx, err := l.reduce(l.derived("max"), xc, red, true, ir.Max, xc.load)
 	if err != nil {
 		return nil, err
 	}
-	e, err := pointwiseN([]*Tensor{xc, mx}, nil, c, "", func(a []*Expr) *Expr { return eop("exp", eop("sub", a[0], a[1])) })
+	e, err := pointwiseN([]*Tensor{xc, mx}, nil, c, "", func(a []*ir.Expr) *ir.Expr { return eop("exp", eop("sub", a[0], a[1])) })
 	if err != nil {
 		return nil, err
 	}
-	s, err := l.reduce(l.derived("sum"), e, red, true, Sum, e.load)
+	s, err := l.reduce(l.derived("sum"), e, red, true, ir.Sum, e.load)
 	if err != nil {
 		return nil, err
 	}
@@ -259,16 +261,16 @@ func (l *lowerer) opCrossEntropy(x, target *Tensor, ignore int64, reduction stri
 		return nil, err
 	}
 	n := x.shape[0]
-	valid := func(t *Expr) *Expr { return eop("ne", t, iconst(Int64, ignore)) }
-	rows := &Tensor{shape: []int64{n}, dtype: c, load: func(idx []Index) *Expr {
+	valid := func(t *ir.Expr) *ir.Expr { return eop("ne", t, iconst(ir.Int64, ignore)) }
+	rows := &Tensor{shape: []int64{n}, dtype: c, load: func(idx []ir.Index) *ir.Expr {
 		i := idx[0]
 		// The class index, 0 where ignored, as Inductor's decomposition
 		// takes it: where(t != ignore_index, t, 0).
-		safe := eop(OpWhere, valid(target.load([]Index{i})), target.load([]Index{i}), iconst(Int64, 0))
-		picked := l.mustIndirect(src, []Index{i, ConstIndex(0)}, 1, safe)
-		at0 := []Index{i, ConstIndex(0)}
+		safe := eop(ir.OpWhere, valid(target.load([]ir.Index{i})), target.load([]ir.Index{i}), iconst(ir.Int64, 0))
+		picked := l.mustIndirect(src, []ir.Index{i, ir.ConstIndex(0)}, 1, safe)
+		at0 := []ir.Index{i, ir.ConstIndex(0)}
 		loss := eop("sub", eop("add", eop("log", s.load(at0)), mx.load(at0)), picked)
-		return eop(OpWhere, valid(target.load([]Index{i})), loss, fconst(c, 0))
+		return eop(ir.OpWhere, valid(target.load([]ir.Index{i})), loss, fconst(c, 0))
 	}}
 	all := []bool{true}
 	switch reduction {
@@ -283,24 +285,24 @@ func (l *lowerer) opCrossEntropy(x, target *Tensor, ignore int64, reduction stri
 		if c != out {
 			name = l.derived("loss")
 		}
-		t, err := l.reduce(name, rows, all, false, Sum, rows.load)
+		t, err := l.reduce(name, rows, all, false, ir.Sum, rows.load)
 		if err != nil {
 			return nil, err
 		}
 		return withOps(mustCast(t, out), "cross_entropy"), nil
 	}
-	total, err := l.reduce(l.derived("loss"), rows, all, false, Sum, rows.load)
+	total, err := l.reduce(l.derived("loss"), rows, all, false, ir.Sum, rows.load)
 	if err != nil {
 		return nil, err
 	}
-	counts := &Tensor{shape: []int64{n}, dtype: c, load: func(idx []Index) *Expr {
+	counts := &Tensor{shape: []int64{n}, dtype: c, load: func(idx []ir.Index) *ir.Expr {
 		return ecast(valid(target.load(idx)), c)
 	}}
-	count, err := l.reduce(l.derived("count"), counts, all, false, Sum, counts.load)
+	count, err := l.reduce(l.derived("count"), counts, all, false, ir.Sum, counts.load)
 	if err != nil {
 		return nil, err
 	}
-	r, err := pointwiseN([]*Tensor{total, count}, nil, c, "", func(a []*Expr) *Expr { return eop("truediv", a[0], a[1]) })
+	r, err := pointwiseN([]*Tensor{total, count}, nil, c, "", func(a []*ir.Expr) *ir.Expr { return eop("truediv", a[0], a[1]) })
 	if err != nil {
 		return nil, err
 	}
@@ -313,7 +315,7 @@ func checkIndexDType(t *Tensor, op, field string, int32OK bool) error {
 	if t.isScalar() {
 		return ferr(field, "%s needs an index tensor, got the number %s", op, t.scalar.Value)
 	}
-	if t.dtype == Int64 || (int32OK && t.dtype == Int32) {
+	if t.dtype == ir.Int64 || (int32OK && t.dtype == ir.Int32) {
 		return nil
 	}
 	want := "int64"
@@ -353,7 +355,7 @@ func (l *lowerer) opGather(x *Tensor, dim int64, index *Tensor) (*Tensor, error)
 		return nil, err
 	}
 	return &Tensor{shape: slices.Clone(index.shape), dtype: x.dtype, ops: mergeOps(x.ops, index.ops, []string{"gather"}),
-		load: func(idx []Index) *Expr { return l.mustIndirect(src, idx, d, index.load(idx)) }}, nil
+		load: func(idx []ir.Index) *ir.Expr { return l.mustIndirect(src, idx, d, index.load(idx)) }}, nil
 }
 
 // opIndexSelect is torch.index_select(x, dim, index) with a 1-d (or 0-d)
@@ -381,12 +383,12 @@ func (l *lowerer) opIndexSelect(x *Tensor, dim int64, index *Tensor) (*Tensor, e
 		return nil, err
 	}
 	shape := slices.Clone(x.shape)
-	shape[d] = Product(index.shape)
+	shape[d] = ir.Product(index.shape)
 	return &Tensor{shape: shape, dtype: x.dtype, ops: mergeOps(x.ops, index.ops, []string{"index_select"}),
-		load: func(idx []Index) *Expr {
-			var at []Index
+		load: func(idx []ir.Index) *ir.Expr {
+			var at []ir.Index
 			if len(index.shape) == 1 {
-				at = []Index{idx[d]}
+				at = []ir.Index{idx[d]}
 			}
 			return l.mustIndirect(src, idx, d, index.load(at))
 		}}, nil
@@ -411,8 +413,8 @@ func (l *lowerer) opEmbedding(ids, weight *Tensor) (*Tensor, error) {
 	k := len(ids.shape)
 	shape := append(slices.Clone(ids.shape), weight.shape[1])
 	return &Tensor{shape: shape, dtype: weight.dtype, ops: mergeOps(weight.ops, ids.ops, []string{"embedding"}),
-		load: func(idx []Index) *Expr {
-			return l.mustIndirect(src, []Index{ConstIndex(0), idx[k]}, 0, ids.load(idx[:k]))
+		load: func(idx []ir.Index) *ir.Expr {
+			return l.mustIndirect(src, []ir.Index{ir.ConstIndex(0), idx[k]}, 0, ids.load(idx[:k]))
 		}}, nil
 }
 

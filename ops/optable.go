@@ -1,4 +1,4 @@
-package ir
+package ops
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/fusegen/fusegen/ir"
 )
 
 // opArgs are an op node's resolved operands.
@@ -67,7 +69,7 @@ func reductionDims(x *Tensor, a *Attrs) ([]bool, error) {
 
 var (
 	reduceFields = []string{"dim", "dims", "keepdim"}
-	binaryIROps  = map[string]Op{
+	binaryIROps  = map[string]ir.Op{
 		"maximum": "maximum", "minimum": "minimum", "eq": "eq", "ne": "ne", "lt": "lt", "le": "le",
 		"gt": "gt", "ge": "ge", "bitwise_and": "bitwise_and", "bitwise_or": "bitwise_or", "bitwise_xor": "bitwise_xor",
 	}
@@ -127,12 +129,12 @@ var opTable = func() map[string]*opSpec {
 		// Reductions.
 		"sum": {1, 1, append(slices.Clone(reduceFields), "dtype"), nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
 			return reduceOp(l, n, a, func(x *Tensor, red []bool, keep bool) (*Tensor, error) {
-				return l.opSum(x, red, keep, n.Attrs.DType, Sum)
+				return l.opSum(x, red, keep, n.Attrs.DType, ir.Sum)
 			})
 		}},
 		"prod": {1, 1, append(slices.Clone(reduceFields), "dtype"), nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
 			return reduceOp(l, n, a, func(x *Tensor, red []bool, keep bool) (*Tensor, error) {
-				return l.opSum(x, red, keep, n.Attrs.DType, Prod)
+				return l.opSum(x, red, keep, n.Attrs.DType, ir.Prod)
 			})
 		}},
 		"mean": {1, 1, append(slices.Clone(reduceFields), "dtype"), nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
@@ -141,10 +143,10 @@ var opTable = func() map[string]*opSpec {
 			})
 		}},
 		"amax": {1, 1, reduceFields, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
-			return reduceOp(l, n, a, func(x *Tensor, red []bool, keep bool) (*Tensor, error) { return l.opAmax(x, red, keep, Max) })
+			return reduceOp(l, n, a, func(x *Tensor, red []bool, keep bool) (*Tensor, error) { return l.opAmax(x, red, keep, ir.Max) })
 		}},
 		"amin": {1, 1, reduceFields, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
-			return reduceOp(l, n, a, func(x *Tensor, red []bool, keep bool) (*Tensor, error) { return l.opAmax(x, red, keep, Min) })
+			return reduceOp(l, n, a, func(x *Tensor, red []bool, keep bool) (*Tensor, error) { return l.opAmax(x, red, keep, ir.Min) })
 		}},
 		"any": {1, 1, reduceFields, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
 			return reduceOp(l, n, a, func(x *Tensor, red []bool, keep bool) (*Tensor, error) { return l.opAny(x, red, keep, false) })
@@ -153,10 +155,10 @@ var opTable = func() map[string]*opSpec {
 			return reduceOp(l, n, a, func(x *Tensor, red []bool, keep bool) (*Tensor, error) { return l.opAny(x, red, keep, true) })
 		}},
 		"argmax": {1, 1, []string{"dim", "keepdim"}, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
-			return one(l.opArgmax(a.args[0], n.Attrs.Dim, boolOr(n.Attrs.KeepDim, false), ArgMax))
+			return one(l.opArgmax(a.args[0], n.Attrs.Dim, boolOr(n.Attrs.KeepDim, false), ir.ArgMax))
 		}},
 		"argmin": {1, 1, []string{"dim", "keepdim"}, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
-			return one(l.opArgmax(a.args[0], n.Attrs.Dim, boolOr(n.Attrs.KeepDim, false), ArgMin))
+			return one(l.opArgmax(a.args[0], n.Attrs.Dim, boolOr(n.Attrs.KeepDim, false), ir.ArgMin))
 		}},
 		"logsumexp": {1, 1, reduceFields, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
 			return reduceOp(l, n, a, l.opLogsumexp)
@@ -327,7 +329,7 @@ func OpFields(op string) (fields, required []string, multi, ok bool) {
 	if !ok {
 		return nil, nil, false, false
 	}
-	for _, f := range attrFields {
+	for _, f := range AttrFields {
 		if slices.Contains(s.fields, f) {
 			fields = append(fields, f)
 		}
@@ -358,8 +360,8 @@ func (l *lowerer) lowerOp(n *OpNode, resolve func(a Arg, field string) (*Tensor,
 		}
 		return nil, ferr("args", "%s takes %s argument(s), got %d", n.Op, want, len(n.Args))
 	}
-	for _, f := range attrFields {
-		if n.Attrs.has(f) && !slices.Contains(spec.fields, f) {
+	for _, f := range AttrFields {
+		if n.Attrs.Has(f) && !slices.Contains(spec.fields, f) {
 			takes := "no fields"
 			if fs, _, _, _ := OpFields(n.Op); len(fs) > 0 {
 				takes = "fields " + strings.Join(fs, ", ")
@@ -368,7 +370,7 @@ func (l *lowerer) lowerOp(n *OpNode, resolve func(a Arg, field string) (*Tensor,
 		}
 	}
 	for _, f := range spec.required {
-		if !n.Attrs.has(f) {
+		if !n.Attrs.Has(f) {
 			return nil, ferr(f, "%s needs the field %s", n.Op, f)
 		}
 	}

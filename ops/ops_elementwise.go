@@ -1,8 +1,10 @@
-package ir
+package ops
 
 import (
 	"fmt"
 	"math"
+
+	"github.com/fusegen/fusegen/ir"
 )
 
 // Elementwise ops with PyTorch's semantics: broadcasting, type promotion
@@ -20,23 +22,23 @@ func isOne(s *Scalar) bool { return s == nil || s.Float() == 1 }
 
 // opAddSub is torch.add / torch.sub: x + alpha*y, x - alpha*y.
 func opAddSub(x, y *Tensor, alpha *Scalar, sub bool) (*Tensor, error) {
-	name, irop := "add", Op("add")
+	name, irop := "add", ir.Op("add")
 	if sub {
 		name, irop = "sub", "sub"
 	}
 	t := resultType(x, y)
-	if sub && (x.dtype == Bool || y.dtype == Bool) {
+	if sub && (x.dtype == ir.Bool || y.dtype == ir.Bool) {
 		return nil, ferr("args", "subtraction, the - operator, with a bool tensor is not supported; use logical_not or logical_xor for masks")
 	}
 	if alpha != nil {
 		switch {
-		case t != Bool && alpha.Kind == ScalarBool:
+		case t != ir.Bool && alpha.Kind == ScalarBool:
 			return nil, ferr("alpha", "a bool alpha is only supported for bool results (the result is %s)", t)
 		case !t.IsFloat() && alpha.Kind == ScalarFloat:
 			return nil, ferr("alpha", "for %s inputs alpha must be an integer, got %s", t, alpha.Value)
 		}
 	}
-	var a *Expr
+	var a *ir.Expr
 	if !isOne(alpha) {
 		c, err := castTo(scalarTensor(*alpha), t)
 		if err != nil {
@@ -44,16 +46,16 @@ func opAddSub(x, y *Tensor, alpha *Scalar, sub bool) (*Tensor, error) {
 		}
 		a = c.load(nil)
 	}
-	if t == Bool {
+	if t == ir.Bool {
 		// bool + bool is logical or, as in torch.
-		return pointwiseN([]*Tensor{x, y}, []DType{t, t}, t, name, func(e []*Expr) *Expr {
+		return pointwiseN([]*Tensor{x, y}, []ir.DType{t, t}, t, name, func(e []*ir.Expr) *ir.Expr {
 			if a != nil {
 				return eop("logical_or", e[0], eop("logical_and", e[1], a))
 			}
 			return eop("logical_or", e[0], e[1])
 		})
 	}
-	return pointwiseN([]*Tensor{x, y}, []DType{t, t}, t, name, func(e []*Expr) *Expr {
+	return pointwiseN([]*Tensor{x, y}, []ir.DType{t, t}, t, name, func(e []*ir.Expr) *ir.Expr {
 		b := e[1]
 		if a != nil {
 			b = eop("mul", b, a)
@@ -65,11 +67,11 @@ func opAddSub(x, y *Tensor, alpha *Scalar, sub bool) (*Tensor, error) {
 // opMul is torch.mul.
 func opMul(x, y *Tensor) (*Tensor, error) {
 	t := resultType(x, y)
-	op := Op("mul")
-	if t == Bool {
+	op := ir.Op("mul")
+	if t == ir.Bool {
 		op = "logical_and"
 	}
-	return pointwiseN([]*Tensor{x, y}, []DType{t, t}, t, "mul", func(e []*Expr) *Expr { return eop(op, e[0], e[1]) })
+	return pointwiseN([]*Tensor{x, y}, []ir.DType{t, t}, t, "mul", func(e []*ir.Expr) *ir.Expr { return eop(op, e[0], e[1]) })
 }
 
 // opDiv is torch.div with rounding_mode nil (true division, integers give
@@ -79,20 +81,20 @@ func opDiv(x, y *Tensor, mode *string) (*Tensor, error) {
 	if mode == nil {
 		f := t
 		if !f.IsFloat() {
-			f = Float32
+			f = ir.Float32
 		}
-		return pointwiseN([]*Tensor{x, y}, []DType{f, f}, f, "div", func(e []*Expr) *Expr { return eop("truediv", e[0], e[1]) })
+		return pointwiseN([]*Tensor{x, y}, []ir.DType{f, f}, f, "div", func(e []*ir.Expr) *ir.Expr { return eop("truediv", e[0], e[1]) })
 	}
 	switch *mode {
 	case "trunc", "floor":
 	default:
 		return nil, ferr("rounding_mode", "want \"trunc\" or \"floor\" (or leave it out for true division), got %q", *mode)
 	}
-	if t == Bool {
+	if t == ir.Bool {
 		return nil, ferr("args", "div with rounding_mode %q is not defined for bool", *mode)
 	}
 	floor := *mode == "floor"
-	return pointwiseN([]*Tensor{x, y}, []DType{t, t}, t, "div", func(e []*Expr) *Expr {
+	return pointwiseN([]*Tensor{x, y}, []ir.DType{t, t}, t, "div", func(e []*ir.Expr) *ir.Expr {
 		a, b := e[0], e[1]
 		switch {
 		case floor:
@@ -106,22 +108,22 @@ func opDiv(x, y *Tensor, mode *string) (*Tensor, error) {
 		fix := eop("logical_and",
 			eop("ne", eop("mod", a, b), zero),
 			eop("ne", eop("lt", a, zero), eop("lt", b, zero)))
-		return eop(OpWhere, fix, eop("add", q, iconst(t, 1)), q)
+		return eop(ir.OpWhere, fix, eop("add", q, iconst(t, 1)), q)
 	})
 }
 
 // truncExpr rounds a float toward zero.
-func truncExpr(v *Expr, t DType) *Expr {
-	return eop(OpWhere, eop("lt", v, fconst(t, 0)), eop("ceil", v), eop("floor", v))
+func truncExpr(v *ir.Expr, t ir.DType) *ir.Expr {
+	return eop(ir.OpWhere, eop("lt", v, fconst(t, 0)), eop("ceil", v), eop("floor", v))
 }
 
 // opRemainder is torch.remainder (the result has the divisor's sign).
 func opRemainder(x, y *Tensor) (*Tensor, error) {
 	t := resultType(x, y)
-	if t == Bool {
+	if t == ir.Bool {
 		return nil, ferr("args", "remainder is not defined for bool")
 	}
-	return pointwiseN([]*Tensor{x, y}, []DType{t, t}, t, "remainder", func(e []*Expr) *Expr { return eop("mod", e[0], e[1]) })
+	return pointwiseN([]*Tensor{x, y}, []ir.DType{t, t}, t, "remainder", func(e []*ir.Expr) *ir.Expr { return eop("mod", e[0], e[1]) })
 }
 
 // opPow is torch.pow. Integer and small special exponents given as Python
@@ -129,7 +131,7 @@ func opRemainder(x, y *Tensor) (*Tensor, error) {
 // Inductor do; integer tensors take non-negative integer scalar exponents.
 func opPow(x, y *Tensor) (*Tensor, error) {
 	t := resultType(x, y)
-	if t == Bool {
+	if t == ir.Bool {
 		return nil, ferr("args", "pow is not defined for bool")
 	}
 	if y.isScalar() && !x.isScalar() {
@@ -142,35 +144,35 @@ func opPow(x, y *Tensor) (*Tensor, error) {
 			if n > maxIntPow {
 				return nil, ferr("args[1]", "integer pow takes exponents up to %d (multiplications), got %d", maxIntPow, n)
 			}
-			return pointwiseN([]*Tensor{x}, []DType{t}, t, "pow", func(a []*Expr) *Expr { return intPow(a[0], n, t) })
+			return pointwiseN([]*Tensor{x}, []ir.DType{t}, t, "pow", func(a []*ir.Expr) *ir.Expr { return intPow(a[0], n, t) })
 		}
-		var f func(a *Expr) *Expr
+		var f func(a *ir.Expr) *ir.Expr
 		switch e {
 		case 0:
-			f = func(*Expr) *Expr { return fconst(t, 1) }
+			f = func(*ir.Expr) *ir.Expr { return fconst(t, 1) }
 		case 1:
-			f = func(a *Expr) *Expr { return a }
+			f = func(a *ir.Expr) *ir.Expr { return a }
 		case 2:
-			f = func(a *Expr) *Expr { return eop("mul", a, a) }
+			f = func(a *ir.Expr) *ir.Expr { return eop("mul", a, a) }
 		case 3:
-			f = func(a *Expr) *Expr { return eop("mul", eop("mul", a, a), a) }
+			f = func(a *ir.Expr) *ir.Expr { return eop("mul", eop("mul", a, a), a) }
 		case 0.5:
-			f = func(a *Expr) *Expr { return eop("sqrt", a) }
+			f = func(a *ir.Expr) *ir.Expr { return eop("sqrt", a) }
 		case -0.5:
-			f = func(a *Expr) *Expr { return eop("rsqrt", a) }
+			f = func(a *ir.Expr) *ir.Expr { return eop("rsqrt", a) }
 		case -1:
-			f = func(a *Expr) *Expr { return eop("reciprocal", a) }
+			f = func(a *ir.Expr) *ir.Expr { return eop("reciprocal", a) }
 		case -2:
-			f = func(a *Expr) *Expr { return eop("reciprocal", eop("mul", a, a)) }
+			f = func(a *ir.Expr) *ir.Expr { return eop("reciprocal", eop("mul", a, a)) }
 		}
 		if f != nil {
-			return pointwiseN([]*Tensor{x}, []DType{t}, t, "pow", func(a []*Expr) *Expr { return f(a[0]) })
+			return pointwiseN([]*Tensor{x}, []ir.DType{t}, t, "pow", func(a []*ir.Expr) *ir.Expr { return f(a[0]) })
 		}
 	}
 	if !t.IsFloat() {
 		return nil, ferr("args[1]", "pow of %s needs a non-negative integer Python scalar exponent", t)
 	}
-	return pointwiseN([]*Tensor{x, y}, []DType{t, t}, t, "pow", func(e []*Expr) *Expr { return eop("pow", e[0], e[1]) })
+	return pointwiseN([]*Tensor{x, y}, []ir.DType{t, t}, t, "pow", func(e []*ir.Expr) *ir.Expr { return eop("pow", e[0], e[1]) })
 }
 
 // maxIntPow bounds integer exponents: a**n is n multiplications' worth of
@@ -178,8 +180,8 @@ func opPow(x, y *Tensor) (*Tensor, error) {
 const maxIntPow = 64
 
 // intPow computes a**n by squaring.
-func intPow(a *Expr, n int64, t DType) *Expr {
-	var acc *Expr
+func intPow(a *ir.Expr, n int64, t ir.DType) *ir.Expr {
+	var acc *ir.Expr
 	base := a
 	for n > 0 {
 		if n&1 == 1 {
@@ -202,23 +204,23 @@ func intPow(a *Expr, n int64, t DType) *Expr {
 
 // opBinarySame is an op on the promoted dtype giving it (maximum, minimum,
 // bitwise ops) or bool (comparisons).
-func opBinary(name string, irop Op, x, y *Tensor) (*Tensor, error) {
+func opBinary(name string, irop ir.Op, x, y *Tensor) (*Tensor, error) {
 	t := resultType(x, y)
 	out := t
 	switch irop {
 	case "eq", "ne", "lt", "le", "gt", "ge":
-		out = Bool
+		out = ir.Bool
 	case "bitwise_and", "bitwise_or", "bitwise_xor":
 		if t.IsFloat() {
 			return nil, ferr("args", "%s is only defined for integer and bool tensors, got %s", name, t)
 		}
 	}
-	return pointwiseN([]*Tensor{x, y}, []DType{t, t}, out, name, func(e []*Expr) *Expr { return eop(irop, e[0], e[1]) })
+	return pointwiseN([]*Tensor{x, y}, []ir.DType{t, t}, out, name, func(e []*ir.Expr) *ir.Expr { return eop(irop, e[0], e[1]) })
 }
 
 // toBool is x != 0 for a non-bool value.
-func toBool(e *Expr, t DType) *Expr {
-	if t == Bool {
+func toBool(e *ir.Expr, t ir.DType) *ir.Expr {
+	if t == ir.Bool {
 		return e
 	}
 	if t.IsFloat() {
@@ -230,8 +232,8 @@ func toBool(e *Expr, t DType) *Expr {
 // opLogical is logical_and / logical_or: any dtypes, bool result.
 func opLogical(name string, x, y *Tensor) (*Tensor, error) {
 	tx, ty := x.dtype, y.dtype
-	return pointwiseN([]*Tensor{x, y}, nil, Bool, name, func(e []*Expr) *Expr {
-		return eop(Op(name), toBool(e[0], tx), toBool(e[1], ty))
+	return pointwiseN([]*Tensor{x, y}, nil, ir.Bool, name, func(e []*ir.Expr) *ir.Expr {
+		return eop(ir.Op(name), toBool(e[0], tx), toBool(e[1], ty))
 	})
 }
 
@@ -241,7 +243,7 @@ func opClamp(x, lo, hi *Tensor) (*Tensor, error) {
 		return nil, ferr("", "clamp needs at least one of min and max")
 	}
 	t := resultType(x, lo, hi)
-	if t == Bool {
+	if t == ir.Bool {
 		return nil, ferr("args[0]", "clamp is not defined for bool")
 	}
 	ts := []*Tensor{x}
@@ -251,7 +253,7 @@ func opClamp(x, lo, hi *Tensor) (*Tensor, error) {
 	if hi != nil {
 		ts = append(ts, hi)
 	}
-	in := make([]DType, len(ts))
+	in := make([]ir.DType, len(ts))
 	for i := range in {
 		in[i] = t
 	}
@@ -262,7 +264,7 @@ func opClamp(x, lo, hi *Tensor) (*Tensor, error) {
 			}
 		}
 	}
-	return pointwiseN(ts, in, t, "clamp", func(e []*Expr) *Expr {
+	return pointwiseN(ts, in, t, "clamp", func(e []*ir.Expr) *ir.Expr {
 		v, k := e[0], 1
 		if lo != nil {
 			v = eop("maximum", v, e[k])
@@ -277,12 +279,12 @@ func opClamp(x, lo, hi *Tensor) (*Tensor, error) {
 
 // opWhere is torch.where(cond, x, y).
 func opWhere(c, x, y *Tensor) (*Tensor, error) {
-	if c.dtype != Bool || c.isScalar() {
+	if c.dtype != ir.Bool || c.isScalar() {
 		return nil, ferr("args[0]", "where needs a bool tensor as condition, got %s", describe(c))
 	}
 	t := resultType(x, y)
-	return pointwiseN([]*Tensor{c, x, y}, []DType{"", t, t}, t, "where", func(e []*Expr) *Expr {
-		return eop(OpWhere, e[0], e[1], e[2])
+	return pointwiseN([]*Tensor{c, x, y}, []ir.DType{"", t, t}, t, "where", func(e []*ir.Expr) *ir.Expr {
+		return eop(ir.OpWhere, e[0], e[1], e[2])
 	})
 }
 
@@ -308,39 +310,39 @@ func opUnary(name string, x *Tensor) (*Tensor, error) {
 	t := x.dtype
 	if floatUnaryOps[name] {
 		if !t.IsFloat() {
-			x = mustCast(x, Float32)
-			t = Float32
+			x = mustCast(x, ir.Float32)
+			t = ir.Float32
 		}
-		return unary(x, t, name, func(e *Expr) *Expr { return eop(Op(name), e) }), nil
+		return unary(x, t, name, func(e *ir.Expr) *ir.Expr { return eop(ir.Op(name), e) }), nil
 	}
 	switch name {
 	case "abs", "neg", "relu":
-		if t == Bool {
+		if t == ir.Bool {
 			return nil, ferr("args[0]", "%s is not defined for bool", name)
 		}
-		return unary(x, t, name, func(e *Expr) *Expr { return eop(Op(name), e) }), nil
+		return unary(x, t, name, func(e *ir.Expr) *ir.Expr { return eop(ir.Op(name), e) }), nil
 	case "floor", "ceil", "round", "sign":
-		if t == Bool && name != "sign" {
+		if t == ir.Bool && name != "sign" {
 			return nil, ferr("args[0]", "%s is not defined for bool", name)
 		}
-		if !t.IsFloat() && (name != "sign" || t == Bool) {
-			return unary(x, t, name, func(e *Expr) *Expr { return e }), nil // the identity on integers
+		if !t.IsFloat() && (name != "sign" || t == ir.Bool) {
+			return unary(x, t, name, func(e *ir.Expr) *ir.Expr { return e }), nil // the identity on integers
 		}
-		return unary(x, t, name, func(e *Expr) *Expr { return eop(Op(name), e) }), nil
+		return unary(x, t, name, func(e *ir.Expr) *ir.Expr { return eop(ir.Op(name), e) }), nil
 	case "isnan", "isinf":
-		if t == Bool {
-			return unary(x, Bool, name, func(*Expr) *Expr { return econst(Bool, "false") }), nil
+		if t == ir.Bool {
+			return unary(x, ir.Bool, name, func(*ir.Expr) *ir.Expr { return econst(ir.Bool, "false") }), nil
 		}
-		return unary(x, Bool, name, func(e *Expr) *Expr { return eop(Op(name), e) }), nil
+		return unary(x, ir.Bool, name, func(e *ir.Expr) *ir.Expr { return eop(ir.Op(name), e) }), nil
 	case "logical_not":
-		return unary(x, Bool, name, func(e *Expr) *Expr { return eop("logical_not", e) }), nil
+		return unary(x, ir.Bool, name, func(e *ir.Expr) *ir.Expr { return eop("logical_not", e) }), nil
 	}
 	if !t.IsFloat() {
 		return nil, ferr("args[0]", "%s needs a float tensor, got %s", name, t)
 	}
 	switch name {
 	case "silu":
-		return unary(x, t, name, func(e *Expr) *Expr { return eop("mul", e, eop("sigmoid", e)) }), nil
+		return unary(x, t, name, func(e *ir.Expr) *ir.Expr { return eop("mul", e, eop("sigmoid", e)) }), nil
 	}
 	return nil, ferr("op", "unknown unary op %q", name)
 }
@@ -358,10 +360,10 @@ func opGelu(x *Tensor, approximate *string) (*Tensor, error) {
 	if approximate != nil {
 		mode = *approximate
 	}
-	half := func(v *Expr) *Expr { return eop("mul", fconst(t, 0.5), v) }
+	half := func(v *ir.Expr) *ir.Expr { return eop("mul", fconst(t, 0.5), v) }
 	switch mode {
 	case "none":
-		return unary(x, t, "gelu", func(e *Expr) *Expr {
+		return unary(x, t, "gelu", func(e *ir.Expr) *ir.Expr {
 			cdf := eop("add", fconst(t, 1), eop("erf", eop("mul", e, fconst(t, math.Sqrt2/2))))
 			return eop("mul", half(e), cdf)
 		}), nil
@@ -371,7 +373,7 @@ func opGelu(x *Tensor, approximate *string) (*Tensor, error) {
 		// libdevice's tanh, which made the kernel compute-bound on the H200
 		// (0.083 ms against 0.068 ms for bf16 8192x8192).
 		minusTwoBeta := -2 * math.Sqrt(2/math.Pi)
-		return unary(x, t, "gelu", func(e *Expr) *Expr {
+		return unary(x, t, "gelu", func(e *ir.Expr) *ir.Expr {
 			cube := eop("mul", eop("mul", e, e), e)
 			inner := eop("mul", fconst(t, minusTwoBeta), eop("add", e, eop("mul", fconst(t, 0.044715), cube)))
 			return eop("truediv", e, eop("add", fconst(t, 1), eop("exp", inner)))
@@ -396,7 +398,7 @@ func opSoftplus(x *Tensor, beta, threshold *Scalar) (*Tensor, error) {
 	if threshold != nil {
 		th = threshold.Float()
 	}
-	return unary(x, t, "softplus", func(e *Expr) *Expr {
+	return unary(x, t, "softplus", func(e *ir.Expr) *ir.Expr {
 		bx := e
 		if b != 1 {
 			bx = eop("mul", e, fconst(t, b))
@@ -405,12 +407,12 @@ func opSoftplus(x *Tensor, beta, threshold *Scalar) (*Tensor, error) {
 		if b != 1 {
 			soft = eop("truediv", soft, fconst(t, b))
 		}
-		return eop(OpWhere, eop("gt", bx, fconst(t, th)), e, soft)
+		return eop(ir.OpWhere, eop("gt", bx, fconst(t, th)), e, soft)
 	}), nil
 }
 
 // opTo is Tensor.to(dtype).
-func opTo(x *Tensor, dt DType) (*Tensor, error) {
+func opTo(x *Tensor, dt ir.DType) (*Tensor, error) {
 	if dt == "" {
 		return nil, ferr("dtype", "to needs a dtype")
 	}
@@ -427,12 +429,12 @@ func opTo(x *Tensor, dt DType) (*Tensor, error) {
 
 // opFull is torch.full(shape, value, dtype=...); a dtype left out is the
 // value's default (bool, int64 or float32).
-func opFull(shape []int64, value Scalar, dt DType) (*Tensor, error) {
+func opFull(shape []int64, value Scalar, dt ir.DType) (*Tensor, error) {
 	if dt == "" {
 		dt = value.defaultDType()
 	}
-	if err := checkShape(shape, "shape"); err != nil {
-		return nil, ferr("shape", "%v", err.(*Error).Msg)
+	if err := ir.CheckShape(shape, "shape"); err != nil {
+		return nil, ferr("shape", "%v", err.(*ir.Error).Msg)
 	}
 	c, err := castTo(scalarTensor(value), dt)
 	if err != nil {
@@ -440,5 +442,5 @@ func opFull(shape []int64, value Scalar, dt DType) (*Tensor, error) {
 	}
 	v := c.load(nil).Value
 	return &Tensor{shape: shape, dtype: dt, ops: []string{"full"},
-		load: func([]Index) *Expr { return econst(dt, v) }}, nil
+		load: func([]ir.Index) *ir.Expr { return econst(dt, v) }}, nil
 }

@@ -1,10 +1,12 @@
-package ir
+package graphfile
 
 import (
 	"bytes"
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/fusegen/fusegen/ir"
 )
 
 // sampleGraph is the example of the format's documentation.
@@ -134,16 +136,16 @@ const fullGraph = `{
   "outputs": ["s", "am", "wm", "anyz", "out", "y"]
 }`
 
-func readOK(t *testing.T, doc string) *Graph {
+func readOK(t *testing.T, doc string) *ir.Graph {
 	t.Helper()
-	g, err := ReadGraph([]byte(doc))
+	g, err := Read([]byte(doc))
 	if err != nil {
 		t.Fatalf("ReadGraph: %v", err)
 	}
 	return g
 }
 
-func writeOK(t *testing.T, g *Graph) []byte {
+func writeOK(t *testing.T, g *ir.Graph) []byte {
 	t.Helper()
 	out, err := WriteGraph(g)
 	if err != nil {
@@ -210,7 +212,7 @@ func TestGraphRoundTrip(t *testing.T) {
 	if fmt.Sprint(x.Strides, x.Offset, c.Strides, c.Offset) != "[1 4] 3 [] 0" {
 		t.Errorf("inputs read back as x %v+%d, c %v+%d", x.Strides, x.Offset, c.Strides, c.Offset)
 	}
-	want := map[string]DType{"out": Float32, "y": Float32, "e": Float32, "z": Bool, "s": Float32, "am": Int64, "wm": Float32, "anyz": Bool, "pos": Int64}
+	want := map[string]ir.DType{"out": ir.Float32, "y": ir.Float32, "e": ir.Float32, "z": ir.Bool, "s": ir.Float32, "am": ir.Int64, "wm": ir.Float32, "anyz": ir.Bool, "pos": ir.Int64}
 	for _, n := range g2.Nodes {
 		if n.DType != want[n.Name] {
 			t.Errorf("node %s: dtype %s, want %s", n.Name, n.DType, want[n.Name])
@@ -219,7 +221,7 @@ func TestGraphRoundTrip(t *testing.T) {
 	if g2.Device != "cuda:1" || g2.DeviceType() != "cuda" || g2.DeviceIndex() != 1 {
 		t.Errorf("device %q type %q index %d", g2.Device, g2.DeviceType(), g2.DeviceIndex())
 	}
-	order, err := TopoOrder(g2)
+	order, err := ir.TopoOrder(g2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,19 +237,19 @@ func TestGraphRoundTrip(t *testing.T) {
 func TestWriteGraphDefaults(t *testing.T) {
 	// A graph built in code: nil shapes, ranges and outputs, no device
 	// default applied.
-	g := &Graph{
+	g := &ir.Graph{
 		Name: "code", Device: "cpu",
-		Inputs: []*Buffer{{Name: "a", DType: Float64}},
-		Nodes: []*Node{{Name: "b", Kind: Pointwise, Body: &Expr{Op: "neg", Args: []*Expr{
-			{Op: OpLoad, Buffer: "a"}}}}},
+		Inputs: []*ir.Buffer{{Name: "a", DType: ir.Float64}},
+		Nodes: []*ir.Node{{Name: "b", Kind: ir.Pointwise, Body: &ir.Expr{Op: "neg", Args: []*ir.Expr{
+			{Op: ir.OpLoad, Buffer: "a"}}}}},
 		Outputs: []string{"b"},
 	}
-	if err := Validate(g); err != nil {
+	if err := ir.Validate(g); err != nil {
 		t.Fatal(err)
 	}
 	out := writeOK(t, g)
 	g2 := readOK(t, string(out))
-	if g2.Nodes[0].DType != Float64 || len(g2.Inputs[0].Shape) != 0 {
+	if g2.Nodes[0].DType != ir.Float64 || len(g2.Inputs[0].Shape) != 0 {
 		t.Errorf("read back %+v", g2.Nodes[0])
 	}
 	if again := writeOK(t, g2); !bytes.Equal(again, out) {
@@ -263,7 +265,7 @@ func TestWriteGraphDefaults(t *testing.T) {
 	}
 	// WriteGraph refuses a constant whose value is not JSON rather than
 	// writing a broken file.
-	bad := &Graph{Name: "b", Device: "cuda", Nodes: []*Node{{Name: "n", Kind: Pointwise, Body: &Expr{Op: OpConstant, DType: Float32, Value: "abc"}}}}
+	bad := &ir.Graph{Name: "b", Device: "cuda", Nodes: []*ir.Node{{Name: "n", Kind: ir.Pointwise, Body: &ir.Expr{Op: ir.OpConstant, DType: ir.Float32, Value: "abc"}}}}
 	if _, err := WriteGraph(bad); err == nil {
 		t.Error("WriteGraph wrote an invalid constant")
 	}
@@ -285,9 +287,9 @@ func TestReadGraphJSONErrors(t *testing.T) {
 		{"{} \n 7", "line 2, column 2: unexpected data"},
 	}
 	for _, c := range cases {
-		_, err := ReadGraph([]byte(c.doc))
+		_, err := Read([]byte(c.doc))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("ReadGraph(%q) = %v, want an error containing %q", c.doc, err, c.want)
+			t.Errorf("Read(%q) = %v, want an error containing %q", c.doc, err, c.want)
 		}
 	}
 }
@@ -353,7 +355,7 @@ func TestReadGraphFormatErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := ReadGraph([]byte(c.doc))
+			_, err := Read([]byte(c.doc))
 			if err == nil {
 				t.Fatalf("ReadGraph accepted\n%s", c.doc)
 			}
@@ -368,14 +370,14 @@ func TestReadGraphFormatErrors(t *testing.T) {
 
 func TestDecodeGraphDoesNotValidate(t *testing.T) {
 	d := doc(xIn, yNode(`{"op":"load","buffer":"nope","index":["i0"]}`), `"y"`)
-	g, err := DecodeGraph([]byte(d))
+	g, err := Decode([]byte(d))
 	if err != nil {
 		t.Fatalf("DecodeGraph: %v", err)
 	}
 	if g.Nodes[0].Body.Buffer != "nope" {
 		t.Errorf("body %+v", g.Nodes[0].Body)
 	}
-	if _, err := ReadGraph([]byte(d)); err == nil || !strings.Contains(err.Error(), `undefined buffer "nope"`) {
+	if _, err := Read([]byte(d)); err == nil || !strings.Contains(err.Error(), `undefined buffer "nope"`) {
 		t.Errorf("ReadGraph: %v", err)
 	}
 }

@@ -1,16 +1,18 @@
-package ir
+package ops
 
 import (
 	"errors"
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/fusegen/fusegen/ir"
 )
 
 // Builder builds a graph from tensor ops in Go, with PyTorch's names and
 // semantics, the same ops a graph file's op nodes have:
 //
-//	b := ir.NewBuilder("softmax", "cuda")
+//	b := ops.NewBuilder("softmax", "cuda")
 //	x := b.Input("x", ir.Float32, 32768, 1024)
 //	b.Output("y", b.Softmax(x, -1))
 //	g, err := b.Build()
@@ -26,7 +28,7 @@ import (
 // Build lowers the recorded file to loop nodes and validates them. The
 // graph's Source is the recorded file, so WriteGraph writes the op nodes.
 type Builder struct {
-	file  *File
+	file  *Program
 	l     *lowerer
 	env   map[string]*Tensor // result name -> lowered value
 	names map[string]bool    // every name in use
@@ -40,10 +42,10 @@ func NewBuilder(name, device string) *Builder {
 	if device == "" {
 		device = "cuda"
 	}
-	f := &File{Name: name, Device: device}
+	f := &Program{Name: name, Device: device}
 	return &Builder{
 		file:  f,
-		l:     newLowerer(&Graph{Name: name, Device: device}),
+		l:     newLowerer(&ir.Graph{Name: name, Device: device}),
 		env:   map[string]*Tensor{},
 		names: map[string]bool{},
 		auto:  map[string]bool{},
@@ -58,7 +60,7 @@ type Option func(*Attrs)
 func KeepDim(keep bool) Option { return func(a *Attrs) { a.KeepDim = &keep } }
 
 // WithDType sets the dtype field (sum, mean, prod, softmax, full, ...).
-func WithDType(dt DType) Option { return func(a *Attrs) { a.DType = dt } }
+func WithDType(dt ir.DType) Option { return func(a *Attrs) { a.DType = dt } }
 
 // Alpha scales the second operand of add and sub.
 func Alpha(v any) Option {
@@ -152,27 +154,27 @@ func operand(v any) (*Tensor, error) {
 func (b *Builder) fail(err error) { b.errs = append(b.errs, err) }
 
 // Input declares the next graph input, contiguous.
-func (b *Builder) Input(name string, dt DType, shape ...int64) *Tensor {
+func (b *Builder) Input(name string, dt ir.DType, shape ...int64) *Tensor {
 	return b.InputStrided(name, dt, shape, nil, 0)
 }
 
 // InputStrided declares the next graph input with strides (nil means
 // contiguous) and a storage offset.
-func (b *Builder) InputStrided(name string, dt DType, shape, strides []int64, offset int64) *Tensor {
+func (b *Builder) InputStrided(name string, dt ir.DType, shape, strides []int64, offset int64) *Tensor {
 	if shape == nil {
 		shape = []int64{}
 	}
-	in := &Buffer{Name: name, DType: dt, Shape: slices.Clone(shape), Strides: slices.Clone(strides), Offset: offset}
+	in := &ir.Buffer{Name: name, DType: dt, Shape: slices.Clone(shape), Strides: slices.Clone(strides), Offset: offset}
 	path := fmt.Sprintf("inputs[%d]", len(b.file.Inputs))
-	if err := CheckName(name); err != nil {
-		b.fail(errAt(path+".name", "%v", err))
+	if err := ir.CheckName(name); err != nil {
+		b.fail(ir.ErrorAt(path+".name", "%v", err))
 		return &Tensor{}
 	}
 	if b.names[name] {
-		b.fail(errAt(path+".name", "duplicate name %q", name))
+		b.fail(ir.ErrorAt(path+".name", "duplicate name %q", name))
 		return &Tensor{}
 	}
-	if err := checkBuffer(in, path); err != nil {
+	if err := ir.CheckBuffer(in, path); err != nil {
 		b.fail(err)
 		return &Tensor{}
 	}
@@ -192,11 +194,11 @@ func (b *Builder) Output(name string, t *Tensor) {
 		return // its error is recorded already
 	}
 	if b.names[name] && name != t.name {
-		b.fail(errAt(fmt.Sprintf("outputs[%d]", len(b.file.Outputs)), "name %q is already used", name))
+		b.fail(ir.ErrorAt(fmt.Sprintf("outputs[%d]", len(b.file.Outputs)), "name %q is already used", name))
 		return
 	}
-	if err := CheckName(name); err != nil {
-		b.fail(errAt(fmt.Sprintf("outputs[%d]", len(b.file.Outputs)), "%v", err))
+	if err := ir.CheckName(name); err != nil {
+		b.fail(ir.ErrorAt(fmt.Sprintf("outputs[%d]", len(b.file.Outputs)), "%v", err))
 		return
 	}
 	switch {
@@ -301,7 +303,7 @@ func (b *Builder) op(op string, args []any, opts []Option, nOut int, set ...func
 			n.Outputs = append(n.Outputs, b.autoName(op))
 		}
 	}
-	path := opNodePath(fmt.Sprintf("nodes[%d] (%s)", len(b.file.Nodes), op), n)
+	path := NodePath(fmt.Sprintf("nodes[%d] (%s)", len(b.file.Nodes), op), n)
 	b.l.begin(op, n.Results(), path)
 	resolve := func(a Arg, field string) (*Tensor, error) {
 		if a.Scalar != nil {
@@ -317,7 +319,7 @@ func (b *Builder) op(op string, args []any, opts []Option, nOut int, set ...func
 		b.fail(opErrAt(path, err))
 		return nil
 	}
-	b.file.Nodes = append(b.file.Nodes, FileNode{Op: n})
+	b.file.Nodes = append(b.file.Nodes, Node{Op: n})
 	out := make([]*Tensor, len(res))
 	for k, name := range n.Results() {
 		t := res[k]
@@ -343,7 +345,7 @@ func (b *Builder) one(op string, args []any, opts []Option, set ...func(*Attrs))
 
 // Build lowers the recorded ops to a validated graph of loop nodes, or
 // returns every error recorded.
-func (b *Builder) Build() (*Graph, error) {
+func (b *Builder) Build() (*ir.Graph, error) {
 	if len(b.errs) > 0 {
 		return nil, errors.Join(b.errs...)
 	}
@@ -352,20 +354,21 @@ func (b *Builder) Build() (*Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := Validate(g); err != nil {
+	if err := ir.Validate(g); err != nil {
 		return nil, err
 	}
 	return g, nil
 }
 
-// File returns a copy of the recorded graph file.
-func (b *Builder) File() *File { return b.file.clone() }
+// Program returns a copy of the recorded op program (graphfile.Write writes
+// it as a graph file).
+func (b *Builder) Program() *Program { return b.file.clone() }
 
-func (f *File) clone() *File {
+func (f *Program) clone() *Program {
 	c := *f
 	c.Inputs = slices.Clone(f.Inputs)
 	c.Outputs = slices.Clone(f.Outputs)
-	c.Nodes = make([]FileNode, len(f.Nodes))
+	c.Nodes = make([]Node, len(f.Nodes))
 	for i, n := range f.Nodes {
 		if n.Op == nil {
 			c.Nodes[i] = n
@@ -382,7 +385,7 @@ func (f *File) clone() *File {
 			m := *a
 			op.Attrs.Max = &m
 		}
-		c.Nodes[i] = FileNode{Op: &op}
+		c.Nodes[i] = Node{Op: &op}
 	}
 	return &c
 }
@@ -570,7 +573,7 @@ func (b *Builder) BitwiseOr(x, y any) *Tensor { return b.one("bitwise_or", []any
 func (b *Builder) BitwiseXor(x, y any) *Tensor { return b.one("bitwise_xor", []any{x, y}, nil) }
 
 // To is Tensor.to(dtype).
-func (b *Builder) To(x *Tensor, dt DType) *Tensor {
+func (b *Builder) To(x *Tensor, dt ir.DType) *Tensor {
 	return b.one("to", []any{x}, nil, func(a *Attrs) { a.DType = dt })
 }
 

@@ -1,10 +1,12 @@
-package ir
+package ops_test
 
 import (
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/fusegen/fusegen/ir"
 )
 
 // A reference interpreter of the loop IR, for tests: it runs a validated
@@ -13,13 +15,13 @@ import (
 // array.
 
 type interp struct {
-	g    *Graph
+	g    *ir.Graph
 	bufs map[string][]float64 // storage; inputs strided, nodes contiguous
 }
 
 // run evaluates g; inputs holds each input's storage (offset and strides
 // applied as the buffer says).
-func runGraph(g *Graph, inputs map[string][]float64) (map[string][]float64, error) {
+func runGraph(g *ir.Graph, inputs map[string][]float64) (map[string][]float64, error) {
 	it := &interp{g: g, bufs: map[string][]float64{}}
 	for _, b := range g.Inputs {
 		data, ok := inputs[b.Name]
@@ -31,7 +33,7 @@ func runGraph(g *Graph, inputs map[string][]float64) (map[string][]float64, erro
 		}
 		it.bufs[b.Name] = data
 	}
-	order, err := TopoOrder(g)
+	order, err := ir.TopoOrder(g)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +50,7 @@ func runGraph(g *Graph, inputs map[string][]float64) (map[string][]float64, erro
 	return out, nil
 }
 
-func (it *interp) contiguous(b *Buffer) []float64 {
+func (it *interp) contiguous(b *ir.Buffer) []float64 {
 	n := b.Numel()
 	out := make([]float64, n)
 	strides := b.StridesOrContiguous()
@@ -81,12 +83,12 @@ func points(ranges []int64, prefix func(int) string, env map[string]int64, f fun
 	return rec(0)
 }
 
-func (it *interp) node(n *Node) error {
+func (it *interp) node(n *ir.Node) error {
 	out := make([]float64, n.Numel())
 	env := map[string]int64{}
 	pos := 0
-	err := points(n.Ranges, RangeVar, env, func() error {
-		if n.Kind == Pointwise {
+	err := points(n.Ranges, ir.RangeVar, env, func() error {
+		if n.Kind == ir.Pointwise {
 			v, err := it.eval(n.Body, env)
 			if err != nil {
 				return err
@@ -96,7 +98,7 @@ func (it *interp) node(n *Node) error {
 			return nil
 		}
 		var vals []float64
-		err := points(n.ReductionRanges, ReductionVar, env, func() error {
+		err := points(n.ReductionRanges, ir.ReductionVar, env, func() error {
 			v, err := it.eval(n.Body, env)
 			vals = append(vals, v)
 			return err
@@ -112,33 +114,33 @@ func (it *interp) node(n *Node) error {
 	return err
 }
 
-func combine(r ReductionType, vals []float64) float64 {
+func combine(r ir.ReductionType, vals []float64) float64 {
 	switch r {
-	case Sum:
+	case ir.Sum:
 		s := 0.0
 		for _, v := range vals {
 			s += v
 		}
 		return s
-	case Prod:
+	case ir.Prod:
 		p := 1.0
 		for _, v := range vals {
 			p *= v
 		}
 		return p
-	case Max, Min:
+	case ir.Max, ir.Min:
 		acc := vals[0]
 		for _, v := range vals[1:] {
 			switch {
 			case math.IsNaN(acc):
 			case math.IsNaN(v):
 				acc = v
-			case r == Max && v > acc, r == Min && v < acc:
+			case r == ir.Max && v > acc, r == ir.Min && v < acc:
 				acc = v
 			}
 		}
 		return acc
-	case ArgMax, ArgMin:
+	case ir.ArgMax, ir.ArgMin:
 		best := 0
 		for i, v := range vals {
 			a := vals[best]
@@ -146,28 +148,28 @@ func combine(r ReductionType, vals []float64) float64 {
 			case math.IsNaN(a):
 			case math.IsNaN(v):
 				best = i
-			case r == ArgMax && v > a, r == ArgMin && v < a:
+			case r == ir.ArgMax && v > a, r == ir.ArgMin && v < a:
 				best = i
 			}
 		}
 		return float64(best)
-	case Any:
+	case ir.Any:
 		for _, v := range vals {
 			if v != 0 {
 				return 1
 			}
 		}
 		return 0
-	case WelfordMean, WelfordM2, WelfordWeight:
+	case ir.WelfordMean, ir.WelfordM2, ir.WelfordWeight:
 		mean := 0.0
 		for _, v := range vals {
 			mean += v
 		}
 		mean /= float64(len(vals))
 		switch r {
-		case WelfordMean:
+		case ir.WelfordMean:
 			return mean
-		case WelfordWeight:
+		case ir.WelfordWeight:
 			return float64(len(vals))
 		}
 		m2 := 0.0
@@ -181,9 +183,9 @@ func combine(r ReductionType, vals []float64) float64 {
 
 // convert rounds v to what dtype t can hold (integers truncate, bool is 0
 // or 1, float32 rounds; half types are left in float64).
-func convert(v float64, t DType) float64 {
+func convert(v float64, t ir.DType) float64 {
 	switch {
-	case t == Bool:
+	case t == ir.Bool:
 		if v != 0 {
 			return 1
 		}
@@ -193,7 +195,7 @@ func convert(v float64, t DType) float64 {
 			return 0
 		}
 		return math.Trunc(v)
-	case t == Float32:
+	case t == ir.Float32:
 		return float64(float32(v))
 	}
 	return v
@@ -226,13 +228,13 @@ func b2f(b bool) float64 {
 	return 0
 }
 
-func (it *interp) eval(e *Expr, env map[string]int64) (float64, error) {
+func (it *interp) eval(e *ir.Expr, env map[string]int64) (float64, error) {
 	switch e.Op {
-	case OpConstant:
+	case ir.OpConstant:
 		return constValue(e.Value), nil
-	case OpIndex:
+	case ir.OpIndex:
 		return float64(e.Expr.Eval(env)), nil
-	case OpLoad:
+	case ir.OpLoad:
 		b := it.g.Lookup(e.Buffer)
 		strides := b.StridesOrContiguous()
 		off := b.Offset
@@ -272,11 +274,11 @@ func (it *interp) eval(e *Expr, env map[string]int64) (float64, error) {
 	if len(args) > 1 {
 		b = args[1]
 	}
-	isInt := t.IsInt() || t == Bool
+	isInt := t.IsInt() || t == ir.Bool
 	switch e.Op {
-	case OpCast:
+	case ir.OpCast:
 		return convert(a, e.DType), nil
-	case OpWhere:
+	case ir.OpWhere:
 		if a != 0 {
 			return args[1], nil
 		}

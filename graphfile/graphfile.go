@@ -1,4 +1,4 @@
-package ir
+package graphfile
 
 import (
 	"bytes"
@@ -9,57 +9,78 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/fusegen/fusegen/ir"
+	"github.com/fusegen/fusegen/ops"
 )
 
 // FormatVersion is the graph file version this package reads and writes.
 const FormatVersion = 1
 
-// ReadGraph parses a graph file and validates the graph. Errors name the
-// place: a line and column for malformed JSON, a JSON path (with the node's
-// name) for everything else.
-func ReadGraph(data []byte) (*Graph, error) {
-	g, err := DecodeGraph(data)
+// Read parses a graph file, lowers its op nodes and validates the graph.
+// Errors name the place: a line and column for malformed JSON, a JSON path
+// (with the node's name) for everything else.
+func Read(data []byte) (*ir.Graph, error) {
+	g, err := Decode(data)
 	if err != nil {
 		return nil, err
 	}
-	if err := Validate(g); err != nil {
+	if err := ir.Validate(g); err != nil {
 		return nil, err
 	}
 	return g, nil
 }
 
-// DecodeGraph parses a graph file without validating it. A file with
-// tensor-op nodes is lowered to loop nodes (see File.Lower), which checks the
-// op nodes and the loop nodes they read; a file of loop nodes only is
-// returned as written, unchecked.
-func DecodeGraph(data []byte) (*Graph, error) {
-	f, err := ParseFile(data)
+// ReadProgram parses a graph file into its op program and checks it as Read
+// does (lowering fills in the dtypes of its loop nodes), so that Write gives
+// its canonical form.
+func ReadProgram(data []byte) (*ops.Program, error) {
+	p, err := Parse(data)
 	if err != nil {
 		return nil, err
 	}
-	if f.HasOps() {
-		return f.Lower()
+	g, err := lower(p)
+	if err != nil {
+		return nil, err
 	}
-	g := &Graph{Name: f.Name, Device: f.Device, Inputs: f.Inputs, Outputs: f.Outputs}
-	for _, n := range f.Nodes {
-		g.Nodes = append(g.Nodes, n.Loop)
+	if err := ir.Validate(g); err != nil {
+		return nil, err
 	}
-	return g, nil
+	return p, nil
+}
+
+// Decode parses a graph file without validating it. A file with tensor-op
+// nodes is lowered to loop nodes (see ops.Program.Lower), which checks the op
+// nodes and the loop nodes they read; a file of loop nodes only is returned
+// as written, unchecked.
+func Decode(data []byte) (*ir.Graph, error) {
+	p, err := Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	return lower(p)
+}
+
+func lower(p *ops.Program) (*ir.Graph, error) {
+	if p.HasOps() {
+		return p.Lower()
+	}
+	return p.LoopGraph(), nil
 }
 
 func jsonError(data []byte, err error) error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		// Offset counts the bytes read, the offending one included.
-		return &Error{Msg: fmt.Sprintf("%s: invalid JSON: %v", lineCol(data, max(se.Offset-1, 0)), se)}
+		return &ir.Error{Msg: fmt.Sprintf("%s: invalid JSON: %v", lineCol(data, max(se.Offset-1, 0)), se)}
 	}
 	if errors.Is(err, io.EOF) {
-		return &Error{Msg: "empty file: want a JSON object"}
+		return &ir.Error{Msg: "empty file: want a JSON object"}
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return &Error{Msg: fmt.Sprintf("%s: invalid JSON: unexpected end of file", lineCol(data, int64(len(data))))}
+		return &ir.Error{Msg: fmt.Sprintf("%s: invalid JSON: unexpected end of file", lineCol(data, int64(len(data))))}
 	}
-	return &Error{Msg: fmt.Sprintf("invalid JSON: %v", err)}
+	return &ir.Error{Msg: fmt.Sprintf("invalid JSON: %v", err)}
 }
 
 // lineCol gives the 1-based line and column (in bytes) of the byte at off.
@@ -77,7 +98,7 @@ type reader struct{ err error }
 
 func (r *reader) fail(path, format string, a ...any) {
 	if r.err == nil {
-		r.err = errAt(path, format, a...)
+		r.err = ir.ErrorAt(path, format, a...)
 	}
 }
 
@@ -247,9 +268,9 @@ func (r *reader) intsAt(v any, path, field string, required bool) []int64 {
 	return r.ints(v, join(path, field), required)
 }
 
-func (r *reader) dtypeAt(v any, path, field string, required bool) DType {
+func (r *reader) dtypeAt(v any, path, field string, required bool) ir.DType {
 	if s, ok := v.(string); ok && s != "" {
-		if d, err := ParseDType(s); err == nil {
+		if d, err := ir.ParseDType(s); err == nil {
 			return d
 		}
 	}
@@ -271,22 +292,22 @@ func (r *reader) ints(v any, path string, required bool) []int64 {
 	return out
 }
 
-func (r *reader) dtype(v any, path string, required bool) DType {
+func (r *reader) dtype(v any, path string, required bool) ir.DType {
 	s := r.string(v, path, required)
 	if s == "" {
 		return ""
 	}
-	d, err := ParseDType(s)
+	d, err := ir.ParseDType(s)
 	if err != nil {
 		r.fail(path, "%v", err)
 	}
 	return d
 }
 
-func (r *reader) buffer(v any, path string) *Buffer {
+func (r *reader) buffer(v any, path string) *ir.Buffer {
 	m := r.object(v, path)
 	r.fields(m, path, bufferFields...)
-	b := &Buffer{
+	b := &ir.Buffer{
 		Name:   r.stringAt(m["name"], path, "name", true),
 		DType:  r.dtypeAt(m["dtype"], path, "dtype", true),
 		Shape:  r.intsAt(m["shape"], path, "shape", true),
@@ -299,25 +320,25 @@ func (r *reader) buffer(v any, path string) *Buffer {
 	return b
 }
 
-func (r *reader) node(v any, path string) *Node {
+func (r *reader) node(v any, path string) *ir.Node {
 	m := r.object(v, path)
 	if name, ok := m["name"].(string); ok {
 		path = path + " " + strconv.Quote(name)
 	}
 	r.fields(m, path, nodeFields...)
-	n := &Node{
+	n := &ir.Node{
 		Name:            r.stringAt(m["name"], path, "name", true),
-		Kind:            NodeKind(r.stringAt(m["kind"], path, "kind", true)),
+		Kind:            ir.NodeKind(r.stringAt(m["kind"], path, "kind", true)),
 		DType:           r.dtypeAt(m["dtype"], path, "dtype", false),
 		Ranges:          r.intsAt(m["ranges"], path, "ranges", true),
 		ReductionRanges: r.intsAt(m["reduction_ranges"], path, "reduction_ranges", false),
-		Reduction:       ReductionType(r.stringAt(m["reduction"], path, "reduction", false)),
+		Reduction:       ir.ReductionType(r.stringAt(m["reduction"], path, "reduction", false)),
 		Origin:          r.stringAt(m["origin"], path, "origin", false),
 	}
 	if n.Ranges == nil {
 		n.Ranges = []int64{}
 	}
-	if n.Origin != "" && !isIdentifier(n.Origin) {
+	if n.Origin != "" && !ir.IsIdentifier(n.Origin) {
 		r.fail(join(path, "origin"), "origin %q must be an op name (letters, digits and _)", n.Origin)
 	}
 	if m["body"] == nil {
@@ -328,18 +349,18 @@ func (r *reader) node(v any, path string) *Node {
 	return n
 }
 
-func (r *reader) expr(v any, path string, depth int) *Expr {
+func (r *reader) expr(v any, path string, depth int) *ir.Expr {
 	if r.err != nil {
 		return nil
 	}
-	if depth > maxExprDepth {
-		r.fail(path, "expression nested deeper than %d", maxExprDepth)
+	if depth > ir.MaxExprDepth {
+		r.fail(path, "expression nested deeper than %d", ir.MaxExprDepth)
 		return nil
 	}
 	m := r.object(v, path)
 	r.fields(m, path, exprFields...)
-	e := &Expr{
-		Op:     Op(r.stringAt(m["op"], path, "op", true)),
+	e := &ir.Expr{
+		Op:     ir.Op(r.stringAt(m["op"], path, "op", true)),
 		DType:  r.dtypeAt(m["dtype"], path, "dtype", false),
 		Buffer: r.stringAt(m["buffer"], path, "buffer", false),
 	}
@@ -350,17 +371,17 @@ func (r *reader) expr(v any, path string, depth int) *Expr {
 		e.Indirect = append(e.Indirect, r.expr(a, path+".indirect["+strconv.Itoa(i)+"]", depth+1))
 	}
 	if ix, ok := m["index"]; ok {
-		e.Index = []Index{}
+		e.Index = []ir.Index{}
 		for i, s := range r.array(ix, join(path, "index"), true) {
 			e.Index = append(e.Index, r.index(s, path+".index["+strconv.Itoa(i)+"]"))
 		}
 	}
 	if s, ok := m["expr"]; ok {
-		if e.Op != OpIndex {
+		if e.Op != ir.OpIndex {
 			r.fail(join(path, "expr"), "expr belongs to index only")
 		}
 		e.Expr = r.index(s, join(path, "expr"))
-	} else if e.Op == OpIndex {
+	} else if e.Op == ir.OpIndex {
 		r.fail(join(path, "expr"), "an index needs an expr")
 	}
 	switch val := m["value"].(type) {
@@ -379,21 +400,21 @@ func (r *reader) expr(v any, path string, depth int) *Expr {
 	default:
 		r.fail(join(path, "value"), "want a number, a bool, or one of \"inf\", \"-inf\", \"nan\"; got %s", kind(val))
 	}
-	if e.Op == OpConstant && e.Value == "" {
+	if e.Op == ir.OpConstant && e.Value == "" {
 		r.fail(join(path, "value"), "a constant needs a value")
 	}
 	return e
 }
 
-func (r *reader) index(v any, path string) Index {
+func (r *reader) index(v any, path string) ir.Index {
 	if n, ok := v.(json.Number); ok {
 		v = string(n)
 	}
 	s := r.string(v, path, true)
 	if r.err != nil {
-		return Index{}
+		return ir.Index{}
 	}
-	ix, err := ParseIndex(s)
+	ix, err := ir.ParseIndex(s)
 	if err != nil {
 		r.fail(path, "%v", err)
 	}
@@ -411,27 +432,27 @@ type fileGraph struct {
 }
 
 type fileBuffer struct {
-	Name    string  `json:"name"`
-	DType   DType   `json:"dtype"`
-	Shape   []int64 `json:"shape"`
-	Strides []int64 `json:"strides,omitempty"`
-	Offset  int64   `json:"offset,omitempty"`
+	Name    string   `json:"name"`
+	DType   ir.DType `json:"dtype"`
+	Shape   []int64  `json:"shape"`
+	Strides []int64  `json:"strides,omitempty"`
+	Offset  int64    `json:"offset,omitempty"`
 }
 
 type fileNode struct {
-	Name            string        `json:"name"`
-	Kind            NodeKind      `json:"kind"`
-	DType           DType         `json:"dtype,omitempty"`
-	Origin          string        `json:"origin,omitempty"`
-	Ranges          []int64       `json:"ranges"`
-	ReductionRanges []int64       `json:"reduction_ranges,omitempty"`
-	Reduction       ReductionType `json:"reduction,omitempty"`
-	Body            *fileExpr     `json:"body"`
+	Name            string           `json:"name"`
+	Kind            ir.NodeKind      `json:"kind"`
+	DType           ir.DType         `json:"dtype,omitempty"`
+	Origin          string           `json:"origin,omitempty"`
+	Ranges          []int64          `json:"ranges"`
+	ReductionRanges []int64          `json:"reduction_ranges,omitempty"`
+	Reduction       ir.ReductionType `json:"reduction,omitempty"`
+	Body            *fileExpr        `json:"body"`
 }
 
 type fileExpr struct {
-	Op       Op              `json:"op"`
-	DType    DType           `json:"dtype,omitempty"`
+	Op       ir.Op           `json:"op"`
+	DType    ir.DType        `json:"dtype,omitempty"`
 	Buffer   string          `json:"buffer,omitempty"`
 	Index    []string        `json:"index,omitempty"`
 	Indirect []*fileExpr     `json:"indirect,omitempty"`
@@ -440,17 +461,13 @@ type fileExpr struct {
 	Args     []*fileExpr     `json:"args,omitempty"`
 }
 
-// WriteGraph returns the canonical graph file for g: fixed field order,
-// contiguous strides and zero offsets left out, constants and index
-// expressions in canonical spelling. Writing what ReadGraph returned gives
-// the same bytes every time. Only leaf dtypes (constant, index, cast) are
-// written inside bodies; the rest are inferred on reading. A graph lowered
-// from tensor-op nodes (g.Source set) is written as that file, op nodes as
-// op nodes.
-func WriteGraph(g *Graph) ([]byte, error) {
-	if g.Source != nil {
-		return WriteFile(g.Source)
-	}
+// WriteGraph returns the canonical graph file for a graph of loop nodes:
+// fixed field order, contiguous strides and zero offsets left out, constants
+// and index expressions in canonical spelling. Writing what Read returned
+// gives the same bytes every time. Only leaf dtypes (constant, index, cast)
+// are written inside bodies; the rest are inferred on reading. To write op
+// nodes as op nodes, write the op program (Write).
+func WriteGraph(g *ir.Graph) ([]byte, error) {
 	f := fileGraph{Version: FormatVersion, Name: g.Name, Device: g.Device, Inputs: writeBuffers(g.Inputs), Nodes: []fileNode{}, Outputs: g.Outputs}
 	for _, n := range g.Nodes {
 		f.Nodes = append(f.Nodes, *toFileNode(n))
@@ -468,11 +485,11 @@ func WriteGraph(g *Graph) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func writeBuffers(bs []*Buffer) []fileBuffer {
+func writeBuffers(bs []*ir.Buffer) []fileBuffer {
 	out := []fileBuffer{}
 	for _, b := range bs {
 		fb := fileBuffer{Name: b.Name, DType: b.DType, Shape: nonNil(b.Shape), Offset: b.Offset}
-		if b.Strides != nil && !equalInts(b.Strides, ContiguousStrides(b.Shape)) {
+		if b.Strides != nil && !equalInts(b.Strides, ir.ContiguousStrides(b.Shape)) {
 			fb.Strides = b.Strides
 		}
 		out = append(out, fb)
@@ -480,32 +497,32 @@ func writeBuffers(bs []*Buffer) []fileBuffer {
 	return out
 }
 
-func toFileNode(n *Node) *fileNode {
+func toFileNode(n *ir.Node) *fileNode {
 	return &fileNode{
 		Name: n.Name, Kind: n.Kind, DType: n.DType, Origin: n.Origin, Ranges: nonNil(n.Ranges),
 		ReductionRanges: n.ReductionRanges, Reduction: n.Reduction, Body: toFileExpr(n.Body),
 	}
 }
 
-func toFileExpr(e *Expr) *fileExpr {
+func toFileExpr(e *ir.Expr) *fileExpr {
 	if e == nil {
 		return nil
 	}
 	f := &fileExpr{Op: e.Op, Buffer: e.Buffer}
 	switch e.Op {
-	case OpConstant, OpIndex, OpCast:
+	case ir.OpConstant, ir.OpIndex, ir.OpCast:
 		f.DType = e.DType
 	}
-	if e.Op == OpLoad {
+	if e.Op == ir.OpLoad {
 		f.Index = make([]string, len(e.Index))
 		for i, ix := range e.Index {
 			f.Index[i] = ix.String()
 		}
 	}
-	if e.Op == OpIndex {
+	if e.Op == ir.OpIndex {
 		f.Expr = e.Expr.String()
 	}
-	if e.Op == OpConstant {
+	if e.Op == ir.OpConstant {
 		switch e.Value {
 		case "inf", "-inf", "nan":
 			f.Value = json.RawMessage(strconv.Quote(e.Value))
