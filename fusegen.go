@@ -11,7 +11,9 @@ import (
 
 	"github.com/fusegen/fusegen/fusion"
 	"github.com/fusegen/fusegen/graphfile"
+	"github.com/fusegen/fusegen/heuristics"
 	"github.com/fusegen/fusegen/ir"
+	"github.com/fusegen/fusegen/kernel"
 	"github.com/fusegen/fusegen/overrides"
 	"github.com/fusegen/fusegen/templates"
 	"github.com/fusegen/fusegen/wrapper"
@@ -50,7 +52,7 @@ type Options struct {
 	// Heuristics override the block-size rules; zero fields keep the
 	// defaults (MaxWarps defaults to the device's threads per block over its
 	// warp size). For experiments and tuning.
-	Heuristics templates.Heuristics
+	Heuristics heuristics.Rules
 	// SplitWaves is how many programs per multiprocessor a split reduction
 	// aims at (0: the default, 4). For experiments and tuning.
 	SplitWaves int64
@@ -93,12 +95,12 @@ func (gen *Generator) Generate(g *ir.Graph, opts Options) (*Result, error) {
 	}
 	h := opts.Heuristics
 	if h.MaxWarps == 0 {
-		h.MaxWarps = maxWarps(props)
+		h.MaxWarps = heuristics.MaxWarps(props.MaxThreadsPerBlock, props.WarpSize)
 	}
 	if h.MultiProcessors == 0 {
 		h.MultiProcessors = int64(props.MultiProcessors)
 	}
-	kernels, err := templates.BuildKernels(sched, h)
+	kernels, err := kernel.Build(sched, h)
 	if err != nil {
 		return nil, err
 	}
@@ -123,18 +125,6 @@ func (gen *Generator) Generate(g *ir.Graph, opts Options) (*Result, error) {
 		return nil, err
 	}
 	return &Result{Files: map[string][]byte{ModulePath(g): out}, Schedule: sched}, nil
-}
-
-// maxWarps is how many warps a program may have on the device.
-func maxWarps(p overrides.Properties) int64 {
-	if p.WarpSize <= 0 || p.MaxThreadsPerBlock <= 0 {
-		return 0 // the default
-	}
-	w := int64(p.MaxThreadsPerBlock / p.WarpSize)
-	if w < 1 {
-		w = 1
-	}
-	return w
 }
 
 // helperSources renders the helper functions that the kernels (or other

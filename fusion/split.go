@@ -3,52 +3,9 @@ package fusion
 import (
 	"fmt"
 
+	"github.com/fusegen/fusegen/heuristics"
 	"github.com/fusegen/fusegen/ir"
 )
-
-// OuterXBlock is the columns per program of a looped reduction over a
-// strided dimension (colsum): the widest of 64, 32, 16, 8 and 4 that still
-// gives every multiprocessor a program, 4 when none does (a max, an argmin,
-// a sum and a welford over 3001x515 float32 ran in 0.012 ms with 4 columns
-// a program, 0.020 ms with 8). On an H200, colsum
-// over float32 8192x8192 took 0.073 ms as one kernel of 32-column programs
-// streaming their rows with deep software pipelining, against 0.076 ms
-// split in two kernels (bench/results/explore-h200.md).
-func OuterXBlock(numel, multiProcessors int64) int64 {
-	for xb := int64(64); xb > minOuterXBlock; xb /= 2 {
-		if numel/xb >= multiProcessors {
-			return xb
-		}
-	}
-	return minOuterXBlock
-}
-
-// minOuterXBlock is OuterXBlock's narrowest choice.
-const minOuterXBlock = 4
-
-// Defaults of the split heuristic: enough programs to fill the device's
-// multiprocessors several times over. DefaultMultiProcessors (an H100's or
-// H200's count) stands in where a device's data gives none.
-const (
-	DefaultMultiProcessors = 132
-	defaultSplitWaves      = 4
-)
-
-// targetPrograms is how many programs a split reduction aims at.
-func (o Options) targetPrograms() int64 {
-	waves := o.SplitWaves
-	if waves <= 0 {
-		waves = defaultSplitWaves
-	}
-	return o.multiProcessors() * waves
-}
-
-func (o Options) multiProcessors() int64 {
-	if o.MultiProcessors <= 0 {
-		return DefaultMultiProcessors
-	}
-	return int64(o.MultiProcessors)
-}
 
 // IsInnerReduction reports whether some load of a reduction node steps
 // through consecutive elements as the flat reduction index grows: the
@@ -136,44 +93,15 @@ func freshName(base string, taken map[string]bool) string {
 // splitFactor returns how many chunks to split a reduction into (0: none)
 // and why.
 func splitFactor(t *ir.Table, n *ir.Node, opts Options) (int64, string) {
-	targetPrograms := opts.targetPrograms()
 	if n.Kind != ir.Reduction || !splittable[n.Reduction] {
 		return 0, ""
 	}
 	numel, rnumel := n.Numel(), n.ReductionNumel()
-	if numel*rnumel < 1<<22 {
+	s, programs := heuristics.Split(numel, rnumel, IsInnerReduction(t, n), int64(opts.MultiProcessors), opts.SplitWaves)
+	if s == 0 {
 		return 0, ""
 	}
-	var programs, perChunk int64
-	if IsInnerReduction(t, n) {
-		if numel >= targetPrograms/2 || rnumel < 1<<16 {
-			return 0, ""
-		}
-		programs, perChunk = numel, 1
-	} else {
-		if rnumel < 1024 {
-			return 0, ""
-		}
-		// Pipelined column programs stream their rows at full speed once
-		// there is one per multiprocessor.
-		programs = (numel + minOuterXBlock - 1) / minOuterXBlock
-		if programs >= opts.multiProcessors() {
-			return 0, ""
-		}
-		perChunk = 1
-	}
-	if programs >= targetPrograms {
-		return 0, ""
-	}
-	want := (targetPrograms + programs - 1) / programs * perChunk
-	// The smallest divisor of rnumel at or above want, keeping chunks of at
-	// least 64 elements.
-	for s := want; s <= rnumel/64; s++ {
-		if rnumel%s == 0 {
-			return s, fmt.Sprintf("%d rows of %d would run as %d programs", numel, rnumel, programs)
-		}
-	}
-	return 0, ""
+	return s, fmt.Sprintf("%d rows of %d would run as %d programs", numel, rnumel, programs)
 }
 
 // split builds the partial node (ranges [S, ranges...], reducing chunks of

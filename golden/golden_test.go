@@ -10,7 +10,7 @@ import (
 
 	"github.com/fusegen/fusegen"
 	"github.com/fusegen/fusegen/graphfile"
-	"github.com/fusegen/fusegen/templates"
+	"github.com/fusegen/fusegen/heuristics"
 )
 
 func TestGolden(t *testing.T) {
@@ -32,7 +32,7 @@ func TestGolden(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s/graph.json: %v", c.Dir, err)
 				}
-				res, err := gen.Generate(g, fusegen.Options{Device: dev, Heuristics: templates.Heuristics{Autotune: c.Autotune}})
+				res, err := gen.Generate(g, fusegen.Options{Device: dev, Heuristics: heuristics.Rules{Autotune: c.Autotune}})
 				if err != nil {
 					t.Fatalf("%s/graph.json on %s: %v", c.Dir, dev, err)
 				}
@@ -46,7 +46,7 @@ func TestGolden(t *testing.T) {
 					t.Fatal(err)
 				}
 				g2, _ := graphfile.Decode(c.Graph)
-				res2, err := again.Generate(g2, fusegen.Options{Device: dev, Heuristics: templates.Heuristics{Autotune: c.Autotune}})
+				res2, err := again.Generate(g2, fusegen.Options{Device: dev, Heuristics: heuristics.Rules{Autotune: c.Autotune}})
 				if err != nil {
 					t.Fatal(err)
 				}

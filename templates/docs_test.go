@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fusegen/fusegen/kernel"
 	"github.com/fusegen/fusegen/overrides"
 	"github.com/fusegen/fusegen/templates"
 	"github.com/fusegen/fusegen/wrapper"
@@ -54,8 +55,8 @@ func TestDocsCoverTheTemplateSurface(t *testing.T) {
 	for _, f := range []string{"include", "deviceInfo", "tuple", "sortedKeys", "isFloat"} {
 		mention("function", f)
 	}
-	for _, v := range []any{wrapper.Module{}, wrapper.Input{}, wrapper.Step{}, templates.Kernel{},
-		templates.Pointer{}, templates.Stmt{}, overrides.Properties{}} {
+	for _, v := range []any{wrapper.Module{}, wrapper.Input{}, wrapper.Step{}, kernel.Kernel{},
+		kernel.Pointer{}, kernel.Stmt{}, overrides.Properties{}} {
 		typ := reflect.TypeOf(v)
 		name := typ.String()
 		if !strings.Contains(doc, "`"+name+"`") {

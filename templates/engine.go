@@ -18,6 +18,7 @@ import (
 	"text/template"
 	"text/template/parse"
 
+	"github.com/fusegen/fusegen/kernel"
 	"github.com/fusegen/fusegen/overrides"
 )
 
@@ -410,7 +411,7 @@ func (in *instance) include(name string, data any) (string, error) {
 // every line indented by indent spaces and preceded by a newline: what
 // {{range}}{{include ... | nindent N}}{{end}} would give, without building a
 // string per statement.
-func (in *instance) stmts(list []Stmt, indent int) (string, error) {
+func (in *instance) stmts(list []kernel.Stmt, indent int) (string, error) {
 	var out, one bytes.Buffer
 	pad := strings.Repeat(" ", indent)
 	for i := range list {

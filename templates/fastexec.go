@@ -32,6 +32,7 @@ import (
 	"text/template"
 	"text/template/parse"
 
+	"github.com/fusegen/fusegen/kernel"
 	"github.com/fusegen/fusegen/overrides"
 )
 
@@ -58,7 +59,7 @@ type fxUnsupported struct{ what string }
 // fastSet is the compiled form of one device's templates.
 type fastSet struct {
 	tmpls     map[string]*fxTmpl
-	stmtKinds map[string]*fxTmpl // Stmt.Kind -> template "stmt/<Kind>"
+	stmtKinds map[string]*fxTmpl // kernel.Stmt.Kind -> template "stmt/<Kind>"
 	props     reflect.Value      // what deviceInfo returns
 	funcs     map[string]*fxFunc
 	calls     []*fxTemplate // while compiling: the template nodes, resolved at the end
@@ -761,9 +762,9 @@ func (s *fxState) stmtsInto(w *bytes.Buffer, list reflect.Value, indent int) {
 }
 
 var stmtKindField = func() int {
-	f, ok := reflect.TypeFor[Stmt]().FieldByName("Kind")
+	f, ok := reflect.TypeFor[kernel.Stmt]().FieldByName("Kind")
 	if !ok || len(f.Index) != 1 || f.Type.Kind() != reflect.String {
-		panic("templates: Stmt.Kind is not a string field")
+		panic("templates: kernel.Stmt.Kind is not a string field")
 	}
 	return f.Index[0]
 }()
@@ -1208,7 +1209,7 @@ var (
 	stringType       = reflect.TypeFor[string]()
 	intType          = reflect.TypeFor[int]()
 	anyType          = reflect.TypeFor[any]()
-	stmtListType     = reflect.TypeFor[[]Stmt]()
+	stmtListType     = reflect.TypeFor[[]kernel.Stmt]()
 	trueValue        = reflect.ValueOf(true)
 	falseValue       = reflect.ValueOf(false)
 )

@@ -9,6 +9,7 @@ import (
 	"github.com/fusegen/fusegen"
 	"github.com/fusegen/fusegen/golden"
 	"github.com/fusegen/fusegen/graphfile"
+	"github.com/fusegen/fusegen/heuristics"
 	"github.com/fusegen/fusegen/templates"
 )
 
@@ -54,7 +55,7 @@ func TestFastMatchesGoldenCases(t *testing.T) {
 					if err != nil {
 						t.Fatalf("%s: %v", c.Name, err)
 					}
-					res, err := gen.Generate(g, fusegen.Options{Device: dev, Heuristics: templates.Heuristics{Autotune: autotune || c.Autotune}})
+					res, err := gen.Generate(g, fusegen.Options{Device: dev, Heuristics: heuristics.Rules{Autotune: autotune || c.Autotune}})
 					if err != nil {
 						return nil, err.Error()
 					}

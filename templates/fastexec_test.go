@@ -9,6 +9,7 @@ import (
 	"text/template"
 
 	"github.com/fusegen/fusegen/ir"
+	"github.com/fusegen/fusegen/kernel"
 	"github.com/fusegen/fusegen/overrides"
 )
 
@@ -59,7 +60,7 @@ type fxData struct {
 	PSP    *fxPtrStringer
 	E      fxErr
 	Fn     func() string
-	Stmts  []Stmt
+	Stmts  []kernel.Stmt
 	Arr    [3]int
 	One    []string
 	Small  []int
@@ -87,7 +88,7 @@ func newFxData() *fxData {
 		IMap:   map[int]string{3: "three", 1: "one", 2: "two"},
 		Any:    fxInner{N: 9, S: "any"}, Str: 3, PS: fxPtrStringer{5}, PSP: &fxPtrStringer{6},
 		Fn:    func() string { return "fn" },
-		Stmts: []Stmt{{Kind: "a", Var: "x0"}, {Kind: "b", Var: "x1"}, {Kind: "a", Var: "x2"}},
+		Stmts: []kernel.Stmt{{Kind: "a", Var: "x0"}, {Kind: "b", Var: "x1"}, {Kind: "a", Var: "x2"}},
 		Arr:   [3]int{4, 5, 6},
 		One:   []string{"only"}, Small: []int{1, -2}, Named: fxInts{1},
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/Masterminds/sprig/v3"
 
+	"github.com/fusegen/fusegen/kernel"
 	"github.com/fusegen/fusegen/overrides"
 )
 
@@ -49,7 +50,7 @@ func Funcs() template.FuncMap {
 	m["include"] = func(string, any) (string, error) {
 		return "", errors.New("include is only available while rendering")
 	}
-	m["stmts"] = func([]Stmt, int) (string, error) {
+	m["stmts"] = func([]kernel.Stmt, int) (string, error) {
 		return "", errors.New("stmts is only available while rendering")
 	}
 	m["deviceInfo"] = func() (overrides.Properties, error) {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/fusegen/fusegen/fusion"
 	"github.com/fusegen/fusegen/ir"
-	"github.com/fusegen/fusegen/templates"
+	"github.com/fusegen/fusegen/kernel"
 )
 
 // Module is the view model of the whole generated module.
@@ -24,7 +24,7 @@ type Module struct {
 	// output that is also a read input is returned as the caller passed it,
 	// not as the aligned copy a kernel may have read.
 	Returns    []string
-	Kernels    []*templates.Kernel
+	Kernels    []*kernel.Kernel
 	Steps      []Step
 	BytesMoved int64
 	// Filled in by the generator once the kernels are rendered.
@@ -82,7 +82,7 @@ type Step struct {
 	Stride []int64
 	DType  ir.DType
 	// launch
-	Kernel *templates.Kernel
+	Kernel *kernel.Kernel
 	Slot   int
 	Args   []string
 	// reuse: Name takes over the dead buffer From
@@ -92,7 +92,7 @@ type Step struct {
 }
 
 // Build plans the host side for a schedule and its kernel view models.
-func Build(s *fusion.Schedule, kernels []*templates.Kernel) (*Module, error) {
+func Build(s *fusion.Schedule, kernels []*kernel.Kernel) (*Module, error) {
 	g := s.Graph
 	if len(kernels) != len(s.Kernels) {
 		return nil, fmt.Errorf("wrapper: %d kernel models for %d kernels", len(kernels), len(s.Kernels))
@@ -160,7 +160,7 @@ func Build(s *fusion.Schedule, kernels []*templates.Kernel) (*Module, error) {
 // reads it, unless it is a graph output. An allocation takes over a dropped
 // buffer of the same shape and dtype instead, when there is one, as
 // Inductor's memory planning does ("buf1 = buf0; del buf0  # reuse").
-func plan(s *fusion.Schedule, kernels []*templates.Kernel) []Step {
+func plan(s *fusion.Schedule, kernels []*kernel.Kernel) []Step {
 	g := s.Graph
 	lastUse := map[string]int{}
 	for i, k := range kernels {

@@ -8,7 +8,8 @@ import (
 
 	"github.com/fusegen/fusegen/fusion"
 	"github.com/fusegen/fusegen/graphfile"
-	"github.com/fusegen/fusegen/templates"
+	"github.com/fusegen/fusegen/heuristics"
+	"github.com/fusegen/fusegen/kernel"
 )
 
 func build(t *testing.T, src string, opts fusion.Options) *Module {
@@ -21,7 +22,7 @@ func build(t *testing.T, src string, opts fusion.Options) *Module {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ks, err := templates.BuildKernels(s, templates.Heuristics{})
+	ks, err := kernel.Build(s, heuristics.Rules{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/fusegen/fusegen"
 	"github.com/fusegen/fusegen/graphfile"
-	"github.com/fusegen/fusegen/templates"
+	"github.com/fusegen/fusegen/heuristics"
 )
 
 const usageText = `usage: gen [flags] GRAPH.json
@@ -68,7 +68,7 @@ func generateCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", graphPath, err)
 	}
-	res, err := gen.Generate(g, fusegen.Options{Device: *device, Heuristics: templates.Heuristics{Autotune: *autotune}})
+	res, err := gen.Generate(g, fusegen.Options{Device: *device, Heuristics: heuristics.Rules{Autotune: *autotune}})
 	if err != nil {
 		return fmt.Errorf("%s: %w", graphPath, err)
 	}

@@ -13,12 +13,12 @@ import (
 	"path/filepath"
 
 	"github.com/fusegen/fusegen"
-	"github.com/fusegen/fusegen/templates"
+	"github.com/fusegen/fusegen/heuristics"
 )
 
 func main() {
 	out := flag.String("o", ".", "output `DIR`")
-	var h templates.Heuristics
+	var h heuristics.Rules
 	flag.Int64Var(&h.PersistentMax, "persistent-max", 0, "longest contiguous row a persistent reduction holds (0: default)")
 	flag.Int64Var(&h.LoopedRBlock, "rblock", 0, "R0_BLOCK of looped contiguous reductions (0: default)")
 	flag.Int64Var(&h.MaxWarps, "max-warps", 0, "cap on num_warps (0: the device's)")

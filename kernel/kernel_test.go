@@ -1,4 +1,4 @@
-package templates
+package kernel
 
 import (
 	"os"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/fusegen/fusegen/fusion"
 	"github.com/fusegen/fusegen/graphfile"
+	"github.com/fusegen/fusegen/heuristics"
 	"github.com/fusegen/fusegen/ir"
 )
 
@@ -22,7 +23,7 @@ func mustKernels(t *testing.T, src string) []*Kernel {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ks, err := BuildKernels(s, Heuristics{})
+	ks, err := Build(s, heuristics.Rules{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,13 +256,13 @@ func TestAutotuneCandidates(t *testing.T) {
 	tests := []struct {
 		name  string
 		graph string
-		want  []Config
+		want  []heuristics.Config
 	}{
 		{
 			name:  "strided reduction: the chosen 4x1024 tile first, then same-size, shorter and taller tiles",
 			graph: graphHead + `{"name":"x","dtype":"float32","shape":[5000,300]}],"nodes":[{"name":"y","kind":"reduction","ranges":[300],"reduction_ranges":[5000],"reduction":"sum","body":{"op":"load","buffer":"x","index":["r0","i0"]}}],"outputs":["y"]}`,
-			want: []Config{{4, 1024, 4}, {8, 512, 4}, {8, 512, 8}, {2, 2048, 4}, {2, 2048, 8}, {4, 512, 4}, {4, 512, 8},
-				{4, 2048, 4}, {4, 2048, 8}},
+			want: []heuristics.Config{{XBlock: 4, RBlock: 1024, NumWarps: 4}, {XBlock: 8, RBlock: 512, NumWarps: 4}, {XBlock: 8, RBlock: 512, NumWarps: 8}, {XBlock: 2, RBlock: 2048, NumWarps: 4}, {XBlock: 2, RBlock: 2048, NumWarps: 8}, {XBlock: 4, RBlock: 512, NumWarps: 4}, {XBlock: 4, RBlock: 512, NumWarps: 8},
+				{XBlock: 4, RBlock: 2048, NumWarps: 4}, {XBlock: 4, RBlock: 2048, NumWarps: 8}},
 		},
 	}
 	for _, tt := range tests {
@@ -274,7 +275,7 @@ func TestAutotuneCandidates(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ks, err := BuildKernels(s, Heuristics{Autotune: true})
+			ks, err := Build(s, heuristics.Rules{Autotune: true})
 			if err != nil {
 				t.Fatal(err)
 			}
