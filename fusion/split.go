@@ -165,7 +165,7 @@ func substExpr(e *ir.Expr, sub map[string]ir.Index, sizes map[string]int64) *ir.
 	if e.Index != nil {
 		c.Index = make([]ir.Index, len(e.Index))
 		for i, ix := range e.Index {
-			if name, ok := ix.IsVar(); ok && len(name) > 0 && name[0] == '$' {
+			if _, ok := ix.IsIndirect(); ok {
 				c.Index[i] = ix
 				continue
 			}

@@ -12,9 +12,9 @@ type Expr struct {
 	Args  []*Expr
 	DType DType
 
-	// load: one index per dimension of Buffer. An index "$k" stands for the
-	// value of Indirect[k], an integer computed at run time and bounds-checked
-	// in the kernel.
+	// load: one index per dimension of Buffer. IndirectIndex(k) (spelled
+	// "$k") stands for the value of Indirect[k], an integer computed at run
+	// time and bounds-checked in the kernel.
 	Buffer   string
 	Index    []Index
 	Indirect []*Expr

@@ -21,12 +21,17 @@ type Index struct {
 // else ModularIndexing(Inner, Div, Mod) = (Inner // Div) % Mod, where Mod == 0
 // means no modulo. Inner is always non-negative (validation checks it), so
 // floor and truncating division agree and targets may use either.
+//
+// An atom with Indirect = k+1 is no loop variable but the value of the
+// load's indirect[k], known only at run time (IndirectIndex makes one; Var
+// holds its spelling, "$k", which orders it among the variables).
 type Term struct {
-	Coeff int64
-	Var   string
-	Inner *Index
-	Div   int64
-	Mod   int64
+	Coeff    int64
+	Var      string
+	Inner    *Index
+	Div      int64
+	Mod      int64
+	Indirect int
 }
 
 // Const returns the constant index c.
@@ -34,6 +39,37 @@ func ConstIndex(c int64) Index { return Index{Const: c} }
 
 // VarIndex returns the index that is the variable name.
 func VarIndex(name string) Index { return Index{Terms: []Term{{Coeff: 1, Var: name}}} }
+
+// IndirectIndex returns the index that is the value of a load's
+// indirect[k]: a gather's run-time index along one dimension.
+func IndirectIndex(k int) Index {
+	return Index{Terms: []Term{{Coeff: 1, Var: "$" + strconv.Itoa(k), Indirect: k + 1}}}
+}
+
+// IsIndirect reports whether x is exactly one indirect value, and which
+// entry of the load's indirect list it is.
+func (x Index) IsIndirect() (int, bool) {
+	if len(x.Terms) == 1 && x.Const == 0 && x.Terms[0].Coeff == 1 && x.Terms[0].Indirect > 0 {
+		return x.Terms[0].Indirect - 1, true
+	}
+	return 0, false
+}
+
+// FirstIndirect returns the first indirect value x mentions anywhere, if
+// any (validation refuses one that is not a dimension's whole index).
+func (x Index) FirstIndirect() (Term, bool) {
+	for _, t := range x.Terms {
+		if t.Indirect > 0 {
+			return t, true
+		}
+		if t.Inner != nil {
+			if u, ok := t.Inner.FirstIndirect(); ok {
+				return u, true
+			}
+		}
+	}
+	return Term{}, false
+}
 
 // IsConst reports an index with no variables.
 func (x Index) IsConst() bool { return len(x.Terms) == 0 }
@@ -280,7 +316,7 @@ func (x Index) Equal(y Index) bool {
 	}
 	for i, a := range x.Terms {
 		b := y.Terms[i]
-		if a.Coeff != b.Coeff || a.Var != b.Var || a.Div != b.Div || a.Mod != b.Mod || (a.Inner == nil) != (b.Inner == nil) {
+		if a.Coeff != b.Coeff || a.Var != b.Var || a.Indirect != b.Indirect || a.Div != b.Div || a.Mod != b.Mod || (a.Inner == nil) != (b.Inner == nil) {
 			return false
 		}
 		if a.Inner != nil && !a.Inner.Equal(*b.Inner) {
@@ -867,9 +903,30 @@ func (p *indexParser) primary() (Index, error) {
 		}
 		p.next()
 		return ConstIndex(v), nil
-	case tok[0] == '_' || tok[0] == '$' || (tok[0]|0x20 >= 'a' && tok[0]|0x20 <= 'z'):
+	case tok[0] == '$' && len(tok) > 1 && allDigits(tok[1:]):
+		k, err := strconv.Atoi(tok[1:])
+		if err != nil || k > maxIndirect {
+			return Index{}, p.errf("indirect value %s out of range", tok)
+		}
+		p.next()
+		return IndirectIndex(k), nil
+	case tok[0] == '$':
+		return Index{}, p.errf("%s is no indirect value: write $ and the position in the load's indirect list, e.g. $0", tok)
+	case tok[0] == '_' || (tok[0]|0x20 >= 'a' && tok[0]|0x20 <= 'z'):
 		p.next()
 		return VarIndex(tok), nil
 	}
 	return Index{}, p.errf("unexpected %q", tok)
+}
+
+// maxIndirect bounds the k of "$k", far above any load's indirect list.
+const maxIndirect = 1 << 20
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -633,3 +633,33 @@ func tokenize(s string) []string {
 	}
 	return out
 }
+
+// An indirect value is a typed term: "$k" parses to it, it prints back as
+// "$k", and only a whole "$k" index is one.
+func TestIndirectIndex(t *testing.T) {
+	x := mustIndex(t, "$3")
+	if k, ok := x.IsIndirect(); !ok || k != 3 {
+		t.Errorf(`ParseIndex("$3").IsIndirect() = %d, %v; want 3, true`, k, ok)
+	}
+	if !x.Equal(IndirectIndex(3)) || x.String() != "$3" {
+		t.Errorf(`ParseIndex("$3") = %q, want IndirectIndex(3)`, x)
+	}
+	if _, ok := VarIndex("$3").IsIndirect(); ok {
+		t.Error(`VarIndex("$3") is a variable, not an indirect value`)
+	}
+	sum := mustIndex(t, "2*$0 + i1")
+	if _, ok := sum.IsIndirect(); ok {
+		t.Errorf("%s is not a whole indirect value", sum)
+	}
+	if term, ok := sum.FirstIndirect(); !ok || term.Indirect != 1 {
+		t.Errorf("FirstIndirect(%s) = %+v, %v", sum, term, ok)
+	}
+	if _, ok := mustIndex(t, "i0 // 2").FirstIndirect(); ok {
+		t.Error("i0 // 2 has no indirect value")
+	}
+	for _, bad := range []string{"$a", "$", "$99999999999"} {
+		if _, err := ParseIndex(bad); err == nil {
+			t.Errorf("ParseIndex(%q) accepted", bad)
+		}
+	}
+}

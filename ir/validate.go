@@ -500,10 +500,9 @@ func (v *exprChecker) checkLoad(e *Expr) (DType, error) {
 		}
 	}
 	for d, ix := range e.Index {
-		if name, ok := ix.IsVar(); ok && strings.HasPrefix(name, "$") {
-			k, err := strconv.Atoi(name[1:])
-			if err != nil || k < 0 || k >= len(e.Indirect) {
-				return "", ErrorAt(v.path()+".index["+strconv.Itoa(d)+"]", "%s names no entry of indirect (it has %d)", name, len(e.Indirect))
+		if k, ok := ix.IsIndirect(); ok {
+			if k >= len(e.Indirect) {
+				return "", ErrorAt(v.path()+".index["+strconv.Itoa(d)+"]", "%s names no entry of indirect (it has %d)", ix, len(e.Indirect))
 			}
 			usedIndirect[k] = true
 			continue
@@ -530,13 +529,13 @@ func (v *exprChecker) checkLoad(e *Expr) (DType, error) {
 // checkIndex checks that an index mentions only this node's loop variables
 // and that nothing it divides can be negative.
 func (v *exprChecker) checkIndex(ix Index, inLoad bool) error {
-	for _, name := range v.badVars(ix) {
-		if strings.HasPrefix(name, "$") {
-			if inLoad {
-				return ErrorAt(v.path(), "an indirect value %s must be the whole index of a dimension", name)
-			}
-			return ErrorAt(v.path(), "an indirect value %s may appear only in a load's index", name)
+	if t, ok := ix.FirstIndirect(); ok {
+		if inLoad {
+			return ErrorAt(v.path(), "an indirect value %s must be the whole index of a dimension", t.Var)
 		}
+		return ErrorAt(v.path(), "an indirect value %s may appear only in a load's index", t.Var)
+	}
+	for _, name := range v.badVars(ix) {
 		if _, ok := v.sizes[name]; !ok {
 			return ErrorAt(v.path(), "unknown loop variable %q (this node has %s)", name, v.varList())
 		}
@@ -582,7 +581,7 @@ func (v *exprChecker) varsKnown(x Index) bool {
 			}
 			continue
 		}
-		if _, known := v.sizes[t.Var]; !known || strings.HasPrefix(t.Var, "$") {
+		if _, known := v.sizes[t.Var]; !known || t.Indirect > 0 {
 			return false
 		}
 	}

@@ -224,7 +224,7 @@ func TestValidateErrors(t *testing.T) {
 				&Node{Name: "b", Kind: Pointwise, Ranges: []int64{4}, Body: op("exp", ld("a", "i0"))})
 		}, []string{`nodes[2] "a": cycle: a -> b -> a`}},
 		{"self-read", setBody(ld("y", "i0", "i1")), []string{y + `.args[0].buffer: node reads its own buffer "y" (a cycle)`}},
-		{"self-read in indirect", setBody(&Expr{Op: OpLoad, Buffer: "x", Index: []Index{VarIndex("$0"), VarIndex("i1")}, Indirect: []*Expr{ld("y", "i0", "i1")}}),
+		{"self-read in indirect", setBody(&Expr{Op: OpLoad, Buffer: "x", Index: []Index{IndirectIndex(0), VarIndex("i1")}, Indirect: []*Expr{ld("y", "i0", "i1")}}),
 			[]string{y + `.args[0].indirect[0].buffer: node reads its own buffer "y"`}},
 		{"binary dtype mismatch", setBody(op("add", ld("x", "i0", "i1"), ld("n", "i0", "i1"))), []string{y + ".args[0]: add's operands differ in dtype: float32 and int32"}},
 		{"compare dtype mismatch", func(g *Graph) { g.Nodes[0].Body = op("lt", ld("x", "i0", "i1"), cst(Float64, "0")) }, []string{y + ": lt's operands differ in dtype: float32 and float64"}},
@@ -278,21 +278,21 @@ func TestValidateErrors(t *testing.T) {
 		}, []string{`nodes[1] "s".dtype: declared dtype float32 but the body computes int64`}},
 
 		// Indirect loads.
-		{"float indirect", setBody(&Expr{Op: OpLoad, Buffer: "x", Index: []Index{VarIndex("$0"), VarIndex("i1")}, Indirect: []*Expr{ld("f", "i0")}}),
+		{"float indirect", setBody(&Expr{Op: OpLoad, Buffer: "x", Index: []Index{IndirectIndex(0), VarIndex("i1")}, Indirect: []*Expr{ld("f", "i0")}}),
 			[]string{y + ".args[0].indirect[0]: an indirect index must be an integer, got float32"}},
-		{"bool indirect", setBody(&Expr{Op: OpLoad, Buffer: "x", Index: []Index{VarIndex("$0"), VarIndex("i1")}, Indirect: []*Expr{ld("m", "i0", "i1")}}),
+		{"bool indirect", setBody(&Expr{Op: OpLoad, Buffer: "x", Index: []Index{IndirectIndex(0), VarIndex("i1")}, Indirect: []*Expr{ld("m", "i0", "i1")}}),
 			[]string{"an indirect index must be an integer, got bool"}},
-		{"indirect missing", setBody(&Expr{Op: OpLoad, Buffer: "x", Index: []Index{VarIndex("$0"), VarIndex("$1")}, Indirect: []*Expr{ld("idx", "i0")}}),
+		{"indirect missing", setBody(&Expr{Op: OpLoad, Buffer: "x", Index: []Index{IndirectIndex(0), IndirectIndex(1)}, Indirect: []*Expr{ld("idx", "i0")}}),
 			[]string{y + ".args[0].index[1]: $1 names no entry of indirect (it has 1)"}},
 		{"indirect none", setBody(ld("x", "$0", "i1")), []string{"$0 names no entry of indirect (it has 0)"}},
 		{"indirect bad name", setBody(&Expr{Op: OpLoad, Buffer: "x", Index: []Index{VarIndex("$a"), VarIndex("i1")}, Indirect: []*Expr{ld("idx", "i0")}}),
-			[]string{"$a names no entry of indirect"}},
+			[]string{`unknown loop variable "$a"`}},
 		{"indirect unused", setBody(&Expr{Op: OpLoad, Buffer: "x", Index: []Index{VarIndex("i0"), VarIndex("i1")}, Indirect: []*Expr{ld("idx", "i0")}}),
 			[]string{y + ".args[0].indirect[0]: indirect value $0 is not used by any index"}},
 		{"indirect in expression", setBody(&Expr{Op: OpLoad, Buffer: "x", Index: []Index{mustIndex(t, "$0 + 1"), VarIndex("i1")}, Indirect: []*Expr{ld("idx", "i0")}}),
 			[]string{y + ".args[0].index[0]: an indirect value $0 must be the whole index of a dimension"}},
-		{"indirect in index op", func(g *Graph) { g.Nodes[0].Body = &Expr{Op: OpIndex, DType: Int64, Expr: VarIndex("$0")} }, []string{y + ".expr: an indirect value $0 may appear only in a load's index"}},
-		{"indirect with bad index", setBody(&Expr{Op: OpLoad, Buffer: "x", Index: []Index{VarIndex("$0"), VarIndex("i1")}, Indirect: []*Expr{ld("idx", "i1")}}),
+		{"indirect in index op", func(g *Graph) { g.Nodes[0].Body = &Expr{Op: OpIndex, DType: Int64, Expr: IndirectIndex(0)} }, []string{y + ".expr: an indirect value $0 may appear only in a load's index"}},
+		{"indirect with bad index", setBody(&Expr{Op: OpLoad, Buffer: "x", Index: []Index{IndirectIndex(0), VarIndex("i1")}, Indirect: []*Expr{ld("idx", "i1")}}),
 			[]string{y + `.args[0].indirect[0].index[0]: index i1 ranges over [0, 7], outside dimension 0 of "idx" (size 4)`}},
 
 		// Constants and index values.
@@ -342,10 +342,10 @@ func TestValidateAccepts(t *testing.T) {
 		mut  func(*Graph)
 	}{
 		{"integer indirect", func(g *Graph) {
-			g.Nodes[0].Body = op("exp", &Expr{Op: OpLoad, Buffer: "x", Index: []Index{VarIndex("$0"), VarIndex("i1")}, Indirect: []*Expr{ld("idx", "i0")}})
+			g.Nodes[0].Body = op("exp", &Expr{Op: OpLoad, Buffer: "x", Index: []Index{IndirectIndex(0), VarIndex("i1")}, Indirect: []*Expr{ld("idx", "i0")}})
 		}},
 		{"int32 indirect used twice", func(g *Graph) {
-			g.Nodes[0].Body = op("exp", &Expr{Op: OpLoad, Buffer: "x", Index: []Index{VarIndex("$0"), VarIndex("$0")}, Indirect: []*Expr{ld("n", "i0", "i1")}})
+			g.Nodes[0].Body = op("exp", &Expr{Op: OpLoad, Buffer: "x", Index: []Index{IndirectIndex(0), IndirectIndex(0)}, Indirect: []*Expr{ld("n", "i0", "i1")}})
 		}},
 		{"float inf", func(g *Graph) { g.Nodes[0].Body = op("exp", cst(Float32, "inf")) }},
 		{"float -inf nan", func(g *Graph) { g.Nodes[0].Body = op("maximum", cst(Float16, "-inf"), cst(Float16, "nan")) }},

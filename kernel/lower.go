@@ -560,9 +560,7 @@ func (l *lowering) load(e *ir.Expr, sub map[string]ir.Index, at int) (value, err
 	flat := ir.Index{}
 	var checks []Stmt
 	for d, ix := range e.Index {
-		if name, ok := ix.IsVar(); ok && strings.HasPrefix(name, "$") {
-			var k int
-			fmt.Sscanf(name[1:], "%d", &k)
+		if k, ok := ix.IsIndirect(); ok {
 			iv := indirect[k]
 			checks = append(checks, Stmt{Kind: "assert", Var: iv.name, Size: b.Shape[d]})
 			flat = flat.Add(ir.VarIndex(iv.name).Scale(strides[d]))

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 
 	"github.com/fusegen/fusegen/ir"
 )
@@ -240,8 +239,7 @@ func (it *interp) eval(e *ir.Expr, env map[string]int64) (float64, error) {
 		off := b.Offset
 		for d, ix := range e.Index {
 			var i int64
-			if v, ok := ix.IsVar(); ok && strings.HasPrefix(v, "$") {
-				k, _ := strconv.Atoi(v[1:])
+			if k, ok := ix.IsIndirect(); ok {
 				iv, err := it.eval(e.Indirect[k], env)
 				if err != nil {
 					return 0, err

@@ -537,7 +537,7 @@ func simplifyBody(e *ir.Expr, sizes map[string]int64) {
 		switch x.Op {
 		case ir.OpLoad:
 			for d, ix := range x.Index {
-				if v, ok := ix.IsVar(); ok && strings.HasPrefix(v, "$") {
+				if _, ok := ix.IsIndirect(); ok {
 					continue
 				}
 				x.Index[d] = ix.Simplify(sizes)
@@ -604,7 +604,7 @@ func (l *lowerer) indirectLoad(src *Tensor, idx []ir.Index, dim int, value *ir.E
 						k = len(x.Indirect)
 						x.Indirect = append(x.Indirect, value)
 					}
-					x.Index[d] = ir.VarIndex("$" + strconv.Itoa(k))
+					x.Index[d] = ir.IndirectIndex(k)
 					continue
 				}
 				if slices.Contains(ix.Vars(), sentinel) {

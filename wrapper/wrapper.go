@@ -253,13 +253,8 @@ func indexBounds(g *ir.Graph) map[string]int64 {
 			}
 			b := g.Lookup(e.Buffer)
 			for d, ix := range e.Index {
-				name, ok := ix.IsVar()
-				if !ok || len(name) < 2 || name[0] != '$' {
-					continue
-				}
-				var k int
-				fmt.Sscanf(name[1:], "%d", &k)
-				if k >= len(e.Indirect) {
+				k, ok := ix.IsIndirect()
+				if !ok || k >= len(e.Indirect) {
 					continue
 				}
 				src := indexSource(e.Indirect[k])
