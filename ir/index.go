@@ -930,3 +930,13 @@ func allDigits(s string) bool {
 	}
 	return true
 }
+
+// Mentions reports whether the variable name occurs in x, at any depth.
+func (x Index) Mentions(name string) bool {
+	for _, t := range x.Terms {
+		if t.Inner == nil && t.Var == name || t.Inner != nil && t.Inner.Mentions(name) {
+			return true
+		}
+	}
+	return false
+}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/fusegen/fusegen/fusion"
 	"github.com/fusegen/fusegen/heuristics"
@@ -86,6 +85,9 @@ type Stmt struct {
 	// more at most), or empty (see setEvictions)
 	Eviction string
 	indirect bool // load: its index comes from a loaded value
+	// load, store, index: the offset Offset spells, which evictions and
+	// masks decide on
+	offset ir.Index
 	// store: the buffer's dtype, when it differs from the value's compute type
 	StoreAs ir.DType
 	// constant
@@ -242,7 +244,7 @@ func setEvictions(k *Kernel, t *ir.Table, h heuristics.Rules) {
 				loads[s.Ptr]++
 				indirect[s.Ptr] = indirect[s.Ptr] || s.indirect
 			case "store":
-				rowStores = rowStores && !strings.Contains(s.Offset, rVar)
+				rowStores = rowStores && !s.offset.Mentions(rVar)
 			}
 		}
 	}
@@ -257,7 +259,7 @@ func setEvictions(k *Kernel, t *ir.Table, h heuristics.Rules) {
 			s := &body[i]
 			switch {
 			case s.Kind != "load":
-			case !strings.Contains(s.Offset, xVar): // the same elements in every program
+			case !s.offset.Mentions(xVar): // the same elements in every program
 				if programs(k) > 1 {
 					s.Eviction = "evict_last"
 				}
@@ -289,7 +291,7 @@ func setPassEvictions(k *Kernel) {
 			}
 			// A load every program shares (no xindex in its offset: a
 			// weight, a bias) stays too, when there are several programs.
-			shared := !strings.Contains(body[i].Offset, xVar) && programs(k) > 1
+			shared := !body[i].offset.Mentions(xVar) && programs(k) > 1
 			if last[body[i].Ptr] > p || shared {
 				body[i].Eviction = "evict_last"
 			} else {

@@ -129,7 +129,7 @@ func (l *lowering) pointer(buffer string, out bool) string {
 }
 
 // offset renders a flat element offset and records how far it can reach.
-func (l *lowering) offset(ix ir.Index) (string, bool) {
+func (l *lowering) offset(ix ir.Index) (ir.Index, bool) {
 	sizes := l.sizes
 	ix = ix.Simplify(sizes)
 	b := ix.Bounds(sizes)
@@ -139,11 +139,7 @@ func (l *lowering) offset(ix ir.Index) (string, bool) {
 	if -b.Lo > l.maxOff {
 		l.maxOff = -b.Lo
 	}
-	usesR := false
-	for _, v := range ix.Vars() {
-		usesR = usesR || v == rVar
-	}
-	return ix.String(), usesR
+	return ix, ix.Mentions(rVar)
 }
 
 func (l *lowering) mask(usesR bool) string {
@@ -195,10 +191,10 @@ func (l *lowering) node(n *ir.Node) error {
 	if flat.IsConst() {
 		// A one-element buffer (numel 1): keep the pointer a block, which a
 		// store of a block value needs; xmask leaves only xindex 0.
-		off = ir.VarIndex(xVar).Add(flat).String()
+		off = ir.VarIndex(xVar).Add(flat)
 	}
 	usesR := v.usesR || offR
-	st := Stmt{Kind: "store", Ptr: l.pointer(n.Name, true), Offset: off, Var: v.name, Mask: l.mask(usesR), DType: v.dtype}
+	st := Stmt{Kind: "store", Ptr: l.pointer(n.Name, true), Offset: off.String(), offset: off, Var: v.name, Mask: l.mask(usesR), DType: v.dtype}
 	if n.DType != v.dtype {
 		st.StoreAs = n.DType
 	}
@@ -456,9 +452,10 @@ func (l *lowering) expr(e *ir.Expr, sub map[string]ir.Index, at int) (value, err
 	case ir.OpIndex:
 		ix := e.Expr.Subst(sub).Simplify(l.sizes)
 		off, usesR := l.offset(ix)
-		key := "index:" + string(e.DType) + ":" + off
+		spelled := off.String()
+		key := "index:" + string(e.DType) + ":" + spelled
 		return l.cached(key, value{dtype: e.DType, usesR: usesR}, at, func(name string) Stmt {
-			return Stmt{Kind: "index", Var: name, Offset: off, DType: e.DType, Value: constValue(ix)}
+			return Stmt{Kind: "index", Var: name, Offset: spelled, offset: off, DType: e.DType, Value: constValue(ix)}
 		}), nil
 	}
 	args := make([]value, len(e.Args))
@@ -577,11 +574,12 @@ func (l *lowering) load(e *ir.Expr, sub map[string]ir.Index, at int) (value, err
 	}
 	shape.usesR = shape.usesR || offR
 	mask := l.mask(shape.usesR)
-	if len(indirect) == 0 && !strings.ContainsAny(off, "abcdefghijklmnopqrstuvwxyz") {
+	if len(indirect) == 0 && off.IsConst() {
 		mask = "" // a fixed element: a scalar load needs (and allows) no mask
 	}
 	ptr := l.pointer(e.Buffer, false)
-	key := l.cacheKey("load:"+ptr+":"+off, shape.usesR, at)
+	spelled := off.String()
+	key := l.cacheKey("load:"+ptr+":"+spelled, shape.usesR, at)
 	if v, ok := l.cse[key]; ok {
 		return v, nil
 	}
@@ -590,8 +588,8 @@ func (l *lowering) load(e *ir.Expr, sub map[string]ir.Index, at int) (value, err
 		l.emit(c, shape.usesR, shape.phase, at)
 		l.k.Debug = true
 	}
-	return l.cached("load:"+ptr+":"+off, shape, at, func(name string) Stmt {
-		return Stmt{Kind: "load", Var: name, Ptr: ptr, Offset: off, Mask: mask, DType: shape.dtype, Upcast: b.DType.IsHalf(),
+	return l.cached("load:"+ptr+":"+spelled, shape, at, func(name string) Stmt {
+		return Stmt{Kind: "load", Var: name, Ptr: ptr, Offset: spelled, offset: off, Mask: mask, DType: shape.dtype, Upcast: b.DType.IsHalf(),
 			indirect: len(checks) > 0}
 	}), nil
 }
