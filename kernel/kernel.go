@@ -217,10 +217,9 @@ func (k *Kernel) shape() heuristics.Shape {
 // load all programs share (a weight) stays. In a persistent reduction that
 // stores only per-row results, a direct load of a buffer no larger than
 // what the kernel's loads of it read (each element read once) goes first:
-// the streamed rows then leave the rest of L2 alone, dirty lines included
-// (on the H200 var_mean float32 32768x1024 took 0.0376 ms with the hint,
-// 0.0421 ms without). Kernels that store whole rows or elements ran 1 to 5%
-// slower with it (bench/results/explore-h200.md), and have none.
+// the streamed rows then leave the rest of L2 alone, dirty lines included.
+// Kernels that store whole rows or elements run slower with it, and have
+// none (the measurements are in docs/kernels.md).
 func setEvictions(k *Kernel, t *ir.Table, h heuristics.Rules) {
 	switch {
 	case !k.Reduction:

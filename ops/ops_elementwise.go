@@ -370,8 +370,8 @@ func opGelu(x *Tensor, approximate *string) (*Tensor, error) {
 	case "tanh":
 		// 0.5*x*(1 + tanh(u)) is x*sigmoid(2u) = x / (1 + exp(-2u)), u =
 		// sqrt(2/pi)*(x + 0.044715*x^3): one exp and a division instead of
-		// libdevice's tanh, which made the kernel compute-bound on the H200
-		// (0.083 ms against 0.068 ms for bf16 8192x8192).
+		// libdevice's tanh, which makes the kernel compute-bound
+		// (docs/kernels.md).
 		minusTwoBeta := -2 * math.Sqrt(2/math.Pi)
 		return unary(x, t, "gelu", func(e *ir.Expr) *ir.Expr {
 			cube := eop("mul", eop("mul", e, e), e)
