@@ -100,7 +100,11 @@ func (gen *Generator) Generate(g *ir.Graph, opts Options) (*Result, error) {
 	if h.MultiProcessors == 0 {
 		h.MultiProcessors = int64(props.MultiProcessors)
 	}
-	kernels, err := kernel.Build(sched, h)
+	names, err := kernelNames(r)
+	if err != nil {
+		return nil, err
+	}
+	kernels, err := kernel.Build(sched, h, names)
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +129,23 @@ func (gen *Generator) Generate(g *ir.Graph, opts Options) (*Result, error) {
 		return nil, err
 	}
 	return &Result{Files: map[string][]byte{ModulePath(g): out}, Schedule: sched}, nil
+}
+
+// kernelNames reads the target's names of a kernel's flat indices and
+// masks from the templates (triton/names.tmpl).
+func kernelNames(r *templates.Renderer) (kernel.Names, error) {
+	var n kernel.Names
+	for _, f := range []struct {
+		name string
+		to   *string
+	}{{"x", &n.X}, {"y", &n.Y}, {"r", &n.R}, {"xmask", &n.XMask}, {"tile_mask", &n.TileMask}, {"row_mask", &n.RowMask}} {
+		s, err := r.Execute("triton/name/"+f.name, nil)
+		if err != nil {
+			return n, err
+		}
+		*f.to = strings.TrimSpace(s)
+	}
+	return n, nil
 }
 
 // helperSources renders the helper functions that the kernels (or other

@@ -2,12 +2,14 @@ package fusion
 
 import "github.com/fusegen/fusegen/ir"
 
-// The flat loop indices of a kernel, as Inductor spells them: every node of
-// a kernel of group (numel, rnumel) is mapped onto xindex in [0, numel) and,
-// in reduction kernels, r0_index in [0, rnumel).
+// The flat loop indices of a kernel: every node of a kernel of group
+// (numel, rnumel) is mapped onto the row index x in [0, numel) and, in
+// reduction kernels, the reduction index r in [0, rnumel). The names are
+// neutral (no loop variable of a graph is named so); the kernel view model
+// spells them as the target does (xindex, r0_index in Triton).
 const (
-	XVar = "xindex"
-	RVar = "r0_index"
+	XVar = "x"
+	RVar = "r"
 )
 
 // Sizes returns the ranges of the kernel's flat indices.
@@ -61,7 +63,7 @@ func Fits(n *ir.Node, g Group) bool {
 }
 
 // IsRowIndex reports whether a flat index into a node's contiguous buffer
-// is exactly the kernel's row, xindex: the only place a reduction's result
+// is exactly the kernel's row, x: the only place a reduction's result
 // can be read inside the kernel that computes it. With a single row the
 // index simplifies to 0.
 func (g Group) IsRowIndex(ix ir.Index) bool {

@@ -32,15 +32,21 @@ func IsInnerReduction(t *ir.Table, n *ir.Node) bool {
 		}
 		off = off.Simplify(grp.Sizes())
 		for _, t := range off.Terms {
-			// r0_index itself, or its innermost split (r0_index % k), with unit stride.
+			// r itself, or its innermost split (r % k), with unit stride.
 			plain := t.Inner == nil && t.Var == RVar
-			split := t.Inner != nil && t.Div == 1 && t.Mod > 1 && t.Inner.String() == RVar
+			split := t.Inner != nil && t.Div == 1 && t.Mod > 1 && isVar(*t.Inner, RVar)
 			if (plain || split) && t.Coeff == 1 {
 				inner = true
 			}
 		}
 	})
 	return inner
+}
+
+// isVar reports whether x is exactly the variable name.
+func isVar(x ir.Index, name string) bool {
+	v, ok := x.IsVar()
+	return ok && v == name
 }
 
 // splittable lists the reductions whose partial results combine with the

@@ -105,19 +105,43 @@ type Stmt struct {
 	Fields []string
 }
 
-// Loop-index names inside kernels, as Inductor spells them.
+// The flat indices of a kernel, by their neutral names (fusion's, and the
+// tile row of a tiled pointwise kernel); Names spells them.
 const (
 	xVar = fusion.XVar
 	rVar = fusion.RVar
-	yVar = "yindex" // the row index of a tiled pointwise kernel
+	yVar = "y"
 )
 
+// Names are the target's spelling of a kernel's flat indices and masks,
+// which index expressions and masks in the view model are written with.
+// They come from the templates (templates/triton/names.tmpl), which also
+// spell the kernel that defines them.
+type Names struct {
+	X, Y, R string // the row index, the row of a 2-D tile, the reduction index
+	// The masks of a row (XMask), of a tile element (TileMask) and of a row
+	// element in a reduction (RowMask).
+	XMask, TileMask, RowMask string
+}
+
+// spelling maps the neutral index names to the target's.
+func (n Names) spelling() map[string]ir.Index {
+	return map[string]ir.Index{xVar: ir.VarIndex(n.X), yVar: ir.VarIndex(n.Y), rVar: ir.VarIndex(n.R)}
+}
+
+func (n Names) complete() bool {
+	return n.X != "" && n.Y != "" && n.R != "" && n.XMask != "" && n.TileMask != "" && n.RowMask != ""
+}
+
 // Build lowers every kernel of a schedule to its view model.
-func Build(s *fusion.Schedule, h heuristics.Rules) ([]*Kernel, error) {
+func Build(s *fusion.Schedule, h heuristics.Rules, names Names) ([]*Kernel, error) {
+	if !names.complete() {
+		return nil, fmt.Errorf("kernel names incomplete: %+v", names)
+	}
 	h = h.WithDefaults()
 	var out []*Kernel
 	for i, k := range s.Kernels {
-		km, err := buildKernel(s, k, i, h)
+		km, err := buildKernel(s, k, i, h, names)
 		if err != nil {
 			return nil, err
 		}
@@ -126,7 +150,7 @@ func Build(s *fusion.Schedule, h heuristics.Rules) ([]*Kernel, error) {
 	return out, nil
 }
 
-func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int, h heuristics.Rules) (*Kernel, error) {
+func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int, h heuristics.Rules, names Names) (*Kernel, error) {
 	k := &Kernel{
 		Numel:     fk.Group.Numel,
 		RNumel:    fk.Group.ReductionNumel,
@@ -152,7 +176,7 @@ func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int, h heuristics.Rul
 	} else {
 		k.setShape(heuristics.Pointwise(k.Numel))
 	}
-	l := newLowering(s, fk, k)
+	l := newLowering(s, fk, k, names)
 	l.looped = k.Reduction && !k.Persistent
 	if k.Tiled {
 		l.sizes = map[string]int64{yVar: k.YNumel, xVar: k.XNumel}

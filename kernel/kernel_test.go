@@ -23,7 +23,7 @@ func mustKernels(t *testing.T, src string) []*Kernel {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ks, err := Build(s, heuristics.Rules{})
+	ks, err := Build(s, heuristics.Rules{}, testNames)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +275,7 @@ func TestAutotuneCandidates(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ks, err := Build(s, heuristics.Rules{Autotune: true})
+			ks, err := Build(s, heuristics.Rules{Autotune: true}, testNames)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -285,3 +285,6 @@ func TestAutotuneCandidates(t *testing.T) {
 		})
 	}
 }
+
+// testNames are the names templates/triton/names.tmpl gives.
+var testNames = Names{X: "xindex", Y: "yindex", R: "r0_index", XMask: "xmask", TileMask: "ymask & xmask", RowMask: "r0_mask & xmask"}

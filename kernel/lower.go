@@ -33,12 +33,14 @@ type lowering struct {
 	ptrs         map[string]string
 	nextTmp      int
 	maxOff       int64
+	names        Names
+	spelling     map[string]ir.Index // neutral index names -> the target's
 	reduce       bool
 	looped       bool
 }
 
-func newLowering(s *fusion.Schedule, fk *fusion.Kernel, k *Kernel) *lowering {
-	l := &lowering{
+func newLowering(s *fusion.Schedule, fk *fusion.Kernel, k *Kernel, names Names) *lowering {
+	l := &lowering{names: names, spelling: names.spelling(),
 		table: s.Table, k: k, group: fk.Group, nodes: map[string]*ir.Node{}, live: map[string]bool{},
 		materialized: s.Materialized, reduced: map[string]value{}, bodies: map[string]value{}, cse: map[string]value{},
 		sizes: fk.Group.Sizes(), phases: map[string]int{}, inlined: map[string]value{}, ptrs: map[string]string{}, reduce: k.Reduction,
@@ -142,17 +144,23 @@ func (l *lowering) offset(ix ir.Index) (ir.Index, bool) {
 	return ix, ix.Mentions(rVar)
 }
 
+// spell writes an index as the target does: the flat indices by their
+// target names.
+func (l *lowering) spell(ix ir.Index) string {
+	return ix.Subst(l.spelling).String()
+}
+
 func (l *lowering) mask(usesR bool) string {
 	if l.k.Tiled {
-		return "ymask & xmask"
+		return l.names.TileMask
 	}
 	if !l.reduce {
-		return "xmask"
+		return l.names.XMask
 	}
 	if usesR {
-		return "r0_mask & xmask"
+		return l.names.RowMask
 	}
-	return "xmask"
+	return l.names.XMask
 }
 
 // node lowers one node of the kernel: a reduction's combine steps, and the
@@ -194,7 +202,7 @@ func (l *lowering) node(n *ir.Node) error {
 		off = ir.VarIndex(xVar).Add(flat)
 	}
 	usesR := v.usesR || offR
-	st := Stmt{Kind: "store", Ptr: l.pointer(n.Name, true), Offset: off.String(), offset: off, Var: v.name, Mask: l.mask(usesR), DType: v.dtype}
+	st := Stmt{Kind: "store", Ptr: l.pointer(n.Name, true), Offset: l.spell(off), offset: off, Var: v.name, Mask: l.mask(usesR), DType: v.dtype}
 	if n.DType != v.dtype {
 		st.StoreAs = n.DType
 	}
@@ -285,7 +293,7 @@ func (l *lowering) onlineSum(v, max value) value {
 	res := value{name: l.tmp(), dtype: v.dtype, phase: at + 1}
 	lowest, highest := identities(v.dtype)
 	st := Stmt{Op: "online_softmax_sum", Var: res.name, Acc: "_" + res.name, Args: []string{v.name}, DType: v.dtype,
-		Mask: "r0_mask & xmask", Lowest: lowest, Highest: highest, RNumel: l.k.RNumel}
+		Mask: l.names.RowMask, Lowest: lowest, Highest: highest, RNumel: l.k.RNumel}
 	if !l.absorbMax(st, max, at) {
 		l.emitLooped(st, at)
 	}
@@ -452,7 +460,7 @@ func (l *lowering) expr(e *ir.Expr, sub map[string]ir.Index, at int) (value, err
 	case ir.OpIndex:
 		ix := e.Expr.Subst(sub).Simplify(l.sizes)
 		off, usesR := l.offset(ix)
-		spelled := off.String()
+		spelled := l.spell(off)
 		key := "index:" + string(e.DType) + ":" + spelled
 		return l.cached(key, value{dtype: e.DType, usesR: usesR}, at, func(name string) Stmt {
 			return Stmt{Kind: "index", Var: name, Offset: spelled, offset: off, DType: e.DType, Value: constValue(ix)}
@@ -578,7 +586,7 @@ func (l *lowering) load(e *ir.Expr, sub map[string]ir.Index, at int) (value, err
 		mask = "" // a fixed element: a scalar load needs (and allows) no mask
 	}
 	ptr := l.pointer(e.Buffer, false)
-	spelled := off.String()
+	spelled := l.spell(off)
 	key := l.cacheKey("load:"+ptr+":"+spelled, shape.usesR, at)
 	if v, ok := l.cse[key]; ok {
 		return v, nil
@@ -622,8 +630,8 @@ func (l *lowering) reduction(n *ir.Node, v value, at int) value {
 		if op == "any" {
 			res.dtype = ir.Bool
 		}
-		st := Stmt{Op: op, Var: res.name, Args: []string{v.name}, DType: v.dtype, Mask: "r0_mask & xmask",
-			RIndex: rVar, Lowest: lowest, Highest: highest, RNumel: l.k.RNumel, IndexDType: idxType}
+		st := Stmt{Op: op, Var: res.name, Args: []string{v.name}, DType: v.dtype, Mask: l.names.RowMask,
+			RIndex: l.names.R, Lowest: lowest, Highest: highest, RNumel: l.k.RNumel, IndexDType: idxType}
 		if op == "welford" {
 			st.Fields = []string{field}
 		}

@@ -22,7 +22,7 @@ func build(t *testing.T, src string, opts fusion.Options) *Module {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ks, err := kernel.Build(s, heuristics.Rules{})
+	ks, err := kernel.Build(s, heuristics.Rules{}, kernel.Names{X: "xindex", Y: "yindex", R: "r0_index", XMask: "xmask", TileMask: "ymask & xmask", RowMask: "r0_mask & xmask"})
 	if err != nil {
 		t.Fatal(err)
 	}
