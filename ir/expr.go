@@ -80,7 +80,7 @@ var opTable = []OpInfo{
 	{"exp", ClassFloatUnary}, {"exp2", ClassFloatUnary}, {"expm1", ClassFloatUnary},
 	{"log", ClassFloatUnary}, {"log2", ClassFloatUnary}, {"log1p", ClassFloatUnary},
 	{"sqrt", ClassFloatUnary}, {"rsqrt", ClassFloatUnary}, {"sin", ClassFloatUnary},
-	{"cos", ClassFloatUnary}, {"atan", ClassFloatUnary}, {"tanh", ClassFloatUnary}, {"sigmoid", ClassFloatUnary},
+	{"cos", ClassFloatUnary}, {"tanh", ClassFloatUnary}, {"sigmoid", ClassFloatUnary},
 	{"erf", ClassFloatUnary}, {"reciprocal", ClassFloatUnary},
 	{"neg", ClassNumUnary}, {"abs", ClassNumUnary}, {"relu", ClassNumUnary},
 	{"floor", ClassNumUnary}, {"ceil", ClassNumUnary}, {"round", ClassNumUnary},

@@ -492,9 +492,6 @@ func (b *Builder) Sin(x *Tensor) *Tensor { return b.one("sin", []any{x}, nil) }
 // Cos is torch.cos.
 func (b *Builder) Cos(x *Tensor) *Tensor { return b.one("cos", []any{x}, nil) }
 
-// Atan is torch.atan.
-func (b *Builder) Atan(x *Tensor) *Tensor { return b.one("atan", []any{x}, nil) }
-
 // Tanh is torch.tanh.
 func (b *Builder) Tanh(x *Tensor) *Tensor { return b.one("tanh", []any{x}, nil) }
 

@@ -61,7 +61,6 @@ def references():
         "op_clamp": lambda xt, b, k: (xt.clamp(-0.5, 0.5), xt.clamp(min=b), k.clamp(max=3), k.clamp(min=-1.5)),
         "op_where": lambda xt, b, k, mask: (t.where(mask, xt, b), t.where(mask, k, 0.5), t.where(mask, k, 7)),
         "op_unary_float": lambda xt, k, h: tuple(getattr(t, o)(xt) for o in fl) + (t.exp(k), t.tanh(h)),
-        "op_atan": lambda xt, k, h: (t.atan(xt), t.atan(k), t.atan(h)),
         "op_unary_numeric": lambda xt, k: tuple(getattr(t, o)(xt) for o in num)
         + tuple(getattr(t, o)(k) for o in ["abs", "neg", "relu", "floor", "sign"]),
         "op_activations": lambda xt, h: (F.gelu(xt), F.gelu(xt, approximate="tanh"), F.gelu(h), F.silu(xt), F.softplus(xt),

@@ -69,7 +69,6 @@ FLOAT_UNARY = {
     "rsqrt": torch.rsqrt,
     "sin": torch.sin,
     "cos": torch.cos,
-    "atan": torch.atan,
     "tanh": torch.tanh,
     "sigmoid": torch.sigmoid,
     "erf": torch.erf,
