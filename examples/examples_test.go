@@ -424,8 +424,10 @@ func TestFormatDocOpExamples(t *testing.T) {
 	}
 	spans := regexp.MustCompile("`(\\{\"(?:name|outputs)\": [^`]*\"op\": [^`]*\\})`").FindAllSubmatch(data, -1)
 	seen := map[string]bool{}
+	examples := map[string]bool{}
 	for _, m := range spans {
 		node := string(m[1])
+		examples[node] = true
 		var parsed map[string]any
 		if err := json.Unmarshal(m[1], &parsed); err != nil {
 			t.Errorf("%s: example %s is not JSON: %v", formatPath, node, err)
@@ -450,6 +452,125 @@ func TestFormatDocOpExamples(t *testing.T) {
 	for _, op := range ops.OpNames() {
 		if !seen[op] {
 			t.Errorf("%s: op %q has no example node", formatPath, op)
+		}
+	}
+	// The registry's ops have their example from the registry, verbatim.
+	for _, e := range ops.ElementwiseOps() {
+		if !examples[e.Example] {
+			t.Errorf("%s: op %q: the Op reference has no example `%s` (ops.ElementwiseOps)", formatPath, e.Name, e.Example)
+		}
+	}
+}
+
+// summaryRows are the rows of the Op summary of docs/graph-format.md, by
+// IR class.
+var summaryRows = map[ir.OpClass]string{
+	ir.ClassFloatUnary: "float unary", ir.ClassNumUnary: "numeric unary", ir.ClassPredicate: "predicates",
+	ir.ClassLogicalNot: "logical not", ir.ClassArith: "arithmetic", ir.ClassFloatBinary: "float binary",
+	ir.ClassMinMax: "min/max", ir.ClassCompare: "comparisons", ir.ClassLogical: "logical", ir.ClassBitwise: "bitwise",
+}
+
+// TestFormatDocOpSummary: the Op summary of docs/graph-format.md lists the
+// ops of each class of ir.OpTable in its row, and the counts it gives are
+// those of ir.Ops and ops.OpNames.
+func TestFormatDocOpSummary(t *testing.T) {
+	data, err := os.ReadFile(formatPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string][]string{}
+	for _, m := range regexp.MustCompile("(?m)^\\| ([a-z/ ]+) \\| `([^`]+)` \\|").FindAllSubmatch(data, -1) {
+		rows[string(m[1])] = strings.Fields(string(m[2]))
+	}
+	want := map[ir.OpClass][]string{}
+	for _, o := range ir.OpTable() {
+		want[o.Class] = append(want[o.Class], string(o.Name))
+	}
+	for c, label := range summaryRows {
+		got, ok := rows[label]
+		if !ok {
+			t.Errorf("%s: the Op summary has no row %q", formatPath, label)
+			continue
+		}
+		if !slices.Equal(got, want[c]) {
+			t.Errorf("%s: Op summary row %q lists `%s`, want `%s` (ir.OpTable)", formatPath, label, strings.Join(got, " "), strings.Join(want[c], " "))
+		}
+		delete(want, c)
+	}
+	for c := range want {
+		t.Errorf("IR class %d has no Op summary row in this test (summaryRows)", c)
+	}
+	for _, c := range []struct {
+		re   string
+		want int
+	}{
+		{"That is all (\\d+) ops \\(`ir.Ops\\(\\)`\\)", len(ir.Ops())},
+		{"one of the (\\d+) below \\(`ops.OpNames\\(\\)`\\)", len(ops.OpNames())},
+	} {
+		m := regexp.MustCompile(c.re).FindSubmatch(data)
+		if m == nil {
+			t.Errorf("%s: no %q", formatPath, c.re)
+			continue
+		}
+		if n, _ := strconv.Atoi(string(m[1])); n != c.want {
+			t.Errorf("%s: says %s, want %d", formatPath, m[0], c.want)
+		}
+	}
+}
+
+// TestEveryIROpHasAGoldenCase: every IR op is computed by some golden case
+// (once its op nodes are lowered), so that its template is rendered there.
+func TestEveryIROpHasAGoldenCase(t *testing.T) {
+	paths, err := filepath.Glob("../golden/testdata/*/graph.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[ir.Op]bool{}
+	for _, path := range paths {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := graphfile.Read(data)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		for _, n := range g.Nodes {
+			n.Body.Walk(func(e *ir.Expr) { seen[e.Op] = true })
+		}
+	}
+	for _, op := range ir.Ops() {
+		if !seen[op] {
+			t.Errorf("IR op %q is in no golden case (golden/testdata/*/graph.json)", op)
+		}
+	}
+}
+
+// TestGPUScriptsKnowEveryOp: the GPU checks, which run where Go is not,
+// know every op: bench/gpu/interp.py evaluates each IR op, and
+// bench/gpu/conformance.py has a torch reference for each golden op case.
+func TestGPUScriptsKnowEveryOp(t *testing.T) {
+	read := func(path string) string {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	interp := read("../bench/gpu/interp.py")
+	for _, op := range ir.Ops() {
+		if !strings.Contains(interp, strconv.Quote(string(op))) {
+			t.Errorf("bench/gpu/interp.py does not name IR op %q", op)
+		}
+	}
+	conf := read("../bench/gpu/conformance.py")
+	dirs, err := filepath.Glob("../golden/testdata/op_*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		if name := filepath.Base(d); !strings.Contains(conf, strconv.Quote(name)+":") {
+			t.Errorf("bench/gpu/conformance.py has no reference for golden case %s (references())", name)
 		}
 	}
 }

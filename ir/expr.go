@@ -36,41 +36,88 @@ const (
 	OpWhere    Op = "where"
 )
 
-// opClass groups ops by their typing rule.
-type opClass int
+// OpClass groups the elementwise ops by their typing rule, which Validate
+// applies; the class also gives the arity.
+type OpClass int
 
+// The op classes. The zero OpClass is no class.
 const (
-	classFloatUnary  opClass = iota // float -> same
-	classNumUnary                   // int or float -> same
-	classPredicate                  // numeric -> bool
-	classLogicalNot                 // any -> bool
-	classArith                      // T, T -> T, numeric
-	classFloatBinary                // T, T -> T, float
-	classCompare                    // T, T -> bool
-	classLogical                    // bool, bool -> bool
-	classBitwise                    // T, T -> T, int or bool
-	classMinMax                     // T, T -> T, numeric or bool
+	ClassFloatUnary  OpClass = iota + 1 // float -> same
+	ClassNumUnary                       // int or float -> same
+	ClassPredicate                      // numeric -> bool
+	ClassLogicalNot                     // any -> bool
+	ClassArith                          // T, T -> T, numeric
+	ClassFloatBinary                    // T, T -> T, float
+	ClassCompare                        // T, T -> bool
+	ClassLogical                        // bool, bool -> bool
+	ClassBitwise                        // T, T -> T, int or bool
+	ClassMinMax                         // T, T -> T, numeric or bool
 )
 
-var opClasses = map[Op]opClass{
-	"exp": classFloatUnary, "exp2": classFloatUnary, "expm1": classFloatUnary,
-	"log": classFloatUnary, "log2": classFloatUnary, "log1p": classFloatUnary,
-	"sqrt": classFloatUnary, "rsqrt": classFloatUnary, "sin": classFloatUnary,
-	"cos": classFloatUnary, "tanh": classFloatUnary, "sigmoid": classFloatUnary,
-	"erf": classFloatUnary, "reciprocal": classFloatUnary,
-	"neg": classNumUnary, "abs": classNumUnary, "relu": classNumUnary,
-	"floor": classNumUnary, "ceil": classNumUnary, "round": classNumUnary,
-	"sign":  classNumUnary,
-	"isnan": classPredicate, "isinf": classPredicate,
-	"logical_not": classLogicalNot,
-	"add":         classArith, "sub": classArith, "mul": classArith,
-	"floordiv": classArith, "mod": classArith,
-	"truediv": classFloatBinary, "pow": classFloatBinary,
-	"maximum": classMinMax, "minimum": classMinMax,
-	"eq": classCompare, "ne": classCompare, "lt": classCompare,
-	"le": classCompare, "gt": classCompare, "ge": classCompare,
-	"logical_and": classLogical, "logical_or": classLogical,
-	"bitwise_and": classBitwise, "bitwise_or": classBitwise, "bitwise_xor": classBitwise,
+// Arity is the number of operands of the class's ops, or -1 for no class.
+func (c OpClass) Arity() int {
+	switch c {
+	case ClassFloatUnary, ClassNumUnary, ClassPredicate, ClassLogicalNot:
+		return 1
+	case ClassArith, ClassFloatBinary, ClassCompare, ClassLogical, ClassBitwise, ClassMinMax:
+		return 2
+	}
+	return -1
+}
+
+// OpInfo is one entry of the IR's op table: an elementwise op and its class.
+type OpInfo struct {
+	Name  Op
+	Class OpClass
+}
+
+// opTable is the IR's op table: every elementwise op (the leaf and
+// structural ops above aside) with its class. It is the one list of them:
+// Validate, Arity and Ops read it, and package ops makes every unary op here
+// a tensor op of the same name (see docs/adding-an-op.md). Each op needs a
+// template op/<name> (templates/triton/ops.tmpl).
+var opTable = []OpInfo{
+	{"exp", ClassFloatUnary}, {"exp2", ClassFloatUnary}, {"expm1", ClassFloatUnary},
+	{"log", ClassFloatUnary}, {"log2", ClassFloatUnary}, {"log1p", ClassFloatUnary},
+	{"sqrt", ClassFloatUnary}, {"rsqrt", ClassFloatUnary}, {"sin", ClassFloatUnary},
+	{"cos", ClassFloatUnary}, {"tanh", ClassFloatUnary}, {"sigmoid", ClassFloatUnary},
+	{"erf", ClassFloatUnary}, {"reciprocal", ClassFloatUnary},
+	{"neg", ClassNumUnary}, {"abs", ClassNumUnary}, {"relu", ClassNumUnary},
+	{"floor", ClassNumUnary}, {"ceil", ClassNumUnary}, {"round", ClassNumUnary},
+	{"sign", ClassNumUnary},
+	{"isnan", ClassPredicate}, {"isinf", ClassPredicate},
+	{"logical_not", ClassLogicalNot},
+	{"add", ClassArith}, {"sub", ClassArith}, {"mul", ClassArith},
+	{"floordiv", ClassArith}, {"mod", ClassArith},
+	{"truediv", ClassFloatBinary}, {"pow", ClassFloatBinary},
+	{"maximum", ClassMinMax}, {"minimum", ClassMinMax},
+	{"eq", ClassCompare}, {"ne", ClassCompare}, {"lt", ClassCompare},
+	{"le", ClassCompare}, {"gt", ClassCompare}, {"ge", ClassCompare},
+	{"logical_and", ClassLogical}, {"logical_or", ClassLogical},
+	{"bitwise_and", ClassBitwise}, {"bitwise_or", ClassBitwise}, {"bitwise_xor", ClassBitwise},
+}
+
+// opClasses indexes opTable.
+var opClasses = func() map[Op]OpClass {
+	m := make(map[Op]OpClass, len(opTable))
+	for _, o := range opTable {
+		if _, dup := m[o.Name]; dup || o.Class.Arity() < 0 {
+			panic("ir: op table: bad or repeated entry " + string(o.Name))
+		}
+		m[o.Name] = o.Class
+	}
+	return m
+}()
+
+// OpTable returns the IR's op table: every elementwise op with its class,
+// in table order (grouped by class).
+func OpTable() []OpInfo { return append([]OpInfo(nil), opTable...) }
+
+// ClassOf returns the class of an elementwise op; ok is false for the leaf
+// and structural ops and for unknown ones.
+func ClassOf(op Op) (c OpClass, ok bool) {
+	c, ok = opClasses[op]
+	return c, ok
 }
 
 // Arity is the number of Args op takes, or -1 for an unknown op.
@@ -87,18 +134,14 @@ func Arity(op Op) int {
 	if !ok {
 		return -1
 	}
-	switch c {
-	case classFloatUnary, classNumUnary, classPredicate, classLogicalNot:
-		return 1
-	}
-	return 2
+	return c.Arity()
 }
 
 // Ops lists every expression op name, sorted.
 func Ops() []Op {
 	out := []Op{OpCast, OpConstant, OpIndex, OpLoad, OpWhere}
-	for op := range opClasses {
-		out = append(out, op)
+	for _, o := range opTable {
+		out = append(out, o.Name)
 	}
 	sortOps(out)
 	return out

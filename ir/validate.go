@@ -429,34 +429,34 @@ func (v *exprChecker) check(e *Expr) (DType, error) {
 		return "", ErrorAt(v.path(), "%s's operands differ in dtype: %s and %s (cast one)", e.Op, args[0], args[1])
 	}
 	switch opClasses[e.Op] {
-	case classFloatUnary, classFloatBinary:
+	case ClassFloatUnary, ClassFloatBinary:
 		if !a.IsFloat() {
 			return "", ErrorAt(v.path(), "%s needs float operands, got %s", e.Op, a)
 		}
 		return v.result(e, a)
-	case classNumUnary, classArith:
+	case ClassNumUnary, ClassArith:
 		if a == Bool {
 			return "", ErrorAt(v.path(), "%s needs numeric operands, got bool", e.Op)
 		}
 		return v.result(e, a)
-	case classPredicate:
+	case ClassPredicate:
 		if a == Bool {
 			return "", ErrorAt(v.path(), "%s needs a numeric operand, got bool", e.Op)
 		}
 		return v.result(e, Bool)
-	case classLogicalNot, classCompare:
+	case ClassLogicalNot, ClassCompare:
 		return v.result(e, Bool)
-	case classLogical:
+	case ClassLogical:
 		if a != Bool {
 			return "", ErrorAt(v.path(), "%s needs bool operands, got %s", e.Op, a)
 		}
 		return v.result(e, Bool)
-	case classBitwise:
+	case ClassBitwise:
 		if a.IsFloat() {
 			return "", ErrorAt(v.path(), "%s needs integer or bool operands, got %s", e.Op, a)
 		}
 		return v.result(e, a)
-	case classMinMax:
+	case ClassMinMax:
 		return v.result(e, a)
 	}
 	return "", ErrorAt(v.path()+".op", "unknown op %q", e.Op)

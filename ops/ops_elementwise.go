@@ -202,20 +202,20 @@ func intPow(a *ir.Expr, n int64, t ir.DType) *ir.Expr {
 	return acc
 }
 
-// opBinarySame is an op on the promoted dtype giving it (maximum, minimum,
-// bitwise ops) or bool (comparisons).
-func opBinary(name string, irop ir.Op, x, y *Tensor) (*Tensor, error) {
+// opBinary is a binary op of the registry: the IR op on the promoted
+// dtype, giving it (maximum, minimum, bitwise ops) or bool (comparisons).
+func opBinary(op *Elementwise, x, y *Tensor) (*Tensor, error) {
 	t := resultType(x, y)
 	out := t
-	switch irop {
-	case "eq", "ne", "lt", "le", "gt", "ge":
+	switch op.promote {
+	case boolResult:
 		out = ir.Bool
-	case "bitwise_and", "bitwise_or", "bitwise_xor":
+	case intOrBool:
 		if t.IsFloat() {
-			return nil, ferr("args", "%s is only defined for integer and bool tensors, got %s", name, t)
+			return nil, ferr("args", "%s is only defined for integer and bool tensors, got %s", op.Name, t)
 		}
 	}
-	return pointwiseN([]*Tensor{x, y}, []ir.DType{t, t}, out, name, func(e []*ir.Expr) *ir.Expr { return eop(irop, e[0], e[1]) })
+	return pointwiseN([]*Tensor{x, y}, []ir.DType{t, t}, out, op.Name, func(e []*ir.Expr) *ir.Expr { return eop(op.IR, e[0], e[1]) })
 }
 
 // toBool is x != 0 for a non-bool value.
@@ -295,56 +295,49 @@ func describe(t *Tensor) string {
 	return fmt.Sprintf("a %s tensor", t.dtype)
 }
 
-// floatUnaryOps promote integer and bool inputs to float32, as torch does.
-var floatUnaryOps = map[string]bool{
-	"exp": true, "exp2": true, "expm1": true, "log": true, "log2": true, "log1p": true,
-	"sqrt": true, "rsqrt": true, "sin": true, "cos": true, "tanh": true, "sigmoid": true,
-	"erf": true, "reciprocal": true,
-}
-
-// opUnary is one of the unary elementwise ops.
-func opUnary(name string, x *Tensor) (*Tensor, error) {
+// opUnary is a unary op of the registry, typed as its promotion says.
+func opUnary(op *Elementwise, x *Tensor) (*Tensor, error) {
+	name := op.Name
 	if err := needTensor(x, name, "args[0]"); err != nil {
 		return nil, err
 	}
 	t := x.dtype
-	if floatUnaryOps[name] {
+	apply := func(e *ir.Expr) *ir.Expr { return eop(op.IR, e) }
+	identity := func(e *ir.Expr) *ir.Expr { return e }
+	switch op.promote {
+	case promoteFloat:
 		if !t.IsFloat() {
 			x = mustCast(x, ir.Float32)
 			t = ir.Float32
 		}
-		return unary(x, t, name, func(e *ir.Expr) *ir.Expr { return eop(ir.Op(name), e) }), nil
-	}
-	switch name {
-	case "abs", "neg", "relu":
+		return unary(x, t, name, apply), nil
+	case refuseBool, identityOnInts:
 		if t == ir.Bool {
 			return nil, ferr("args[0]", "%s is not defined for bool", name)
 		}
-		return unary(x, t, name, func(e *ir.Expr) *ir.Expr { return eop(ir.Op(name), e) }), nil
-	case "floor", "ceil", "round", "sign":
-		if t == ir.Bool && name != "sign" {
-			return nil, ferr("args[0]", "%s is not defined for bool", name)
+		if op.promote == identityOnInts && !t.IsFloat() {
+			return unary(x, t, name, identity), nil
 		}
-		if !t.IsFloat() && (name != "sign" || t == ir.Bool) {
-			return unary(x, t, name, func(e *ir.Expr) *ir.Expr { return e }), nil // the identity on integers
+		return unary(x, t, name, apply), nil
+	case identityOnBool:
+		if t == ir.Bool {
+			return unary(x, t, name, identity), nil
 		}
-		return unary(x, t, name, func(e *ir.Expr) *ir.Expr { return eop(ir.Op(name), e) }), nil
-	case "isnan", "isinf":
+		return unary(x, t, name, apply), nil
+	case predicate:
 		if t == ir.Bool {
 			return unary(x, ir.Bool, name, func(*ir.Expr) *ir.Expr { return econst(ir.Bool, "false") }), nil
 		}
-		return unary(x, ir.Bool, name, func(e *ir.Expr) *ir.Expr { return eop(ir.Op(name), e) }), nil
-	case "logical_not":
-		return unary(x, ir.Bool, name, func(e *ir.Expr) *ir.Expr { return eop("logical_not", e) }), nil
+		return unary(x, ir.Bool, name, apply), nil
+	case boolResult:
+		return unary(x, ir.Bool, name, apply), nil
+	case floatOnly:
+		if !t.IsFloat() {
+			return nil, ferr("args[0]", "%s needs a float tensor, got %s", name, t)
+		}
+		return unary(x, t, name, op.body), nil
 	}
-	if !t.IsFloat() {
-		return nil, ferr("args[0]", "%s needs a float tensor, got %s", name, t)
-	}
-	switch name {
-	case "silu":
-		return unary(x, t, name, func(e *ir.Expr) *ir.Expr { return eop("mul", e, eop("sigmoid", e)) }), nil
-	}
-	return nil, ferr("op", "unknown unary op %q", name)
+	return nil, ferr("op", "unary op %q has no typing rule", name)
 }
 
 // opGelu is torch.nn.functional.gelu, exact (erf) or the tanh form.

@@ -67,16 +67,7 @@ func reductionDims(x *Tensor, a *Attrs) ([]bool, error) {
 	return reducedDims(x, nil, "dims")
 }
 
-var (
-	reduceFields = []string{"dim", "dims", "keepdim"}
-	binaryIROps  = map[string]ir.Op{
-		"maximum": "maximum", "minimum": "minimum", "eq": "eq", "ne": "ne", "lt": "lt", "le": "le",
-		"gt": "gt", "ge": "ge", "bitwise_and": "bitwise_and", "bitwise_or": "bitwise_or", "bitwise_xor": "bitwise_xor",
-	}
-	unaryOps = []string{"abs", "neg", "exp", "exp2", "expm1", "log", "log2", "log1p", "sqrt", "rsqrt",
-		"sin", "cos", "tanh", "sigmoid", "relu", "silu", "erf", "floor", "ceil", "round", "sign",
-		"reciprocal", "logical_not", "isnan", "isinf"}
-)
+var reduceFields = []string{"dim", "dims", "keepdim"}
 
 var opTable = func() map[string]*opSpec {
 	t := map[string]*opSpec{
@@ -267,16 +258,13 @@ var opTable = func() map[string]*opSpec {
 			return one(l.opEmbedding(a.args[0], a.args[1]))
 		}},
 	}
-	for name, irop := range binaryIROps {
-		name, irop := name, irop
-		t[name] = &opSpec{2, 2, nil, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
-			return one(opBinary(name, irop, a.args[0], a.args[1]))
-		}}
-	}
-	for _, name := range unaryOps {
-		name := name
-		t[name] = &opSpec{1, 1, nil, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
-			return one(opUnary(name, a.args[0]))
+	for i := range elementwiseOps {
+		e := &elementwiseOps[i]
+		if _, dup := t[e.Name]; dup {
+			panic("ops: op " + e.Name + " is in the registry and in opTable")
+		}
+		t[e.Name] = &opSpec{e.Arity, e.Arity, nil, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
+			return one(e.lower(a.args))
 		}}
 	}
 	return t
