@@ -224,7 +224,11 @@ func (r *ReductionInfo) CheckBody(t DType) string {
 	case NumericBody:
 		msg = fmt.Sprintf("%s of bool is not defined", r.Type)
 	default:
-		msg = fmt.Sprintf("%s needs a %s body, got %s", r.Type, r.Body, t)
+		article := "a"
+		if strings.IndexAny(string(r.Body), "aeiou") == 0 {
+			article = "an"
+		}
+		msg = fmt.Sprintf("%s needs %s %s body, got %s", r.Type, article, r.Body, t)
 	}
 	if r.Hint != "" {
 		msg += "; " + r.Hint
