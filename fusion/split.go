@@ -49,9 +49,12 @@ func isVar(x ir.Index, name string) bool {
 	return ok && v == name
 }
 
-// splittable lists the reductions whose partial results combine with the
-// same reduction.
-var splittable = map[ir.ReductionType]bool{ir.Sum: true, ir.Prod: true, ir.Max: true, ir.Min: true, ir.Any: true}
+// splittable reports a reduction whose partial results combine with the
+// same reduction (its table entry's Splits).
+func splittable(n *ir.Node) bool {
+	info := n.Reduction.Info()
+	return n.Kind == ir.Reduction && info != nil && info.Splits
+}
 
 // splitReductions rewrites each reduction that would leave the GPU mostly
 // idle (few rows, each long) into a partial reduction over S chunks and a
@@ -99,7 +102,7 @@ func freshName(base string, taken map[string]bool) string {
 // splitFactor returns how many chunks to split a reduction into (0: none)
 // and why.
 func splitFactor(t *ir.Table, n *ir.Node, opts Options) (int64, string) {
-	if n.Kind != ir.Reduction || !splittable[n.Reduction] {
+	if !splittable(n) {
 		return 0, ""
 	}
 	numel, rnumel := n.Numel(), n.ReductionNumel()

@@ -34,34 +34,6 @@ const (
 	Reduction NodeKind = "reduction"
 )
 
-// ReductionType says how a reduction combines the values of its body.
-type ReductionType string
-
-// The reduction types. The three welford types compute one field of a
-// Welford mean/variance pass each; kernels share the pass between them.
-const (
-	Sum           ReductionType = "sum"
-	Prod          ReductionType = "prod"
-	Max           ReductionType = "max"
-	Min           ReductionType = "min"
-	ArgMax        ReductionType = "argmax"
-	ArgMin        ReductionType = "argmin"
-	Any           ReductionType = "any"
-	WelfordMean   ReductionType = "welford_mean"
-	WelfordM2     ReductionType = "welford_m2"
-	WelfordWeight ReductionType = "welford_weight"
-)
-
-// ReductionTypes lists every reduction type in a fixed order.
-func ReductionTypes() []ReductionType {
-	return []ReductionType{Sum, Prod, Max, Min, ArgMax, ArgMin, Any, WelfordMean, WelfordM2, WelfordWeight}
-}
-
-// IsWelford reports the welford reduction types.
-func (r ReductionType) IsWelford() bool {
-	return r == WelfordMean || r == WelfordM2 || r == WelfordWeight
-}
-
 // Node is a loop nest. A pointwise node computes Body at every point of
 // Ranges; a reduction node combines Body over ReductionRanges for each point
 // of Ranges. Inside Body the loop variables are i0, i1, ... for Ranges and r0,

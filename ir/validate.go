@@ -260,12 +260,8 @@ func ValidateNode(g *Graph, table *Table, n *Node, path string) error {
 		if n.Numel() > MaxElements/n.ReductionNumel() {
 			return ErrorAt(path, "ranges times reduction ranges exceed 2^48 points")
 		}
-		known := false
-		for _, r := range ReductionTypes() {
-			known = known || r == n.Reduction
-		}
-		if !known {
-			return ErrorAt(path+".reduction", "unknown reduction type %q (want sum, prod, max, min, argmax, argmin, any, welford_mean, welford_m2 or welford_weight)", n.Reduction)
+		if n.Reduction.Info() == nil {
+			return ErrorAt(path+".reduction", "unknown reduction type %q (want %s)", n.Reduction, reductionList())
 		}
 	default:
 		return ErrorAt(path+".kind", "unknown node kind %q (want pointwise or reduction)", n.Kind)
@@ -282,25 +278,11 @@ func ValidateNode(g *Graph, table *Table, n *Node, path string) error {
 	}
 	out := bodyType
 	if n.Kind == Reduction {
-		switch n.Reduction {
-		case Sum, Prod:
-			if bodyType == Bool {
-				return ErrorAt(path+".body", "%s of bool is not defined; cast the body to an integer type", n.Reduction)
-			}
-		case ArgMax, ArgMin:
-			if bodyType == Bool {
-				return ErrorAt(path+".body", "%s of bool is not defined", n.Reduction)
-			}
-			out = Int64
-		case Any:
-			if bodyType != Bool {
-				return ErrorAt(path+".body", "any needs a bool body, got %s", bodyType)
-			}
-		case WelfordMean, WelfordM2, WelfordWeight:
-			if !bodyType.IsFloat() {
-				return ErrorAt(path+".body", "%s needs a float body, got %s", n.Reduction, bodyType)
-			}
+		info := n.Reduction.Info()
+		if msg := info.CheckBody(bodyType); msg != "" {
+			return ErrorAt(path+".body", "%s", msg)
 		}
+		out = info.Result.DType(bodyType)
 	}
 	if n.DType != "" && n.DType != out {
 		return ErrorAt(path+".dtype", "declared dtype %s but the body computes %s", n.DType, out)

@@ -69,7 +69,7 @@ type Pointer struct {
 type Stmt struct {
 	Kind  string // load, op, constant, index, assert, store, reduce_persistent, reduce_init, reduce_update, reduce_final
 	Var   string
-	Op    string   // op: the IR op; reduce_*: the reduction (sum, prod, max, min, argmax, argmin, any, welford)
+	Op    string   // op: the IR op; reduce_*: the reduction pass (Reduction.Pass: sum, prod, max, min, argmax, argmin, any, welford, online_softmax_sum)
 	Args  []string // op: operand variables
 	DType ir.DType // the compute type of the result (cast: of the target)
 	// cast
@@ -94,14 +94,17 @@ type Stmt struct {
 	Value string
 	// index, assert
 	Size int64
-	// reductions
+	// reductions: Reduction is the reduction's table entry (for a pass of
+	// several types, the first one's: they share the template names), whose
+	// Template, Combine and Identity name the defines that spell it
+	Reduction  *ir.ReductionInfo
 	Acc        string // accumulator name (looped)
 	RIndex     string // the flat reduction index, for argmax/argmin
-	Lowest     string // the identity of max, canonical spelling
-	Highest    string // the identity of min
+	Identity   string // Reduction.Identity for the compute type, canonical spelling
 	RNumel     int64
 	IndexDType ir.DType // argmax/argmin: the index type of r0_index
-	// welford: the fields some node uses, in the order mean, m2, weight
+	// a pass of several fields (welford): the fields some node uses, in the
+	// order of ir.PassFields (mean, m2, weight)
 	Fields []string
 }
 
@@ -417,16 +420,8 @@ func anyReordered(t *ir.Table, fk *fusion.Kernel) bool {
 func accumulators(k *Kernel) int64 {
 	acc := int64(0)
 	for _, s := range k.Pre {
-		if s.Kind != "reduce_init" {
-			continue
-		}
-		switch s.Op {
-		case "welford":
-			acc += 3
-		case "argmax", "argmin", "online_softmax_sum":
-			acc += 2
-		default:
-			acc++
+		if s.Kind == "reduce_init" {
+			acc += int64(s.Reduction.Accumulators)
 		}
 	}
 	return acc

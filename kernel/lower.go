@@ -281,6 +281,13 @@ func (l *lowering) signature(e *ir.Expr, sub map[string]ir.Index) string {
 	return b.String()
 }
 
+// onlineSoftmaxSum is the reduction of an online softmax sum, which only
+// kernels make (it is no reduction type of the IR): the sum of exp(x - the
+// running max of x), in the defines reduce/online_softmax_sum/*. Its two
+// accumulators are the running max and the running sum.
+var onlineSoftmaxSum = ir.ReductionInfo{Type: "online_softmax_sum", Accumulators: 2, Pass: "online_softmax_sum",
+	Template: "reduce/online_softmax_sum"}
+
 // onlineSum emits the online softmax sum of exp(v - running max) in v's
 // pass; its result exists after that pass, like the max's. The running max
 // it keeps is the max reduction's result too, so that reduction's own
@@ -291,9 +298,8 @@ func (l *lowering) onlineSum(v, max value) value {
 		at = l.passOf(v)
 	}
 	res := value{name: l.tmp(), dtype: v.dtype, phase: at + 1}
-	lowest, highest := identities(v.dtype)
-	st := Stmt{Op: "online_softmax_sum", Var: res.name, Acc: "_" + res.name, Args: []string{v.name}, DType: v.dtype,
-		Mask: l.names.RowMask, Lowest: lowest, Highest: highest, RNumel: l.k.RNumel}
+	st := Stmt{Op: onlineSoftmaxSum.Pass, Reduction: &onlineSoftmaxSum, Var: res.name, Acc: "_" + res.name, Args: []string{v.name}, DType: v.dtype,
+		Mask: l.names.RowMask, RNumel: l.k.RNumel}
 	if !l.absorbMax(st, max, at) {
 		l.emitLooped(st, at)
 	}
@@ -308,7 +314,7 @@ func (l *lowering) onlineSum(v, max value) value {
 func (l *lowering) absorbMax(st Stmt, max value, at int) bool {
 	find := func(list []Stmt, kind string) int {
 		for i, s := range list {
-			if s.Kind == kind && s.Op == "max" && s.Var == max.name {
+			if s.Kind == kind && s.Reduction != nil && s.Reduction.Type == ir.Max && s.Var == max.name {
 				return i
 			}
 		}
@@ -605,35 +611,27 @@ func (l *lowering) load(e *ir.Expr, sub map[string]ir.Index, at int) (value, err
 // reduction emits the combine steps for a reduction node whose body value
 // is v, accumulating in pass at; its result exists from pass at+1 on.
 func (l *lowering) reduction(n *ir.Node, v value, at int) value {
-	op := string(n.Reduction)
-	if n.Reduction.IsWelford() {
-		op = "welford"
-	}
-	lowest, highest := identities(v.dtype)
+	info := n.Reduction.Info()
 	idxType := ir.Int32
 	if l.k.Numel*l.k.RNumel >= 1<<31 {
 		idxType = ir.Int64
 	}
-	// Reductions of the same value with the same combine share one pass:
-	// welford_mean and welford_m2 of one body cost one reduction.
-	key := "reduce:" + op + ":" + v.name
+	// Reductions of the same value in the same pass share it: welford_mean
+	// and welford_m2 of one body cost one reduction.
+	key := "reduce:" + info.Pass + ":" + v.name
 	res, ok := l.cse[key]
-	field := strings.TrimPrefix(string(n.Reduction), "welford_")
-	if ok && op == "welford" {
-		l.addField(res.name, field)
+	if ok && info.Field != "" {
+		l.addField(res.name, info)
 	}
 	if !ok {
-		res = value{name: l.tmp(), dtype: v.dtype, phase: at + 1}
-		if op == "argmax" || op == "argmin" {
-			res.dtype = idxType
+		res = value{name: l.tmp(), dtype: info.Result.DType(v.dtype), phase: at + 1}
+		if info.Result == ir.IndexResult {
+			res.dtype = idxType // the compute type of a position: int32 where it fits
 		}
-		if op == "any" {
-			res.dtype = ir.Bool
-		}
-		st := Stmt{Op: op, Var: res.name, Args: []string{v.name}, DType: v.dtype, Mask: l.names.RowMask,
-			RIndex: l.names.R, Lowest: lowest, Highest: highest, RNumel: l.k.RNumel, IndexDType: idxType}
-		if op == "welford" {
-			st.Fields = []string{field}
+		st := Stmt{Op: info.Pass, Reduction: info, Var: res.name, Args: []string{v.name}, DType: v.dtype, Mask: l.names.RowMask,
+			RIndex: l.names.R, Identity: info.Identity.Value(v.dtype), RNumel: l.k.RNumel, IndexDType: idxType}
+		if info.Field != "" {
+			st.Fields = []string{info.Field}
 		}
 		if l.looped {
 			st.Acc = "_" + res.name
@@ -644,20 +642,16 @@ func (l *lowering) reduction(n *ir.Node, v value, at int) value {
 		}
 		l.cse[key] = res
 	}
-	switch n.Reduction {
-	case ir.WelfordMean:
-		return value{name: res.name + "_mean", dtype: v.dtype, phase: res.phase}
-	case ir.WelfordM2:
-		return value{name: res.name + "_m2", dtype: v.dtype, phase: res.phase}
-	case ir.WelfordWeight:
-		return value{name: res.name + "_weight", dtype: v.dtype, phase: res.phase}
+	if info.Field != "" {
+		return value{name: res.name + "_" + info.Field, dtype: v.dtype, phase: res.phase}
 	}
 	return res
 }
 
-// addField records that a welford pass's field is used, on every statement
-// of that pass, keeping the fields in the order mean, m2, weight.
-func (l *lowering) addField(v, field string) {
+// addField records that the field of info is used from the pass whose
+// result is v, on every statement of that pass, keeping the fields in the
+// order of ir.PassFields.
+func (l *lowering) addField(v string, info *ir.ReductionInfo) {
 	lists := [][]Stmt{l.k.Pre}
 	for _, lp := range l.k.Loops {
 		lists = append(lists, lp.Body, lp.After)
@@ -665,12 +659,12 @@ func (l *lowering) addField(v, field string) {
 	for _, ss := range lists {
 		for i := range ss {
 			s := &ss[i]
-			if s.Var != v || s.Op != "welford" || contains(s.Fields, field) {
+			if s.Var != v || s.Reduction == nil || s.Reduction.Pass != info.Pass || contains(s.Fields, info.Field) {
 				continue
 			}
 			var out []string
-			for _, f := range []string{"mean", "m2", "weight"} {
-				if f == field || contains(s.Fields, f) {
+			for _, f := range ir.PassFields(info.Pass) {
+				if f == info.Field || contains(s.Fields, f) {
 					out = append(out, f)
 				}
 			}
@@ -686,19 +680,6 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
-}
-
-// identities returns the identities of max and min for a compute type, in
-// canonical constant spelling.
-func identities(t ir.DType) (lowest, highest string) {
-	switch {
-	case t == ir.Bool:
-		return "false", "true"
-	case t.IsInt():
-		lo, hi := t.IntRange()
-		return strconv.FormatInt(lo, 10), strconv.FormatInt(hi, 10)
-	}
-	return "-inf", "inf"
 }
 
 // kernelName builds triton_<category>_fused_<ops>_<n> from the sorted set of

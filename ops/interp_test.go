@@ -11,7 +11,7 @@ import (
 // A reference interpreter of the loop IR, for tests: it runs a validated
 // graph on the CPU in float64 (integers exactly up to 2^53, bool as 0/1;
 // half types are not rounded) and returns every output as a contiguous
-// array.
+// array. A reduction combines its row with its table entry's Fold.
 
 type interp struct {
 	g    *ir.Graph
@@ -105,79 +105,12 @@ func (it *interp) node(n *ir.Node) error {
 		if err != nil {
 			return err
 		}
-		out[pos] = convert(combine(n.Reduction, vals), n.DType)
+		out[pos] = convert(n.Reduction.Info().Fold(vals), n.DType)
 		pos++
 		return nil
 	})
 	it.bufs[n.Name] = out
 	return err
-}
-
-func combine(r ir.ReductionType, vals []float64) float64 {
-	switch r {
-	case ir.Sum:
-		s := 0.0
-		for _, v := range vals {
-			s += v
-		}
-		return s
-	case ir.Prod:
-		p := 1.0
-		for _, v := range vals {
-			p *= v
-		}
-		return p
-	case ir.Max, ir.Min:
-		acc := vals[0]
-		for _, v := range vals[1:] {
-			switch {
-			case math.IsNaN(acc):
-			case math.IsNaN(v):
-				acc = v
-			case r == ir.Max && v > acc, r == ir.Min && v < acc:
-				acc = v
-			}
-		}
-		return acc
-	case ir.ArgMax, ir.ArgMin:
-		best := 0
-		for i, v := range vals {
-			a := vals[best]
-			switch {
-			case math.IsNaN(a):
-			case math.IsNaN(v):
-				best = i
-			case r == ir.ArgMax && v > a, r == ir.ArgMin && v < a:
-				best = i
-			}
-		}
-		return float64(best)
-	case ir.Any:
-		for _, v := range vals {
-			if v != 0 {
-				return 1
-			}
-		}
-		return 0
-	case ir.WelfordMean, ir.WelfordM2, ir.WelfordWeight:
-		mean := 0.0
-		for _, v := range vals {
-			mean += v
-		}
-		mean /= float64(len(vals))
-		switch r {
-		case ir.WelfordMean:
-			return mean
-		case ir.WelfordWeight:
-			return float64(len(vals))
-		}
-		m2 := 0.0
-		for _, v := range vals {
-			m2 += (v - mean) * (v - mean)
-		}
-		return m2
-	}
-	panic("unknown reduction " + string(r))
 }
 
 // convert rounds v to what dtype t can hold (integers truncate, bool is 0

@@ -46,7 +46,19 @@ func Generate(seed int64, n int, rows, cols int64) *ir.Graph {
 	}
 	binary := []ir.Op{"add", "sub", "mul", "maximum", "minimum"}
 	unary := []ir.Op{"exp", "tanh", "sigmoid", "neg", "abs", "relu"}
-	reductions := []ir.ReductionType{ir.Sum, ir.Max, ir.Min, ir.WelfordMean, ir.WelfordM2, ir.ArgMax, ir.Prod}
+	reductions := ir.ReductionTypes()
+	// rowBody is a plane row of a dtype reduction red accepts: float32,
+	// else a comparison (bool), else an int32 cast.
+	rowBody := func(red ir.ReductionType) (*ir.Expr, ir.DType) {
+		rule := red.Info().Body
+		switch {
+		case rule.Accepts(ir.Float32):
+			return planeLoad("i0", "r0"), ir.Float32
+		case rule.Accepts(ir.Bool):
+			return &ir.Expr{Op: "gt", Args: []*ir.Expr{planeLoad("i0", "r0"), planeLoad("i0", "r0")}}, ir.Bool
+		}
+		return &ir.Expr{Op: ir.OpCast, DType: ir.Int32, Args: []*ir.Expr{planeLoad("i0", "r0")}}, ir.Int32
+	}
 	for i := 0; i < n; i++ {
 		name := fmt.Sprintf("n%d", i)
 		node := &ir.Node{Name: name}
@@ -63,14 +75,11 @@ func Generate(seed int64, n int, rows, cols int64) *ir.Graph {
 			plane = append(plane, name)
 		case k < 8: // reduce the plane's rows
 			red := reductions[r.Intn(len(reductions))]
-			body := planeLoad("i0", "r0")
-			if red == ir.Prod {
-				body = &ir.Expr{Op: "sigmoid", Args: []*ir.Expr{body}}
-			}
+			body, dt := rowBody(red)
 			node.Kind, node.Ranges, node.ReductionRanges, node.Reduction = ir.Reduction, []int64{rows}, []int64{cols}, red
 			node.Body = body
-			if red == ir.ArgMax {
-				// argmax is int64; read it back as a float row value.
+			if red.Info().Result.DType(dt) != ir.Float32 {
+				// argmax is int64, any bool: read it back as a float row value.
 				g.Nodes = append(g.Nodes, node)
 				cast := &ir.Node{Name: name + "f", Kind: ir.Pointwise, Ranges: []int64{rows},
 					Body: &ir.Expr{Op: ir.OpCast, DType: ir.Float32, Args: []*ir.Expr{load(name, "i0")}}}
