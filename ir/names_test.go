@@ -36,3 +36,77 @@ func TestVarNames(t *testing.T) {
 		}
 	}
 }
+
+// CheckName says what a graph name is; the names the generated module
+// reads are the templates' list, so it accepts them.
+func TestCheckNameLeavesModuleNamesToTemplates(t *testing.T) {
+	for _, s := range []string{"x", "import", "print", "sum", "torch", "triton", "triton_foo", "stream0", "args",
+		"get_raw_stream", "empty_strided_xpu", "run", "function", "metadata", strings.Repeat("a", 64)} {
+		if err := CheckName(s); err != nil {
+			t.Errorf("CheckName(%q): %v", s, err)
+		}
+	}
+	for s, want := range map[string]string{
+		"":                      "name is empty",
+		"_x":                    `name "_x" starts with an underscore`,
+		"__name__":              `name "__name__" starts with an underscore`,
+		"1x":                    `name "1x" is not a Python identifier`,
+		"x.y":                   `name "x.y" is not a Python identifier`,
+		strings.Repeat("a", 65): "is longer than 64 characters",
+	} {
+		if err := CheckName(s); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("CheckName(%q) = %v, want %q", s, err, want)
+		}
+	}
+}
+
+func TestNamePlaces(t *testing.T) {
+	g, err := DecodeGraph([]byte(`{"version": 1, "name": "places",
+		"inputs": [{"name": "x", "dtype": "float32", "shape": [4, 8]}],
+		"nodes": [{"name": "y", "op": "softmax", "args": ["x"], "dim": -1},
+		          {"name": "e", "op": "exp", "args": ["x"]},
+		          {"outputs": ["a", "b"], "op": "chunk", "args": ["e"], "chunks": 2, "dim": 1},
+		          {"name": "z", "kind": "pointwise", "ranges": [4, 8],
+		           "body": {"op": "load", "buffer": "y", "index": ["i0", "i1"]}}],
+		"outputs": ["z", "a", "b"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range NamePlaces(g) {
+		got = append(got, p.Name+" @ "+p.Path+" "+p.Op)
+	}
+	want := []string{
+		"x @ inputs[0].name ",
+		"y @ nodes[0].name ",
+		`y_max @ nodes[0] "y" softmax`,
+		`y_sum @ nodes[0] "y" softmax`,
+		"e @ nodes[1].name ", // inlined into the chunks: no node, still a name of the graph
+		`a @ nodes[2] "a, b".outputs[0] `,
+		`b @ nodes[2] "a, b".outputs[1] `,
+		"z @ nodes[3].name ",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("NamePlaces:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, n := range g.Nodes {
+		found := false
+		for _, p := range NamePlaces(g) {
+			found = found || p.Name == n.Name
+		}
+		if !found {
+			t.Errorf("node %q has no place", n.Name)
+		}
+	}
+
+	// A graph of loop nodes only: its own positions.
+	loop := &Graph{Name: "loop", Inputs: []*Buffer{{Name: "x", DType: Float32, Shape: []int64{4}}},
+		Nodes: []*Node{{Name: "y"}, {Name: "z"}}}
+	got = nil
+	for _, p := range NamePlaces(loop) {
+		got = append(got, p.Name+" @ "+p.Path)
+	}
+	if w := "x @ inputs[0].name,y @ nodes[0].name,z @ nodes[1].name"; strings.Join(got, ",") != w {
+		t.Errorf("NamePlaces(loop graph) = %s, want %s", strings.Join(got, ","), w)
+	}
+}
