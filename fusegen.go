@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"sync"
 
 	"github.com/fusegen/fusegen/fusion"
 	"github.com/fusegen/fusegen/graphfile"
@@ -21,7 +22,8 @@ import (
 
 // Generator renders graphs with one parsed template set.
 type Generator struct {
-	set *templates.Set
+	set      *templates.Set
+	reserved sync.Map // device type -> []templates.ReservedName, read once
 }
 
 // New parses the embedded templates, with overlay (may be nil) on top.
@@ -85,6 +87,9 @@ func (gen *Generator) Generate(g *ir.Graph, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := gen.checkReserved(g, r); err != nil {
+		return nil, err
+	}
 	// The device's data says which fusions its backend allows, as the test
 	// extension backend's can_fuse_vertical / can_fuse_horizontal do.
 	props := r.Properties
@@ -129,6 +134,39 @@ func (gen *Generator) Generate(g *ir.Graph, opts Options) (*Result, error) {
 		return nil, err
 	}
 	return &Result{Files: map[string][]byte{ModulePath(g): out}, Schedule: sched}, nil
+}
+
+// checkReserved refuses a graph name that the device's templates reserve
+// (templates.Renderer.ReservedNames, read once per device): every graph
+// name is a local variable of call(), so none may be a name call() reads.
+// The error names the input or node as ir.Validate's do.
+func (gen *Generator) checkReserved(g *ir.Graph, r *templates.Renderer) error {
+	cached, ok := gen.reserved.Load(r.Device)
+	if !ok {
+		words, err := r.ReservedNames()
+		if err != nil {
+			return err
+		}
+		cached, _ = gen.reserved.LoadOrStore(r.Device, words)
+	}
+	words := cached.([]templates.ReservedName)
+	for _, p := range ir.NamePlaces(g) {
+		for _, w := range words {
+			if !w.Reserves(p.Name) {
+				continue
+			}
+			why := "is a Python keyword or a name call() reads"
+			if prefix, ok := strings.CutSuffix(w.Word, "*"); ok {
+				why = "takes a prefix (" + prefix + ") of names call() reads"
+			}
+			what := fmt.Sprintf("name %q", p.Name)
+			if p.Op != "" {
+				what = fmt.Sprintf("lowering %s makes a node named %q, which", p.Op, p.Name)
+			}
+			return &ir.Error{Path: p.Path, Msg: fmt.Sprintf("%s %s (reserved by %s in %s)", what, why, w.Template, w.File)}
+		}
+	}
+	return nil
 }
 
 // kernelNames reads the target's names of a kernel's flat indices and

@@ -20,6 +20,7 @@ import (
 	"github.com/fusegen/fusegen/graphfile"
 	"github.com/fusegen/fusegen/ir"
 	"github.com/fusegen/fusegen/ops"
+	"github.com/fusegen/fusegen/templates"
 )
 
 const (
@@ -163,9 +164,43 @@ func TestSchemaEnumsMatchIR(t *testing.T) {
 
 func TestSchemaReservedNames(t *testing.T) {
 	s := loadSchema(t)
-	for _, name := range enum(t, s, "reserved_name") {
-		if ir.CheckName(name) == nil {
-			t.Errorf("schema reserves %q but ir.CheckName accepts it", name)
+	// The schema reserves what the embedded templates reserve on any
+	// embedded device: the words of their reserved-names templates, and
+	// their prefixes in the name pattern's "not".
+	set, err := templates.Load(nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var words, prefixes []string
+	for _, d := range set.Devices() {
+		r, err := set.Device(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reserved, err := r.ReservedNames()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range reserved {
+			if p, ok := strings.CutSuffix(w.Word, "*"); ok {
+				if !slices.Contains(prefixes, p) {
+					prefixes = append(prefixes, p)
+				}
+			} else if !slices.Contains(words, w.Word) {
+				words = append(words, w.Word)
+			}
+		}
+	}
+	sameSet(t, "$defs.reserved_name", words, enum(t, s, "reserved_name"))
+	notDef, _ := def(t, s, "name")["not"].(map[string]any)
+	anyOf, _ := notDef["anyOf"].([]any)
+	first, _ := anyOf[0].(map[string]any)
+	if got, want := first["pattern"], "^("+strings.Join(prefixes, "|")+")"; got != want {
+		t.Errorf("$defs.name.not.anyOf[0].pattern = %v, want %q (the templates' reserved prefixes)", got, want)
+	}
+	for _, name := range words {
+		if err := ir.CheckName(name); err != nil {
+			t.Errorf("the templates reserve %q, which ir.CheckName refuses already: %v", name, err)
 		}
 	}
 	pat, _ := def(t, s, "name")["pattern"].(string)

@@ -14,6 +14,10 @@ type Graph struct {
 	Inputs  []*Buffer
 	Nodes   []*Node
 	Outputs []string
+	// Places says where each name was defined in the graph's source, in
+	// source order, for errors that name a place; lowering an op program
+	// sets it. Nil means the inputs and nodes by position.
+	Places []NamePlace
 }
 
 // Buffer is a named, typed, strided tensor in device memory.

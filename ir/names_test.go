@@ -36,3 +36,39 @@ func TestVarNames(t *testing.T) {
 		}
 	}
 }
+
+// CheckName says what a graph name is; the names the generated module
+// reads are the templates' list, so it accepts them.
+func TestCheckNameLeavesModuleNamesToTemplates(t *testing.T) {
+	for _, s := range []string{"x", "import", "print", "sum", "torch", "triton", "triton_foo", "stream0", "args",
+		"get_raw_stream", "empty_strided_xpu", "run", "function", "metadata", strings.Repeat("a", 64)} {
+		if err := CheckName(s); err != nil {
+			t.Errorf("CheckName(%q): %v", s, err)
+		}
+	}
+	for s, want := range map[string]string{
+		"":                      "name is empty",
+		"_x":                    `name "_x" starts with an underscore`,
+		"__name__":              `name "__name__" starts with an underscore`,
+		"1x":                    `name "1x" is not a Python identifier`,
+		"x.y":                   `name "x.y" is not a Python identifier`,
+		strings.Repeat("a", 65): "is longer than 64 characters",
+	} {
+		if err := CheckName(s); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("CheckName(%q) = %v, want %q", s, err, want)
+		}
+	}
+}
+
+func TestNamePlaces(t *testing.T) {
+	var got []string
+	// A graph of loop nodes only: its own positions.
+	loop := &Graph{Name: "loop", Inputs: []*Buffer{{Name: "x", DType: Float32, Shape: []int64{4}}},
+		Nodes: []*Node{{Name: "y"}, {Name: "z"}}}
+	for _, p := range NamePlaces(loop) {
+		got = append(got, p.Name+" @ "+p.Path)
+	}
+	if w := "x @ inputs[0].name,y @ nodes[0].name,z @ nodes[1].name"; strings.Join(got, ",") != w {
+		t.Errorf("NamePlaces(loop graph) = %s, want %s", strings.Join(got, ","), w)
+	}
+}

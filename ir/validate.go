@@ -56,48 +56,53 @@ func isGraphName(s string) bool {
 	return true
 }
 
-// Python's keywords and builtins, and the names the generated module defines
-// itself; a buffer named like one of them would shadow it.
-var reservedNames = func() map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(`False None True and as assert async await break class continue def del
-	elif else except finally for from global if import in is lambda nonlocal not or pass raise return try
-	while with yield match case type
-	abs aiter all anext any ascii bin bool breakpoint bytearray bytes callable chr classmethod compile
-	complex copyright credits delattr dict dir divmod enumerate eval exec exit filter float format
-	frozenset getattr globals hasattr hash help hex id input int isinstance issubclass iter len license
-	list locals map max memoryview min next object oct open ord pow print property quit range repr
-	reversed round set setattr slice sorted staticmethod str sum super tuple vars zip __import__
-	__name__ __file__ __builtins__ __doc__ __spec__ __loader__ __package__
-	BaseException Exception ArithmeticError AssertionError AttributeError IndexError KeyError
-	LookupError NameError NotImplementedError RuntimeError StopIteration TypeError ValueError
-	ZeroDivisionError Ellipsis NotImplemented
-	torch triton tl math contextlib libdevice args call get_args benchmark get_raw_stream
-	assert_size_stride empty_strided empty_strided_cuda BYTES_MOVED`) {
-		m[w] = true
-	}
-	return m
-}()
-
-// CheckName reports whether s can name a buffer in generated Python: an
-// identifier that is no keyword or builtin, does not start with an
-// underscore, and does not take a prefix the generated code uses.
+// CheckName reports whether s can name a buffer: a Python identifier of at
+// most 64 characters that does not start with an underscore, which is
+// reserved for the names the generated module binds itself. The names a
+// graph may not take because the module reads them (Python keywords, torch,
+// ...) are the templates' to say, not the graph's: fusegen checks them
+// against the device's list (templates.Renderer.ReservedNames).
 func CheckName(s string) error {
 	switch {
 	case s == "":
 		return errors.New("name is empty")
 	case !IsIdentifier(s):
 		return fmt.Errorf("name %q is not a Python identifier (letters, digits and _, not starting with a digit)", s)
-	case reservedNames[s]:
-		return fmt.Errorf("name %q is a Python keyword or builtin, or a name the generated module uses", s)
 	case strings.HasPrefix(s, "_"):
 		return fmt.Errorf("name %q starts with an underscore, which is reserved for generated names", s)
-	case strings.HasPrefix(s, "triton_"), strings.HasPrefix(s, "stream"):
-		return fmt.Errorf("name %q takes a prefix (triton_, stream) that generated names use", s)
 	case len(s) > 64:
 		return fmt.Errorf("name %q is longer than 64 characters", s)
 	}
 	return nil
+}
+
+// NamePlace is a name a graph defines, with where errors about it point.
+type NamePlace struct {
+	Name string
+	// Path is the place that defines the name: "inputs[0].name",
+	// "nodes[2].name", `nodes[1] "q, k".outputs[0]`; for a node that
+	// lowering made for an op, the op's node, e.g. `nodes[3] "y"`.
+	Path string
+	// Op is the op that made the node when lowering made it ("softmax"
+	// for "y_max"); empty otherwise.
+	Op string
+}
+
+// NamePlaces lists every name g defines with its place: g.Places when the
+// graph's source set them (a graph lowered from an op program), else its
+// inputs, then its nodes, by position.
+func NamePlaces(g *Graph) []NamePlace {
+	if g.Places != nil {
+		return g.Places
+	}
+	out := make([]NamePlace, 0, len(g.Inputs)+len(g.Nodes))
+	for i, b := range g.Inputs {
+		out = append(out, NamePlace{Name: b.Name, Path: "inputs[" + strconv.Itoa(i) + "].name"})
+	}
+	for i, n := range g.Nodes {
+		out = append(out, NamePlace{Name: n.Name, Path: "nodes[" + strconv.Itoa(i) + "].name"})
+	}
+	return out
 }
 
 // maxElements bounds every size product, far above any real tensor, so that

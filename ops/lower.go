@@ -136,6 +136,7 @@ func (f *Program) Lower() (*ir.Graph, error) {
 	}
 	g.Outputs = f.Outputs
 	g.Nodes = dropDead(g.Nodes, f)
+	g.Places = namePlaces(f, g)
 	return g, nil
 }
 

@@ -489,6 +489,50 @@ func (r *Renderer) Defined(prefix string) []string {
 	return out
 }
 
+// ReservedNames lists the names a graph may not give an input or a node on
+// this device: the words of template "wrapper/reserved_names" (the names
+// call() cannot take as locals), then those of "device/reserved_names" (what
+// the device file adds; empty unless it redefines it). A word ending in "*"
+// reserves every name with that prefix.
+func (r *Renderer) ReservedNames() ([]ReservedName, error) {
+	var out []ReservedName
+	for _, name := range [...]string{"wrapper/reserved_names", "device/reserved_names"} {
+		t := r.t.Lookup(name)
+		if t == nil || t.Tree == nil {
+			return nil, fmt.Errorf("templates for device %s: no template %q", r.Device, name)
+		}
+		words, err := r.Execute(name, nil)
+		if err != nil {
+			return nil, err
+		}
+		file := r.origin(t.Tree.ParseName)
+		for _, w := range strings.Fields(words) {
+			if !reservedWord.MatchString(w) {
+				return nil, fmt.Errorf("%s: %s lists %q, which is neither a Python identifier nor one followed by *", file, name, w)
+			}
+			out = append(out, ReservedName{Word: w, Template: name, File: file})
+		}
+	}
+	return out, nil
+}
+
+var reservedWord = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*\*?$`)
+
+// ReservedName is one word of a reserved-names template.
+type ReservedName struct {
+	Word     string // a name, or a prefix followed by "*"
+	Template string // the define that lists it
+	File     string // the file of that define, as errors name it
+}
+
+// Reserves reports whether the word reserves name.
+func (w ReservedName) Reserves(name string) bool {
+	if prefix, ok := strings.CutSuffix(w.Word, "*"); ok {
+		return strings.HasPrefix(name, prefix)
+	}
+	return name == w.Word
+}
+
 // wrap rewrites a parse error of a base file to name the file it came from.
 func (s *Set) wrap(err error) error {
 	return fmt.Errorf("template %s", locate(err.Error(), func(rel string) string {

@@ -121,13 +121,13 @@ func TestDeviceTable(t *testing.T) {
 		device                                                       string
 		rawStream, setDevice, synchronize, guard, alloc, dev, stream string
 	}{
-		{"cuda", "from torch._C import _cuda_getCurrentRawStream as get_raw_stream", "torch.cuda.set_device(1)", "torch.cuda.synchronize()",
-			"torch.cuda._DeviceGuard(1)", "empty_strided_cuda((4,), (1,), torch.float32)", "cuda:1", "get_raw_stream(1)"},
-		{"xpu", "from torch._C import _xpu_getCurrentRawStream as get_raw_stream", "torch.xpu.set_device(1)", "torch.xpu.synchronize()",
-			"torch.xpu._DeviceGuard(1)", "empty_strided_xpu((4,), (1,), torch.float32)", "xpu:1", "get_raw_stream(1)"},
-		{"mtia", "from torch._C import _mtia_getCurrentRawStream as get_raw_stream", "torch.mtia.set_device(1)", "torch.mtia.synchronize()",
-			"torch.mtia.device(1)", "empty_strided_mtia((4,), (1,), torch.float32)", "mtia:1", "get_raw_stream(1)"},
-		{"cpu", "def get_raw_stream(_):\n    return 0", "", "", "", "torch.empty_strided((4,), (1,), dtype=torch.float32, device=_device)", "cpu", "get_raw_stream(1)"},
+		{"cuda", "from torch._C import _cuda_getCurrentRawStream as _get_raw_stream", "torch.cuda.set_device(1)", "torch.cuda.synchronize()",
+			"torch.cuda._DeviceGuard(1)", "_empty_strided_cuda((4,), (1,), torch.float32)", "cuda:1", "_get_raw_stream(1)"},
+		{"xpu", "from torch._C import _xpu_getCurrentRawStream as _get_raw_stream", "torch.xpu.set_device(1)", "torch.xpu.synchronize()",
+			"torch.xpu._DeviceGuard(1)", "_empty_strided_xpu((4,), (1,), torch.float32)", "xpu:1", "_get_raw_stream(1)"},
+		{"mtia", "from torch._C import _mtia_getCurrentRawStream as _get_raw_stream", "torch.mtia.set_device(1)", "torch.mtia.synchronize()",
+			"torch.mtia.device(1)", "_empty_strided_mtia((4,), (1,), torch.float32)", "mtia:1", "_get_raw_stream(1)"},
+		{"cpu", "def _get_raw_stream(_):\n    return 0", "", "", "", "torch.empty_strided((4,), (1,), dtype=torch.float32, device=_device)", "cpu", "_get_raw_stream(1)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.device, func(t *testing.T) {
@@ -135,7 +135,7 @@ func TestDeviceTable(t *testing.T) {
 				data any
 				want string
 			}{
-				"device/import_get_raw_stream_as": {"get_raw_stream", tt.rawStream},
+				"device/import_get_raw_stream_as": {"_get_raw_stream", tt.rawStream},
 				"device/set_device":               {1, tt.setDevice},
 				"device/synchronize":              {nil, tt.synchronize},
 				"device/device_guard":             {1, tt.guard},

@@ -76,7 +76,7 @@ func TestTemplateAndOverlayErrors(t *testing.T) {
 		{"unknown field in device data", []string{"-templates", badData},
 			[]string{filepath.Join(badData, "devices/cuda.json") + `:3:3: unknown field "can_fuse_horizonal"; did you mean "can_fuse_horizontal"?`}},
 		{"replacement drops a define", []string{"-templates", dropped},
-			[]string{filepath.Join(dropped, "wrapper/call.tmpl") + `: does not define "wrapper/call_body", "wrapper/step/alloc"`}},
+			[]string{filepath.Join(dropped, "wrapper/call.tmpl") + `: does not define "device/reserved_names", "wrapper/call_body", "wrapper/reserved_names", "wrapper/step/alloc"`}},
 		{"mps has index 0 only", []string{"-device", "mps:1"},
 			[]string{graph, "render module.tmpl for device mps:", "devices/mps.tmpl:", "device mps:1: mps has only device index 0"}},
 	}
@@ -149,15 +149,15 @@ func TestEveryDeviceModule(t *testing.T) {
 		want   []string
 		not    []string
 	}{
-		{"cuda", []string{`_device = torch.device("cuda:0")`, "with torch.cuda._DeviceGuard(0):", "stream0 = get_raw_stream(0)",
+		{"cuda", []string{`_device = torch.device("cuda:0")`, "with torch.cuda._DeviceGuard(0):", "_stream0 = _get_raw_stream(0)",
 			"torch.cuda.Event(enable_timing=True)", "    torch.cuda.synchronize()"}, []string{"import time"}},
-		{"xpu:1", []string{`_device = torch.device("xpu:1")`, "_xpu_getCurrentRawStream as get_raw_stream", "with torch.xpu._DeviceGuard(1):",
-			"torch.xpu.set_device(1)", "stream1 = get_raw_stream(1)", "empty_strided_xpu(", "torch.xpu.Event(enable_timing=True)", "torch.xpu.synchronize()"}, []string{"cuda"}},
+		{"xpu:1", []string{`_device = torch.device("xpu:1")`, "_xpu_getCurrentRawStream as _get_raw_stream", "with torch.xpu._DeviceGuard(1):",
+			"torch.xpu.set_device(1)", "_stream1 = _get_raw_stream(1)", "_empty_strided_xpu(", "torch.xpu.Event(enable_timing=True)", "torch.xpu.synchronize()"}, []string{"cuda"}},
 		{"mtia", []string{`_device = torch.device("mtia:0")`, "_mtia_getCurrentRawStream", "with torch.mtia.device(0):", "torch.mtia.set_device(0)",
-			"empty_strided_mtia(", "torch.mtia.Event(", "torch.mtia.synchronize()"}, []string{"cuda"}},
-		{"mps", []string{`_device = torch.device("mps:0")`, "import contextlib", "with contextlib.nullcontext():", "stream0 = None",
+			"_empty_strided_mtia(", "torch.mtia.Event(", "torch.mtia.synchronize()"}, []string{"cuda"}},
+		{"mps", []string{`_device = torch.device("mps:0")`, "import contextlib", "with contextlib.nullcontext():", "_stream0 = None",
 			"torch.mps.event.Event(", "torch.mps.synchronize()"}, []string{"cuda", "get_raw_stream", "set_device"}},
-		{"cpu", []string{`_device = torch.device("cpu")`, "def get_raw_stream(_):", "stream0 = get_raw_stream(0)", "import time",
+		{"cpu", []string{`_device = torch.device("cpu")`, "def _get_raw_stream(_):", "_stream0 = _get_raw_stream(0)", "import time",
 			"time.perf_counter()"}, []string{"cuda", "with ", "synchronize", "Event"}},
 	}
 	for _, tt := range tests {

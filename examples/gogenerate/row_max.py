@@ -4,9 +4,9 @@
 import torch
 import triton
 import triton.language as tl
-from torch._C._dynamo.guards import assert_size_stride
-from torch._C._dynamo.guards import _empty_strided_cuda as empty_strided_cuda
-from torch._C import _cuda_getCurrentRawStream as get_raw_stream
+from torch._C._dynamo.guards import assert_size_stride as _assert_size_stride
+from torch._C._dynamo.guards import _empty_strided_cuda
+from torch._C import _cuda_getCurrentRawStream as _get_raw_stream
 
 _device = torch.device("cuda:0")
 
@@ -65,11 +65,11 @@ def _compile_all():
         _compiled.append(_compile(kernel, signature, constexprs, num_warps, num_stages))
 
 
-def call(args):
+def call(_args):
     """Run the graph: args are the inputs in graph order (x); the list is emptied. Returns (out,)."""
-    x, = args
-    args.clear()
-    assert_size_stride(x, (4096, 2048), (2048, 1))
+    x, = _args
+    _args.clear()
+    _assert_size_stride(x, (4096, 2048), (2048, 1))
     if x.dtype != torch.float32 or x.device != _device:
         raise TypeError("input x: want torch.float32 on " + str(_device) + ", got " + str(x.dtype) + " on " + str(x.device))
     if x.data_ptr() % 16:
@@ -78,11 +78,11 @@ def call(args):
         _compile_all()
     with torch.cuda._DeviceGuard(0):
         torch.cuda.set_device(0)
-        stream0 = get_raw_stream(0)
-        out = empty_strided_cuda((4096,), (1,), torch.float32)
+        _stream0 = _get_raw_stream(0)
+        out = _empty_strided_cuda((4096,), (1,), torch.float32)
         # triton_per_fused_amax_0: out
-        run, function, metadata = _compiled[0]
-        run(4096, 1, 1, stream0, function, metadata, None, None, None, x, out, 1, 2048)
+        _run, _function, _metadata = _compiled[0]
+        _run(4096, 1, 1, _stream0, _function, _metadata, None, None, None, x, out, 1, 2048)
         del x
     return (out,)
 

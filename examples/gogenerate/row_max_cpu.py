@@ -5,8 +5,8 @@ import time
 import torch
 import triton
 import triton.language as tl
-from torch._C._dynamo.guards import assert_size_stride
-def get_raw_stream(_):
+from torch._C._dynamo.guards import assert_size_stride as _assert_size_stride
+def _get_raw_stream(_):
     return 0
 
 _device = torch.device("cpu")
@@ -66,22 +66,22 @@ def _compile_all():
         _compiled.append(_compile(kernel, signature, constexprs, num_warps, num_stages))
 
 
-def call(args):
+def call(_args):
     """Run the graph: args are the inputs in graph order (x); the list is emptied. Returns (out,)."""
-    x, = args
-    args.clear()
-    assert_size_stride(x, (4096, 2048), (2048, 1))
+    x, = _args
+    _args.clear()
+    _assert_size_stride(x, (4096, 2048), (2048, 1))
     if x.dtype != torch.float32 or x.device != _device:
         raise TypeError("input x: want torch.float32 on " + str(_device) + ", got " + str(x.dtype) + " on " + str(x.device))
     if x.data_ptr() % 16:
         x = _aligned_copy(x)
     if not _compiled:
         _compile_all()
-    stream0 = get_raw_stream(0)
+    _stream0 = _get_raw_stream(0)
     out = torch.empty_strided((4096,), (1,), dtype=torch.float32, device=_device)
     # triton_per_fused_amax_0: out
-    run, function, metadata = _compiled[0]
-    run(4096, 1, 1, stream0, function, metadata, None, None, None, x, out, 1, 2048)
+    _run, _function, _metadata = _compiled[0]
+    _run(4096, 1, 1, _stream0, _function, _metadata, None, None, None, x, out, 1, 2048)
     del x
     return (out,)
 

@@ -4,9 +4,9 @@
 import torch
 import triton
 import triton.language as tl
-from torch._C._dynamo.guards import assert_size_stride
-from torch._C._dynamo.guards import _empty_strided_xpu as empty_strided_xpu
-from torch._C import _xpu_getCurrentRawStream as get_raw_stream
+from torch._C._dynamo.guards import assert_size_stride as _assert_size_stride
+from torch._C._dynamo.guards import _empty_strided_xpu
+from torch._C import _xpu_getCurrentRawStream as _get_raw_stream
 
 _device = torch.device("xpu:0")
 
@@ -59,21 +59,21 @@ def _compile_all():
         _compiled.append(_compile(kernel, signature, constexprs, num_warps, num_stages))
 
 
-def call(args):
+def call(_args):
     """Run the graph: args are the inputs in graph order (x, scale, shift); the list is emptied. Returns (out,)."""
-    x, scale, shift, = args
-    args.clear()
-    assert_size_stride(x, (4096, 1024), (1024, 1))
+    x, scale, shift, = _args
+    _args.clear()
+    _assert_size_stride(x, (4096, 1024), (1024, 1))
     if x.dtype != torch.bfloat16 or x.device != _device:
         raise TypeError("input x: want torch.bfloat16 on " + str(_device) + ", got " + str(x.dtype) + " on " + str(x.device))
     if x.data_ptr() % 16:
         x = _aligned_copy(x)
-    assert_size_stride(scale, (1024,), (1,))
+    _assert_size_stride(scale, (1024,), (1,))
     if scale.dtype != torch.bfloat16 or scale.device != _device:
         raise TypeError("input scale: want torch.bfloat16 on " + str(_device) + ", got " + str(scale.dtype) + " on " + str(scale.device))
     if scale.data_ptr() % 16:
         scale = _aligned_copy(scale)
-    assert_size_stride(shift, (1024,), (1,))
+    _assert_size_stride(shift, (1024,), (1,))
     if shift.dtype != torch.bfloat16 or shift.device != _device:
         raise TypeError("input shift: want torch.bfloat16 on " + str(_device) + ", got " + str(shift.dtype) + " on " + str(shift.device))
     if shift.data_ptr() % 16:
@@ -82,11 +82,11 @@ def call(args):
         _compile_all()
     with torch.xpu._DeviceGuard(0):
         torch.xpu.set_device(0)
-        stream0 = get_raw_stream(0)
-        out = empty_strided_xpu((4096, 1024), (1024, 1), torch.bfloat16)
+        _stream0 = _get_raw_stream(0)
+        out = _empty_strided_xpu((4096, 1024), (1024, 1), torch.bfloat16)
         # triton_poi_fused_add_mul_0: out
-        run, function, metadata = _compiled[0]
-        run(4096, 1, 1, stream0, function, metadata, None, None, None, x, scale, shift, out, 1024)
+        _run, _function, _metadata = _compiled[0]
+        _run(4096, 1, 1, _stream0, _function, _metadata, None, None, None, x, scale, shift, out, 1024)
         del scale, shift, x
     return (out,)
 

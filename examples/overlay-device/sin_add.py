@@ -5,8 +5,8 @@ import time
 import torch
 import triton
 import triton.language as tl
-from torch._C._dynamo.guards import assert_size_stride
-def get_raw_stream(index):
+from torch._C._dynamo.guards import assert_size_stride as _assert_size_stride
+def _get_raw_stream(index):
     return None
 
 _device = torch.device("privateuseone:0")
@@ -65,28 +65,28 @@ def _compile_all():
         _compiled.append(_compile(kernel, signature, constexprs, num_warps, num_stages))
 
 
-def call(args):
+def call(_args):
     """Run the graph: args are the inputs in graph order (x, bias); the list is emptied. Returns (y, total)."""
-    x, bias, = args
-    args.clear()
-    assert_size_stride(x, (256, 1000), (1000, 1))
+    x, bias, = _args
+    _args.clear()
+    _assert_size_stride(x, (256, 1000), (1000, 1))
     if x.dtype != torch.float32 or x.device != _device:
         raise TypeError("input x: want torch.float32 on " + str(_device) + ", got " + str(x.dtype) + " on " + str(x.device))
     if x.data_ptr() % 16:
         x = _aligned_copy(x)
-    assert_size_stride(bias, (1000,), (1,))
+    _assert_size_stride(bias, (1000,), (1,))
     if bias.dtype != torch.float32 or bias.device != _device:
         raise TypeError("input bias: want torch.float32 on " + str(_device) + ", got " + str(bias.dtype) + " on " + str(bias.device))
     if bias.data_ptr() % 16:
         bias = _aligned_copy(bias)
     if not _compiled:
         _compile_all()
-    stream0 = get_raw_stream(0)
+    _stream0 = _get_raw_stream(0)
     y = torch.empty_strided((256, 1000), (1000, 1), dtype=torch.float32, device=_device)
     total = torch.empty_strided((256,), (1,), dtype=torch.float32, device=_device)
     # triton_per_fused_add_sin_sum_0: y, total
-    run, function, metadata = _compiled[0]
-    run(256, 1, 1, stream0, function, metadata, None, None, None, x, bias, y, total, 1, 1024)
+    _run, _function, _metadata = _compiled[0]
+    _run(256, 1, 1, _stream0, _function, _metadata, None, None, None, x, bias, y, total, 1, 1024)
     del bias, x
     return (y, total)
 
