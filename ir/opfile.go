@@ -254,20 +254,18 @@ func (f *File) HasOps() bool {
 // structure (field names and JSON types, the version, index syntax, scalar
 // spellings) is checked, names and typing are not.
 func ParseFile(data []byte) (*File, error) {
-	root, ok := decodeJSONFast(data)
-	if !ok {
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.UseNumber()
-		if err := dec.Decode(&root); err != nil {
-			return nil, jsonError(data, err)
-		}
-		rest := dec.InputOffset()
-		for rest < int64(len(data)) && strings.IndexByte(" \t\r\n", data[rest]) >= 0 {
-			rest++
-		}
-		if rest < int64(len(data)) {
-			return nil, &Error{Msg: fmt.Sprintf("%s: unexpected data after the top-level object", lineCol(data, rest))}
-		}
+	var root any
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&root); err != nil {
+		return nil, jsonError(data, err)
+	}
+	rest := dec.InputOffset()
+	for rest < int64(len(data)) && strings.IndexByte(" \t\r\n", data[rest]) >= 0 {
+		rest++
+	}
+	if rest < int64(len(data)) {
+		return nil, &Error{Msg: fmt.Sprintf("%s: unexpected data after the top-level object", lineCol(data, rest))}
 	}
 	r := reader{}
 	obj := r.object(root, "")

@@ -344,7 +344,6 @@ func (s *Set) Device(name string) (*Renderer, error) {
 		return rel
 	}
 	r := &Renderer{Device: name, Properties: ds.Properties, t: t, origin: origin}
-	r.fast = compileFast(t, ds.Properties)
 	for _, tt := range t.Templates() {
 		r.names = append(r.names, tt.Name())
 	}
@@ -361,9 +360,7 @@ type Renderer struct {
 	t          *template.Template
 	origin     func(rel string) string
 	pool       sync.Pool // *instance
-	fast       *fastSet  // the templates compiled for the evaluator of fastexec.go
-	states     fxStates
-	names      []string // every template's name, sorted
+	names      []string  // every template's name, sorted
 }
 
 // instance is a clone of a renderer's templates with functions bound to it:
@@ -371,6 +368,7 @@ type Renderer struct {
 type instance struct {
 	t     *template.Template
 	depth int
+	out   bytes.Buffer // the output of Execute and ExecuteFunc
 }
 
 func (r *Renderer) get() (*instance, error) {
@@ -430,48 +428,31 @@ func (in *instance) stmts(list []Stmt, indent int) (string, error) {
 // Execute renders the named template into memory; nothing is written
 // anywhere when it fails. Errors name the file, line and column of the
 // innermost template that failed.
-//
-// The compiled evaluator (fastexec.go) renders it; where that gives up (an
-// error, or something it does not implement), text/template renders it
-// again, and its output or error is the result.
 func (r *Renderer) Execute(name string, data any) (string, error) {
-	if out, ok := r.fastExecute(name, data); ok {
-		return out, nil
-	}
-	return r.slowExecute(name, data)
+	var out string
+	err := r.ExecuteFunc(name, data, func(b []byte) { out = string(b) })
+	return out, err
 }
 
 // ExecuteFunc renders the named template as Execute does and passes the
 // output to f, which may read it only during the call (it is a buffer the
 // renderer reuses); it saves copying a large output.
 func (r *Renderer) ExecuteFunc(name string, data any, f func(out []byte)) error {
-	if s, buf, ok := r.fastRender(name, data); ok {
-		f(buf.Bytes())
-		r.fastDone(s, buf)
-		return nil
-	}
-	out, err := r.slowExecute(name, data)
+	in, err := r.get()
 	if err != nil {
 		return err
 	}
-	f([]byte(out))
-	return nil
-}
-
-// slowExecute is Execute with text/template.
-func (r *Renderer) slowExecute(name string, data any) (string, error) {
-	in, err := r.get()
-	if err != nil {
-		return "", err
-	}
-	var buf bytes.Buffer
-	err = in.t.ExecuteTemplate(&buf, name, data)
+	in.out.Reset()
+	err = in.t.ExecuteTemplate(&in.out, name, data)
 	in.depth = 0
+	if err == nil {
+		f(in.out.Bytes())
+	}
 	r.pool.Put(in)
 	if err != nil {
-		return "", fmt.Errorf("render %s for device %s: %s", name, r.Device, locate(err.Error(), r.origin))
+		return fmt.Errorf("render %s for device %s: %s", name, r.Device, locate(err.Error(), r.origin))
 	}
-	return buf.String(), nil
+	return nil
 }
 
 // Has reports whether a template of that name is defined.
