@@ -367,8 +367,11 @@ type Renderer struct {
 // include executes on the clone and counts its own nesting depth.
 type instance struct {
 	t     *template.Template
-	depth int
-	out   bytes.Buffer // the output of Execute and ExecuteFunc
+	depth int                           // include nesting
+	out   bytes.Buffer                  // the output of Execute and ExecuteFunc
+	bufs  []*bytes.Buffer               // scratch of include and stmts, one per nesting level
+	level int                           // how many of bufs are in use
+	kinds map[string]*template.Template // stmt kind -> its template "stmt/<Kind>"
 }
 
 func (r *Renderer) get() (*instance, error) {
@@ -388,17 +391,33 @@ func (r *Renderer) get() (*instance, error) {
 	return in, nil
 }
 
+// scratch returns an empty buffer of the next nesting level; the caller
+// sets in.level back when done with it, and the next call at that level
+// reuses it, so what it holds must be copied out first.
+func (in *instance) scratch() *bytes.Buffer {
+	if in.level == len(in.bufs) {
+		in.bufs = append(in.bufs, new(bytes.Buffer))
+	}
+	b := in.bufs[in.level]
+	in.level++
+	b.Reset()
+	return b
+}
+
 // maxIncludeDepth bounds include recursion, as helm does.
 const maxIncludeDepth = 100
 
 func (in *instance) include(name string, data any) (string, error) {
-	in.depth++
-	defer func() { in.depth-- }()
-	if in.depth > maxIncludeDepth {
+	if in.depth >= maxIncludeDepth {
 		return "", fmt.Errorf("include %q: nested deeper than %d", name, maxIncludeDepth)
 	}
-	var buf bytes.Buffer
-	if err := in.t.ExecuteTemplate(&buf, name, data); err != nil {
+	level := in.level
+	buf := in.scratch()
+	in.depth++
+	err := in.t.ExecuteTemplate(buf, name, data)
+	in.depth--
+	in.level = level
+	if err != nil {
 		return "", err
 	}
 	return buf.String(), nil
@@ -409,20 +428,50 @@ func (in *instance) include(name string, data any) (string, error) {
 // {{range}}{{include ... | nindent N}}{{end}} would give, without building a
 // string per statement.
 func (in *instance) stmts(list []Stmt, indent int) (string, error) {
-	var out, one bytes.Buffer
-	pad := strings.Repeat(" ", indent)
+	level := in.level
+	defer func() { in.level = level }()
+	out, one := in.scratch(), in.scratch()
+	pad := strings.Repeat(" ", max(indent, 0))
 	for i := range list {
-		one.Reset()
-		if err := in.t.ExecuteTemplate(&one, "stmt/"+list[i].Kind, &list[i]); err != nil {
+		t, err := in.stmtTemplate(list[i].Kind)
+		if err != nil {
 			return "", err
 		}
-		for _, line := range strings.Split(one.String(), "\n") {
+		one.Reset()
+		if err := t.Execute(one, &list[i]); err != nil {
+			return "", err
+		}
+		src := one.Bytes()
+		for {
 			out.WriteByte('\n')
 			out.WriteString(pad)
-			out.WriteString(line)
+			j := bytes.IndexByte(src, '\n')
+			if j < 0 {
+				out.Write(src)
+				break
+			}
+			out.Write(src[:j])
+			src = src[j+1:]
 		}
 	}
 	return out.String(), nil
+}
+
+// stmtTemplate returns the template "stmt/<kind>", looked up once per kind.
+func (in *instance) stmtTemplate(kind string) (*template.Template, error) {
+	if t, ok := in.kinds[kind]; ok {
+		return t, nil
+	}
+	name := "stmt/" + kind
+	t := in.t.Lookup(name)
+	if t == nil {
+		return nil, fmt.Errorf("template: no template %q associated with template %q", name, in.t.Name())
+	}
+	if in.kinds == nil {
+		in.kinds = map[string]*template.Template{}
+	}
+	in.kinds[kind] = t
+	return t, nil
 }
 
 // Execute renders the named template into memory; nothing is written
