@@ -40,8 +40,13 @@ type Set struct {
 	registry *overrides.Registry
 	base     *template.Template
 	definer  map[string]string // template name -> the file that defines it
-	mu       sync.Mutex
-	devices  map[string]*Renderer
+	// parsed holds each file parsed on its own, by relative path (device
+	// files by devices/<name>.tmpl): its trees go into base (or a device's
+	// clone of it), so that every file is parsed once.
+	parsed  map[string]*template.Template
+	proto   *template.Template // an empty template with the function map, cloned to parse a file on its own
+	mu      sync.Mutex
+	devices map[string]*Renderer
 }
 
 // Load parses the embedded templates with overlay on top. A file in overlay
@@ -58,7 +63,8 @@ func Load(overlay fs.FS, overlayName string) (*Set, error) {
 
 // load is Load with the built-in templates given (tests break them).
 func load(builtin fs.FS, overlay fs.FS, overlayName string) (*Set, error) {
-	s := &Set{files: map[string]string{}, origin: map[string]string{}, devices: map[string]*Renderer{}, definer: map[string]string{}}
+	s := &Set{files: map[string]string{}, origin: map[string]string{}, devices: map[string]*Renderer{}, definer: map[string]string{},
+		parsed: map[string]*template.Template{}, proto: template.New("").Funcs(funcMap())}
 	if overlay != nil && overlayName == "" {
 		overlayName = "overlay"
 	}
@@ -81,12 +87,19 @@ func load(builtin fs.FS, overlay fs.FS, overlayName string) (*Set, error) {
 	if s.registry, err = overrides.Load(overlay, overlayName); err != nil {
 		return nil, err
 	}
-	s.base = template.New("").Option("missingkey=error").Funcs(Funcs())
+	if s.base, err = s.proto.Clone(); err != nil {
+		return nil, err
+	}
+	s.base.Option("missingkey=error")
 	for _, name := range sortedKeys(s.files) {
-		defined, err := definedIn(name, s.files[name])
-		if err != nil {
-			return nil, s.wrap(err)
+		t, ok := s.parsed[name]
+		if !ok {
+			if t, err = s.parse(name, s.files[name]); err != nil {
+				return nil, s.wrap(err)
+			}
+			s.parsed[name] = t
 		}
+		defined := definedNames(t, name)
 		for _, d := range defined {
 			if d == "helper/" {
 				return nil, fmt.Errorf("%s: defines \"helper/\"; a helper template is named after the function it defines (helper/NAME)", s.origin[name])
@@ -96,7 +109,7 @@ func load(builtin fs.FS, overlay fs.FS, overlayName string) (*Set, error) {
 			}
 			s.definer[d] = name
 		}
-		if _, err := s.base.New(name).Parse(s.files[name]); err != nil {
+		if err := addTrees(s.base, t); err != nil {
 			return nil, s.wrap(err)
 		}
 	}
@@ -178,17 +191,20 @@ func (s *Set) unknown(p string, dir bool) string {
 // templates: an empty file, or one that no longer defines a template the
 // embedded file defines.
 func (s *Set) checkReplacement(rel, origin, src string) error {
-	want, err := definedIn(rel, s.files[rel])
+	embedded, err := s.parse(rel, s.files[rel])
 	if err != nil {
 		return fmt.Errorf("embedded %s: %w", rel, err)
 	}
+	want := definedNames(embedded, rel)
 	if strings.TrimSpace(src) == "" {
 		return fmt.Errorf("%s: empty file; it replaces the embedded %s, which defines %s: keep every define, and leave a define's body empty to emit nothing", origin, rel, quoteAll(want))
 	}
-	got, err := definedIn(rel, src)
+	t, err := s.parse(rel, src)
 	if err != nil {
 		return s.wrapAs(err, rel, origin)
 	}
+	s.parsed[rel] = t // load adds the overlay file's trees, not the embedded one's
+	got := definedNames(t, rel)
 	var missing []string
 	for _, name := range want {
 		if !slices.Contains(got, name) {
@@ -201,13 +217,19 @@ func (s *Set) checkReplacement(rel, origin, src string) error {
 	return nil
 }
 
-// definedIn parses one file on its own and lists the templates it defines:
-// its define blocks, and the file itself when it has content outside them.
-func definedIn(name, src string) ([]string, error) {
-	t, err := template.New(name).Funcs(Funcs()).Parse(src)
+// parse parses one file on its own, in a namespace of its own with the
+// function map.
+func (s *Set) parse(name, src string) (*template.Template, error) {
+	t, err := s.proto.Clone()
 	if err != nil {
 		return nil, err
 	}
+	return t.New(name).Parse(src)
+}
+
+// definedNames lists the templates a file parsed on its own defines: its
+// define blocks, and the file itself when it has content outside them.
+func definedNames(t *template.Template, name string) []string {
 	var out []string
 	for _, d := range t.Templates() {
 		if d.Name() == name && (d.Tree == nil || parse.IsEmptyTree(d.Tree.Root)) {
@@ -216,7 +238,19 @@ func definedIn(name, src string) ([]string, error) {
 		out = append(out, d.Name())
 	}
 	sort.Strings(out)
-	return out, nil
+	return out
+}
+
+// addTrees adds the templates of a file parsed on its own to dst, as
+// dst.New(name).Parse(src) would: a later define replaces an earlier one
+// unless it is empty.
+func addTrees(dst, file *template.Template) error {
+	for _, d := range file.Templates() {
+		if _, err := dst.AddParseTree(d.Name(), d.Tree); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkDevice parses a device file on its own and checks what it defines:
@@ -225,10 +259,14 @@ func definedIn(name, src string) ([]string, error) {
 func (s *Set) checkDevice(name string) error {
 	ds, _ := s.registry.Lookup(name)
 	file := path.Join(DeviceDir, name+".tmpl")
-	t, err := template.New(file).Funcs(Funcs()).Parse(ds.Template)
+	t, err := s.proto.Clone()
+	if err == nil {
+		t, err = t.New(file).Parse(ds.Template)
+	}
 	if err != nil {
 		return s.wrapAs(err, file, ds.TemplateFile)
 	}
+	s.parsed[file] = t // Device adds its trees to its clone of base
 	var missing []string
 	for _, req := range overrides.Required {
 		if t.Lookup(req) == nil {
@@ -331,7 +369,7 @@ func (s *Set) Device(name string) (*Renderer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("clone templates for device %s: %w", name, err)
 	}
-	if _, err := t.New(file).Parse(ds.Template); err != nil {
+	if err := addTrees(t, s.parsed[file]); err != nil {
 		return nil, s.wrapAs(err, file, ds.TemplateFile)
 	}
 	origin := func(rel string) string {

@@ -3,8 +3,10 @@ package templates
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/Masterminds/sprig/v3"
@@ -41,7 +43,10 @@ var Removed = []string{
 //
 // include and deviceInfo are bound to the device being rendered; in the map
 // Funcs returns (used while parsing) they fail.
-func Funcs() template.FuncMap {
+func Funcs() template.FuncMap { return maps.Clone(funcMap()) }
+
+// funcMap is the map Funcs returns, built once; template.Funcs copies it.
+var funcMap = sync.OnceValue(func() template.FuncMap {
 	m := template.FuncMap(sprig.HermeticTxtFuncMap())
 	for _, name := range Removed {
 		delete(m, name)
@@ -59,7 +64,7 @@ func Funcs() template.FuncMap {
 	m["sortedKeys"] = sortedMapKeys
 	m["isFloat"] = isFloat
 	return m
-}
+})
 
 // pyTuple spells a list of integers as a Python tuple: (), (4,), (4, 8).
 func pyTuple(xs any) (string, error) {
