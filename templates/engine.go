@@ -469,7 +469,7 @@ func (in *instance) stmts(list []Stmt, indent int) (string, error) {
 	level := in.level
 	defer func() { in.level = level }()
 	out, one := in.scratch(), in.scratch()
-	pad := strings.Repeat(" ", max(indent, 0))
+	pad := strings.Repeat(" ", indent)
 	for i := range list {
 		t, err := in.stmtTemplate(list[i].Kind)
 		if err != nil {
@@ -531,7 +531,7 @@ func (r *Renderer) ExecuteFunc(name string, data any, f func(out []byte)) error 
 	}
 	in.out.Reset()
 	err = in.t.ExecuteTemplate(&in.out, name, data)
-	in.depth = 0
+	in.depth, in.level = 0, 0 // a function that panicked left them raised
 	if err == nil {
 		f(in.out.Bytes())
 	}
