@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/fusegen/fusegen/graphfile"
+	"github.com/fusegen/fusegen/internal/randgraph"
 )
 
 // BenchmarkWorkloads measures fusegen's generation time for each workload of
@@ -49,5 +50,24 @@ func BenchmarkWorkloads(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestWriteRandomGraph writes the 10,000-node graph of BenchmarkGenerateRandom
+// as a graph file to $FUSEGEN_RANDOM_GRAPH, for timing the gen command on it
+// (whole process): FUSEGEN_RANDOM_GRAPH=/tmp/g.json go test -run
+// TestWriteRandomGraph . && time gen -o /tmp/g.py /tmp/g.json. Skipped
+// without the variable.
+func TestWriteRandomGraph(t *testing.T) {
+	out := os.Getenv("FUSEGEN_RANDOM_GRAPH")
+	if out == "" {
+		t.Skip("FUSEGEN_RANDOM_GRAPH not set")
+	}
+	data, err := graphfile.WriteGraph(randgraph.Generate(42, 10000, 64, 64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, data, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

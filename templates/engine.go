@@ -41,8 +41,13 @@ type Set struct {
 	registry *overrides.Registry
 	base     *template.Template
 	definer  map[string]string // template name -> the file that defines it
-	mu       sync.Mutex
-	devices  map[string]*Renderer
+	// parsed holds each file parsed on its own, by relative path (device
+	// files by devices/<name>.tmpl): its trees go into base (or a device's
+	// clone of it), so that every file is parsed once.
+	parsed  map[string]*template.Template
+	proto   *template.Template // an empty template with the function map, cloned to parse a file on its own
+	mu      sync.Mutex
+	devices map[string]*Renderer
 }
 
 // Load parses the embedded templates with overlay on top. A file in overlay
@@ -59,7 +64,8 @@ func Load(overlay fs.FS, overlayName string) (*Set, error) {
 
 // load is Load with the built-in templates given (tests break them).
 func load(builtin fs.FS, overlay fs.FS, overlayName string) (*Set, error) {
-	s := &Set{files: map[string]string{}, origin: map[string]string{}, devices: map[string]*Renderer{}, definer: map[string]string{}}
+	s := &Set{files: map[string]string{}, origin: map[string]string{}, devices: map[string]*Renderer{}, definer: map[string]string{},
+		parsed: map[string]*template.Template{}, proto: template.New("").Funcs(funcMap())}
 	if overlay != nil && overlayName == "" {
 		overlayName = "overlay"
 	}
@@ -82,12 +88,19 @@ func load(builtin fs.FS, overlay fs.FS, overlayName string) (*Set, error) {
 	if s.registry, err = overrides.Load(overlay, overlayName); err != nil {
 		return nil, err
 	}
-	s.base = template.New("").Option("missingkey=error").Funcs(Funcs())
+	if s.base, err = s.proto.Clone(); err != nil {
+		return nil, err
+	}
+	s.base.Option("missingkey=error")
 	for _, name := range sortedKeys(s.files) {
-		defined, err := definedIn(name, s.files[name])
-		if err != nil {
-			return nil, s.wrap(err)
+		t, ok := s.parsed[name]
+		if !ok {
+			if t, err = s.parse(name, s.files[name]); err != nil {
+				return nil, s.wrap(err)
+			}
+			s.parsed[name] = t
 		}
+		defined := definedNames(t, name)
 		for _, d := range defined {
 			if d == "helper/" {
 				return nil, fmt.Errorf("%s: defines \"helper/\"; a helper template is named after the function it defines (helper/NAME)", s.origin[name])
@@ -97,7 +110,7 @@ func load(builtin fs.FS, overlay fs.FS, overlayName string) (*Set, error) {
 			}
 			s.definer[d] = name
 		}
-		if _, err := s.base.New(name).Parse(s.files[name]); err != nil {
+		if err := addTrees(s.base, t); err != nil {
 			return nil, s.wrap(err)
 		}
 	}
@@ -179,17 +192,20 @@ func (s *Set) unknown(p string, dir bool) string {
 // templates: an empty file, or one that no longer defines a template the
 // embedded file defines.
 func (s *Set) checkReplacement(rel, origin, src string) error {
-	want, err := definedIn(rel, s.files[rel])
+	embedded, err := s.parse(rel, s.files[rel])
 	if err != nil {
 		return fmt.Errorf("embedded %s: %w", rel, err)
 	}
+	want := definedNames(embedded, rel)
 	if strings.TrimSpace(src) == "" {
 		return fmt.Errorf("%s: empty file; it replaces the embedded %s, which defines %s: keep every define, and leave a define's body empty to emit nothing", origin, rel, quoteAll(want))
 	}
-	got, err := definedIn(rel, src)
+	t, err := s.parse(rel, src)
 	if err != nil {
 		return s.wrapAs(err, rel, origin)
 	}
+	s.parsed[rel] = t // load adds the overlay file's trees, not the embedded one's
+	got := definedNames(t, rel)
 	var missing []string
 	for _, name := range want {
 		if !slices.Contains(got, name) {
@@ -202,13 +218,19 @@ func (s *Set) checkReplacement(rel, origin, src string) error {
 	return nil
 }
 
-// definedIn parses one file on its own and lists the templates it defines:
-// its define blocks, and the file itself when it has content outside them.
-func definedIn(name, src string) ([]string, error) {
-	t, err := template.New(name).Funcs(Funcs()).Parse(src)
+// parse parses one file on its own, in a namespace of its own with the
+// function map.
+func (s *Set) parse(name, src string) (*template.Template, error) {
+	t, err := s.proto.Clone()
 	if err != nil {
 		return nil, err
 	}
+	return t.New(name).Parse(src)
+}
+
+// definedNames lists the templates a file parsed on its own defines: its
+// define blocks, and the file itself when it has content outside them.
+func definedNames(t *template.Template, name string) []string {
 	var out []string
 	for _, d := range t.Templates() {
 		if d.Name() == name && (d.Tree == nil || parse.IsEmptyTree(d.Tree.Root)) {
@@ -217,7 +239,19 @@ func definedIn(name, src string) ([]string, error) {
 		out = append(out, d.Name())
 	}
 	sort.Strings(out)
-	return out, nil
+	return out
+}
+
+// addTrees adds the templates of a file parsed on its own to dst, as
+// dst.New(name).Parse(src) would: a later define replaces an earlier one
+// unless it is empty.
+func addTrees(dst, file *template.Template) error {
+	for _, d := range file.Templates() {
+		if _, err := dst.AddParseTree(d.Name(), d.Tree); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkDevice parses a device file on its own and checks what it defines:
@@ -226,10 +260,14 @@ func definedIn(name, src string) ([]string, error) {
 func (s *Set) checkDevice(name string) error {
 	ds, _ := s.registry.Lookup(name)
 	file := path.Join(DeviceDir, name+".tmpl")
-	t, err := template.New(file).Funcs(Funcs()).Parse(ds.Template)
+	t, err := s.proto.Clone()
+	if err == nil {
+		t, err = t.New(file).Parse(ds.Template)
+	}
 	if err != nil {
 		return s.wrapAs(err, file, ds.TemplateFile)
 	}
+	s.parsed[file] = t // Device adds its trees to its clone of base
 	var missing []string
 	for _, req := range overrides.Required {
 		if t.Lookup(req) == nil {
@@ -332,7 +370,7 @@ func (s *Set) Device(name string) (*Renderer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("clone templates for device %s: %w", name, err)
 	}
-	if _, err := t.New(file).Parse(ds.Template); err != nil {
+	if err := addTrees(t, s.parsed[file]); err != nil {
 		return nil, s.wrapAs(err, file, ds.TemplateFile)
 	}
 	origin := func(rel string) string {
@@ -345,7 +383,6 @@ func (s *Set) Device(name string) (*Renderer, error) {
 		return rel
 	}
 	r := &Renderer{Device: name, Properties: ds.Properties, t: t, origin: origin}
-	r.fast = compileFast(t, ds.Properties)
 	for _, tt := range t.Templates() {
 		r.names = append(r.names, tt.Name())
 	}
@@ -362,16 +399,18 @@ type Renderer struct {
 	t          *template.Template
 	origin     func(rel string) string
 	pool       sync.Pool // *instance
-	fast       *fastSet  // the templates compiled for the evaluator of fastexec.go
-	states     fxStates
-	names      []string // every template's name, sorted
+	names      []string  // every template's name, sorted
 }
 
 // instance is a clone of a renderer's templates with functions bound to it:
 // include executes on the clone and counts its own nesting depth.
 type instance struct {
 	t     *template.Template
-	depth int
+	depth int                           // include nesting
+	out   bytes.Buffer                  // the output of Execute and ExecuteFunc
+	bufs  []*bytes.Buffer               // scratch of include and stmts, one per nesting level
+	level int                           // how many of bufs are in use
+	kinds map[string]*template.Template // stmt kind -> its template "stmt/<Kind>"
 }
 
 func (r *Renderer) get() (*instance, error) {
@@ -391,17 +430,33 @@ func (r *Renderer) get() (*instance, error) {
 	return in, nil
 }
 
+// scratch returns an empty buffer of the next nesting level; the caller
+// sets in.level back when done with it, and the next call at that level
+// reuses it, so what it holds must be copied out first.
+func (in *instance) scratch() *bytes.Buffer {
+	if in.level == len(in.bufs) {
+		in.bufs = append(in.bufs, new(bytes.Buffer))
+	}
+	b := in.bufs[in.level]
+	in.level++
+	b.Reset()
+	return b
+}
+
 // maxIncludeDepth bounds include recursion, as helm does.
 const maxIncludeDepth = 100
 
 func (in *instance) include(name string, data any) (string, error) {
-	in.depth++
-	defer func() { in.depth-- }()
-	if in.depth > maxIncludeDepth {
+	if in.depth >= maxIncludeDepth {
 		return "", fmt.Errorf("include %q: nested deeper than %d", name, maxIncludeDepth)
 	}
-	var buf bytes.Buffer
-	if err := in.t.ExecuteTemplate(&buf, name, data); err != nil {
+	level := in.level
+	buf := in.scratch()
+	in.depth++
+	err := in.t.ExecuteTemplate(buf, name, data)
+	in.depth--
+	in.level = level
+	if err != nil {
 		return "", err
 	}
 	return buf.String(), nil
@@ -412,67 +467,80 @@ func (in *instance) include(name string, data any) (string, error) {
 // {{range}}{{include ... | nindent N}}{{end}} would give, without building a
 // string per statement.
 func (in *instance) stmts(list []kernel.Stmt, indent int) (string, error) {
-	var out, one bytes.Buffer
+	level := in.level
+	defer func() { in.level = level }()
+	out, one := in.scratch(), in.scratch()
 	pad := strings.Repeat(" ", indent)
 	for i := range list {
-		one.Reset()
-		if err := in.t.ExecuteTemplate(&one, "stmt/"+list[i].Kind, &list[i]); err != nil {
+		t, err := in.stmtTemplate(list[i].Kind)
+		if err != nil {
 			return "", err
 		}
-		for _, line := range strings.Split(one.String(), "\n") {
+		one.Reset()
+		if err := t.Execute(one, &list[i]); err != nil {
+			return "", err
+		}
+		src := one.Bytes()
+		for {
 			out.WriteByte('\n')
 			out.WriteString(pad)
-			out.WriteString(line)
+			j := bytes.IndexByte(src, '\n')
+			if j < 0 {
+				out.Write(src)
+				break
+			}
+			out.Write(src[:j])
+			src = src[j+1:]
 		}
 	}
 	return out.String(), nil
 }
 
+// stmtTemplate returns the template "stmt/<kind>", looked up once per kind.
+func (in *instance) stmtTemplate(kind string) (*template.Template, error) {
+	if t, ok := in.kinds[kind]; ok {
+		return t, nil
+	}
+	name := "stmt/" + kind
+	t := in.t.Lookup(name)
+	if t == nil {
+		return nil, fmt.Errorf("template: no template %q associated with template %q", name, in.t.Name())
+	}
+	if in.kinds == nil {
+		in.kinds = map[string]*template.Template{}
+	}
+	in.kinds[kind] = t
+	return t, nil
+}
+
 // Execute renders the named template into memory; nothing is written
 // anywhere when it fails. Errors name the file, line and column of the
 // innermost template that failed.
-//
-// The compiled evaluator (fastexec.go) renders it; where that gives up (an
-// error, or something it does not implement), text/template renders it
-// again, and its output or error is the result.
 func (r *Renderer) Execute(name string, data any) (string, error) {
-	if out, ok := r.fastExecute(name, data); ok {
-		return out, nil
-	}
-	return r.slowExecute(name, data)
+	var out string
+	err := r.ExecuteFunc(name, data, func(b []byte) { out = string(b) })
+	return out, err
 }
 
 // ExecuteFunc renders the named template as Execute does and passes the
 // output to f, which may read it only during the call (it is a buffer the
 // renderer reuses); it saves copying a large output.
 func (r *Renderer) ExecuteFunc(name string, data any, f func(out []byte)) error {
-	if s, buf, ok := r.fastRender(name, data); ok {
-		f(buf.Bytes())
-		r.fastDone(s, buf)
-		return nil
-	}
-	out, err := r.slowExecute(name, data)
+	in, err := r.get()
 	if err != nil {
 		return err
 	}
-	f([]byte(out))
-	return nil
-}
-
-// slowExecute is Execute with text/template.
-func (r *Renderer) slowExecute(name string, data any) (string, error) {
-	in, err := r.get()
-	if err != nil {
-		return "", err
+	in.out.Reset()
+	err = in.t.ExecuteTemplate(&in.out, name, data)
+	in.depth, in.level = 0, 0 // a function that panicked left them raised
+	if err == nil {
+		f(in.out.Bytes())
 	}
-	var buf bytes.Buffer
-	err = in.t.ExecuteTemplate(&buf, name, data)
-	in.depth = 0
 	r.pool.Put(in)
 	if err != nil {
-		return "", fmt.Errorf("render %s for device %s: %s", name, r.Device, locate(err.Error(), r.origin))
+		return fmt.Errorf("render %s for device %s: %s", name, r.Device, locate(err.Error(), r.origin))
 	}
-	return buf.String(), nil
+	return nil
 }
 
 // Has reports whether a template of that name is defined.

@@ -474,3 +474,55 @@ func mustEmbedded(t *testing.T, name string) string {
 	}
 	return src
 }
+
+// Every file is parsed once: base and each device's renderer hold the
+// trees of the file parsed on its own, the one load checked.
+func TestEachFileParsedOnce(t *testing.T) {
+	s, err := Load(nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, file := range s.definer {
+		if got, want := s.base.Lookup(name).Tree, s.parsed[file].Lookup(name).Tree; got != want {
+			t.Errorf("%s: base holds a tree of its own, not the one %s was parsed into", name, file)
+		}
+	}
+	r, err := s.Device("cuda")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev := s.parsed[DeviceDir+"/cuda.tmpl"]
+	for _, d := range dev.Templates() {
+		if r.t.Lookup(d.Name()).Tree != d.Tree {
+			t.Errorf("%s: the cuda renderer holds a tree of its own, not the one its device file was parsed into", d.Name())
+		}
+	}
+	if len(dev.Templates()) < 2 {
+		t.Errorf("devices/cuda.tmpl parsed into %d templates", len(dev.Templates()))
+	}
+}
+
+// ExecuteFunc passes f what Execute returns, and returns its error without
+// calling f.
+func TestExecuteFunc(t *testing.T) {
+	s, err := load(probed(t), nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Device("cuda")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		data any
+	}{{"wrapper/probe_event", nil}, {"wrapper/probe_nested", 3}, {"wrapper/probe_include", 1}, {"no/such", nil}} {
+		want, wantErr := r.Execute(c.name, c.data)
+		var got []byte
+		called := false
+		err := r.ExecuteFunc(c.name, c.data, func(b []byte) { got, called = append([]byte(nil), b...), true })
+		if string(got) != want || fmt.Sprint(err) != fmt.Sprint(wantErr) || called != (err == nil) {
+			t.Errorf("%s: ExecuteFunc %q, %v (f called: %v); Execute %q, %v", c.name, got, err, called, want, wantErr)
+		}
+	}
+}

@@ -3,12 +3,15 @@ package templates
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
-	"strings"
+	"strconv"
+	"sync"
 	"text/template"
 
 	"github.com/Masterminds/sprig/v3"
 
+	"github.com/fusegen/fusegen/ir"
 	"github.com/fusegen/fusegen/kernel"
 	"github.com/fusegen/fusegen/overrides"
 )
@@ -42,7 +45,10 @@ var Removed = []string{
 //
 // include and deviceInfo are bound to the device being rendered; in the map
 // Funcs returns (used while parsing) they fail.
-func Funcs() template.FuncMap {
+func Funcs() template.FuncMap { return maps.Clone(funcMap()) }
+
+// funcMap is the map Funcs returns, built once; template.Funcs copies it.
+var funcMap = sync.OnceValue(func() template.FuncMap {
 	m := template.FuncMap(sprig.HermeticTxtFuncMap())
 	for _, name := range Removed {
 		delete(m, name)
@@ -60,32 +66,42 @@ func Funcs() template.FuncMap {
 	m["sortedKeys"] = sortedMapKeys
 	m["isFloat"] = isFloat
 	return m
-}
+})
 
 // pyTuple spells a list of integers as a Python tuple: (), (4,), (4, 8).
 func pyTuple(xs any) (string, error) {
-	var parts []string
+	var b []byte
+	n := 0
+	item := func() {
+		if n > 0 {
+			b = append(b, ", "...)
+		}
+		n++
+	}
+	b = append(b, '(')
 	switch v := xs.(type) {
 	case []int64:
 		for _, x := range v {
-			parts = append(parts, fmt.Sprint(x))
+			item()
+			b = strconv.AppendInt(b, x, 10)
 		}
 	case []int:
 		for _, x := range v {
-			parts = append(parts, fmt.Sprint(x))
+			item()
+			b = strconv.AppendInt(b, int64(x), 10)
 		}
 	case []string:
-		parts = v
+		for _, x := range v {
+			item()
+			b = append(b, x...)
+		}
 	default:
 		return "", fmt.Errorf("tuple: want a list of integers or strings, got %T", xs)
 	}
-	switch len(parts) {
-	case 0:
-		return "()", nil
-	case 1:
-		return "(" + parts[0] + ",)", nil
+	if n == 1 {
+		b = append(b, ',')
 	}
-	return "(" + strings.Join(parts, ", ") + ")", nil
+	return string(append(b, ')')), nil
 }
 
 // sortedMapKeys returns a map's keys in sorted order (sprig's keys is unordered).
@@ -100,7 +116,16 @@ func sortedMapKeys(m map[string]any) []string {
 
 // isFloat reports whether a dtype name is a floating-point type.
 func isFloat(d any) bool {
-	switch fmt.Sprint(d) {
+	var name string
+	switch v := d.(type) {
+	case ir.DType:
+		name = string(v)
+	case string:
+		name = v
+	default:
+		name = fmt.Sprint(d)
+	}
+	switch name {
 	case "float16", "bfloat16", "float32", "float64":
 		return true
 	}

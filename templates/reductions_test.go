@@ -12,8 +12,7 @@ import (
 )
 
 // Every entry of the reduction table names defines that exist on every
-// device, and every reduction type renders, persistent and looped, the
-// same with the compiled evaluator as with text/template.
+// device, and every reduction type renders, persistent and looped.
 func TestEveryReductionRenders(t *testing.T) {
 	s, err := templates.Load(nil, "")
 	if err != nil {
@@ -44,7 +43,6 @@ func TestEveryReductionRenders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer templates.SetFastDisabled(false)
 	for _, rt := range ir.ReductionTypes() {
 		body := ir.Float32
 		for _, dt := range []ir.DType{ir.Float32, ir.Int32, ir.Bool} {
@@ -53,29 +51,23 @@ func TestEveryReductionRenders(t *testing.T) {
 				break
 			}
 		}
-		for _, cols := range []int{100, 50000} { // persistent, looped
+		for _, c := range []struct {
+			cols int
+			kind string
+		}{{100, "triton_per_"}, {50000, "triton_red_"}} {
 			src := fmt.Sprintf(`{"version":1,"name":"r","inputs":[{"name":"x","dtype":%q,"shape":[64,%d]}],`+
 				`"nodes":[{"name":"y","kind":"reduction","ranges":[64],"reduction_ranges":[%d],"reduction":%q,`+
-				`"body":{"op":"load","buffer":"x","index":["i0","r0"]}}],"outputs":["y"]}`, body, cols, cols, rt)
-			run := func(off bool) []byte {
-				templates.SetFastDisabled(off)
-				g, err := graphfile.Decode([]byte(src))
-				if err != nil {
-					t.Fatalf("%s over %d: %v", rt, cols, err)
-				}
-				res, err := gen.Generate(g, fusegen.Options{})
-				if err != nil {
-					t.Fatalf("%s over %d: %v", rt, cols, err)
-				}
-				return res.Files[fusegen.ModulePath(g)]
+				`"body":{"op":"load","buffer":"x","index":["i0","r0"]}}],"outputs":["y"]}`, body, c.cols, c.cols, rt)
+			g, err := graphfile.Decode([]byte(src))
+			if err != nil {
+				t.Fatalf("%s over %d: %v", rt, c.cols, err)
 			}
-			before := templates.FastBails()
-			fast := run(false)
-			if n := templates.FastBails() - before; n != 0 {
-				t.Errorf("%s over %d: the evaluator gave up %d times", rt, cols, n)
+			res, err := gen.Generate(g, fusegen.Options{})
+			if err != nil {
+				t.Fatalf("%s over %d: %v", rt, c.cols, err)
 			}
-			if slow := run(true); !bytes.Equal(fast, slow) {
-				t.Errorf("%s over %d: the evaluator's module differs from text/template's", rt, cols)
+			if mod := res.Files[fusegen.ModulePath(g)]; !bytes.Contains(mod, []byte("def "+c.kind)) {
+				t.Errorf("%s over %d: no %s kernel in\n%s", rt, c.cols, c.kind, mod)
 			}
 		}
 	}
