@@ -4,7 +4,6 @@
 package fusegen
 
 import (
-	"bytes"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -22,8 +21,33 @@ import (
 
 // Generator renders graphs with one parsed template set.
 type Generator struct {
-	set      *templates.Set
-	reserved sync.Map // device type -> []templates.ReservedName, read once
+	set   *templates.Set
+	facts sync.Map // device type -> *deviceFacts, read once
+}
+
+// deviceFacts are what the conductor reads from a device's templates before
+// rendering: the names a graph may not take, and the names kernels give
+// their flat indices and masks.
+type deviceFacts struct {
+	reserved []templates.ReservedName
+	names    kernel.Names
+}
+
+// deviceFacts reads a device's facts once.
+func (gen *Generator) deviceFacts(r *templates.Renderer) (*deviceFacts, error) {
+	if f, ok := gen.facts.Load(r.Device); ok {
+		return f.(*deviceFacts), nil
+	}
+	reserved, err := r.ReservedNames()
+	if err != nil {
+		return nil, err
+	}
+	names, err := kernelNames(r)
+	if err != nil {
+		return nil, err
+	}
+	f, _ := gen.facts.LoadOrStore(r.Device, &deviceFacts{reserved: reserved, names: names})
+	return f.(*deviceFacts), nil
 }
 
 // New parses the embedded templates, with overlay (may be nil) on top.
@@ -87,7 +111,11 @@ func (gen *Generator) Generate(g *ir.Graph, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := gen.checkReserved(g, r); err != nil {
+	facts, err := gen.deviceFacts(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkReserved(g, facts.reserved); err != nil {
 		return nil, err
 	}
 	// The device's data says which fusions its backend allows, as the test
@@ -105,11 +133,7 @@ func (gen *Generator) Generate(g *ir.Graph, opts Options) (*Result, error) {
 	if h.MultiProcessors == 0 {
 		h.MultiProcessors = int64(props.MultiProcessors)
 	}
-	names, err := kernelNames(r)
-	if err != nil {
-		return nil, err
-	}
-	kernels, err := kernel.Build(sched, h, names)
+	kernels, err := kernel.Build(sched, h, facts.names)
 	if err != nil {
 		return nil, err
 	}
@@ -124,32 +148,23 @@ func (gen *Generator) Generate(g *ir.Graph, opts Options) (*Result, error) {
 		}
 		mod.KernelSources = append(mod.KernelSources, src)
 	}
-	helpers, err := helperSources(r, mod.KernelSources)
+	helpers, err := r.Helpers(mod.KernelSources)
 	if err != nil {
 		return nil, err
 	}
 	mod.HelperSources = helpers
 	var out []byte
-	if err := r.ExecuteFunc("module.tmpl", mod, func(b []byte) { out = tidy(b) }); err != nil {
+	if err := r.ExecuteFunc("module.tmpl", mod, func(b []byte) { out = templates.Tidy(b) }); err != nil {
 		return nil, err
 	}
 	return &Result{Files: map[string][]byte{ModulePath(g): out}, Schedule: sched}, nil
 }
 
 // checkReserved refuses a graph name that the device's templates reserve
-// (templates.Renderer.ReservedNames, read once per device): every graph
-// name is a local variable of call(), so none may be a name call() reads.
-// The error names the input or node as ir.Validate's do.
-func (gen *Generator) checkReserved(g *ir.Graph, r *templates.Renderer) error {
-	cached, ok := gen.reserved.Load(r.Device)
-	if !ok {
-		words, err := r.ReservedNames()
-		if err != nil {
-			return err
-		}
-		cached, _ = gen.reserved.LoadOrStore(r.Device, words)
-	}
-	words := cached.([]templates.ReservedName)
+// (templates.Renderer.ReservedNames): every graph name is a local variable
+// of call(), so none may be a name call() reads. The error names the input
+// or node as ir.Validate's do.
+func checkReserved(g *ir.Graph, words []templates.ReservedName) error {
 	for _, p := range ir.NamePlaces(g) {
 		for _, w := range words {
 			if !w.Reserves(p.Name) {
@@ -186,184 +201,11 @@ func kernelNames(r *templates.Renderer) (kernel.Names, error) {
 	return n, nil
 }
 
-// helperSources renders the helper functions that the kernels (or other
-// helpers) call, found by name: template "helper/NAME" defines NAME. They come
-// out in name order, so the module is the same whatever the kernels' order.
-func helperSources(r *templates.Renderer, kernels []string) ([]string, error) {
-	var names []string
-	for _, t := range r.Defined("helper/") {
-		names = append(names, strings.TrimPrefix(t, "helper/"))
-	}
-	m := newMentionSet(names)
-	for _, k := range kernels {
-		m.scan(k)
-	}
-	used := map[string]string{}
-	for changed := true; changed; {
-		changed = false
-		for i, name := range names {
-			if _, ok := used[name]; ok || !m.mentioned(i) {
-				continue
-			}
-			src, err := r.Execute("helper/"+name, nil)
-			if err != nil {
-				return nil, err
-			}
-			used[name] = strings.TrimSpace(src)
-			m.scan(src)
-			changed = true
-		}
-	}
-	var out []string
-	for _, name := range names { // Defined is sorted
-		if src, ok := used[name]; ok {
-			out = append(out, src)
-		}
-	}
-	return out, nil
-}
-
-// mentionSet records which of some names the texts scanned so far mention
-// as whole identifiers (see mentions). A name made of identifier bytes is
-// mentioned exactly where it is a maximal run of identifier bytes, so one
-// pass over each text finds them all; other names are searched for with
-// mentions in every text.
-type mentionSet struct {
-	names []string
-	index map[string]int // identifier names -> position in names
-	found []bool
-	texts []string // kept for the names that are not identifiers
-	other bool
-	// A run is looked up only when its length and first byte are those of
-	// some identifier name.
-	minLen, maxLen int
-	first          [256]bool
-}
-
-func newMentionSet(names []string) *mentionSet {
-	m := &mentionSet{names: names, index: make(map[string]int, len(names)), found: make([]bool, len(names))}
-	for i, name := range names {
-		ident := name != ""
-		for j := 0; j < len(name); j++ {
-			ident = ident && isIdentByte(name[j])
-		}
-		if ident {
-			m.index[name] = i
-			if len(m.index) == 1 || len(name) < m.minLen {
-				m.minLen = len(name)
-			}
-			m.maxLen = max(m.maxLen, len(name))
-			m.first[name[0]] = true
-		} else {
-			m.other = true
-		}
-	}
-	return m
-}
-
-func (m *mentionSet) scan(text string) {
-	if m.other {
-		m.texts = append(m.texts, text)
-	}
-	for i := 0; i < len(text); {
-		if !isIdentByte(text[i]) {
-			i++
-			continue
-		}
-		j := i + 1
-		for j < len(text) && isIdentByte(text[j]) {
-			j++
-		}
-		if n := j - i; n >= m.minLen && n <= m.maxLen && m.first[text[i]] {
-			if k, ok := m.index[text[i:j]]; ok {
-				m.found[k] = true
-			}
-		}
-		i = j
-	}
-}
-
-func (m *mentionSet) mentioned(i int) bool {
-	if m.found[i] {
-		return true
-	}
-	if _, ident := m.index[m.names[i]]; ident {
-		return false
-	}
-	for _, t := range m.texts {
-		if mentions(t, m.names[i]) {
-			return true
-		}
-	}
-	return false
-}
-
-// mentions reports whether name occurs in text as a whole identifier (a
-// call, or a combine function passed to tl.reduce).
-func mentions(text, name string) bool {
-	if name == "" {
-		return false
-	}
-	for i := 0; ; {
-		j := strings.Index(text[i:], name)
-		if j < 0 {
-			return false
-		}
-		start, end := i+j, i+j+len(name)
-		if (start == 0 || !isIdentByte(text[start-1])) && (end == len(text) || !isIdentByte(text[end])) {
-			return true
-		}
-		i = end
-	}
-}
-
-func isIdentByte(c byte) bool { return identBytes[c] }
-
-var identBytes = func() (t [256]bool) {
-	for c := range t {
-		t[c] = c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-	}
-	return t
-}()
-
-// tidy strips trailing spaces, collapses runs of more than two blank lines and
-// ends the file with exactly one newline.
-func tidy(s []byte) []byte {
-	b := make([]byte, 0, len(s)+1) // lines shrink, and there is one newline more at most
-	blank := 0
-	for {
-		l, rest, more := bytes.Cut(s, []byte("\n"))
-		for len(l) > 0 && (l[len(l)-1] == ' ' || l[len(l)-1] == '\t' || l[len(l)-1] == '\r') {
-			l = l[:len(l)-1]
-		}
-		if len(l) == 0 {
-			blank++
-		} else {
-			blank = 0
-		}
-		if blank <= 2 {
-			b = append(append(b, l...), '\n')
-		}
-		if !more {
-			break
-		}
-		s = rest
-	}
-	for len(b) > 0 && b[len(b)-1] == '\n' {
-		b = b[:len(b)-1]
-	}
-	return append(b, '\n')
-}
-
 // GenerateFile is a shorthand: read a graph file's bytes and generate.
 func (gen *Generator) GenerateFile(data []byte, opts Options) (*Result, error) {
 	g, err := graphfile.Decode(data)
 	if err != nil {
 		return nil, err
 	}
-	res, err := gen.Generate(g, opts)
-	if err != nil {
-		return nil, fmt.Errorf("%w", err)
-	}
-	return res, nil
+	return gen.Generate(g, opts)
 }

@@ -1,4 +1,4 @@
-package fusegen
+package templates
 
 import (
 	"math/rand"

@@ -1,4 +1,4 @@
-package fusegen
+package templates
 
 import (
 	"bytes"
@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// tidyReference is tidy as first written, line by line through
+// tidyReference is Tidy as first written, line by line through
 // strings.Split.
 func tidyReference(s string) []byte {
 	lines := strings.Split(s, "\n")
@@ -43,7 +43,7 @@ func TestTidy(t *testing.T) {
 		" \t",
 	}
 	for _, s := range tests {
-		if got, want := tidy([]byte(s)), tidyReference(s); !bytes.Equal(got, want) {
+		if got, want := Tidy([]byte(s)), tidyReference(s); !bytes.Equal(got, want) {
 			t.Errorf("tidy(%q) = %q, want %q", s, got, want)
 		}
 	}
