@@ -580,9 +580,14 @@ func (t Term) atomBounds(sizes map[string]int64) Interval {
 // wrap is dropped, and c*((x//D)%M) + c*M*((x//(D*M))%M2) merges into
 // c*((x//D)%(M*M2)), which turns a split contiguous index back into one term.
 func (x Index) Simplify(sizes map[string]int64) Index {
-	compound := false
+	compound, unit := false, false
 	for _, t := range x.Terms {
 		compound = compound || t.Inner != nil
+		unit = unit || t.Inner == nil && sizes[t.Var] == 1
+	}
+	if unit {
+		// A variable of range [0, 0] is 0.
+		x = x.Subst(unitVars(x, sizes))
 	}
 	if !compound {
 		return x // an affine sum of variables is already as simple as it gets
@@ -605,6 +610,17 @@ func (x Index) simplifyOnce(sizes map[string]int64) Index {
 			continue
 		}
 		inner := t.Inner.Simplify(sizes)
+		div := t.Div
+		if q, g, ok := alignedQuotient(inner, div, sizes); ok {
+			// (Q + R) // D is (Q/g) // (D/g) when g divides D and every
+			// coefficient of Q, and 0 <= R < g.
+			inner, div = q, div/g
+			if div == 1 && t.Mod == 0 {
+				out = out.Add(inner.Scale(t.Coeff))
+				continue
+			}
+			t.Div = div
+		}
 		b := inner.Bounds(sizes)
 		var a Index
 		switch {
@@ -622,6 +638,59 @@ func (x Index) simplifyOnce(sizes map[string]int64) Index {
 	}
 	out = out.Add(canon(terms, 0))
 	return mergeSplits(out)
+}
+
+// unitVars maps the variables of x's top level whose range is [0, 0] to 0.
+func unitVars(x Index, sizes map[string]int64) map[string]Index {
+	m := map[string]Index{}
+	for _, t := range x.Terms {
+		if t.Inner == nil && sizes[t.Var] == 1 {
+			m[t.Var] = Index{}
+		}
+	}
+	return m
+}
+
+// alignedQuotient splits x into Q + R, where g > 1 divides d, every
+// coefficient of Q and Q's constant, and R stays within [0, g) over the
+// ranges; it returns Q/g and g, the largest such g, so that x // d is
+// (Q/g) // (d/g). In a row-major flat index r + R*x the row x is Q and the
+// element r the remainder: (r + R*x) // (R*S) is x // S.
+func alignedQuotient(x Index, d int64, sizes map[string]int64) (Index, int64, bool) {
+	best := int64(1)
+	var bestQ Index
+	for _, cand := range x.Terms {
+		g := gcd64(abs64(cand.Coeff), d)
+		if g <= best {
+			continue
+		}
+		var q, r []Term
+		for _, t := range x.Terms {
+			if t.Coeff%g == 0 {
+				t.Coeff /= g
+				q = append(q, t)
+			} else {
+				r = append(r, t)
+			}
+		}
+		if len(r) == 0 {
+			continue // FloorDiv already divides out what it can
+		}
+		qc, rc := x.Const-floorMod(x.Const, g), floorMod(x.Const, g)
+		rb := canon(r, rc).Bounds(sizes)
+		if rb.Lo < 0 || rb.Hi >= g {
+			continue
+		}
+		best, bestQ = g, canon(q, qc/g)
+	}
+	return bestQ, best, best > 1
+}
+
+func gcd64(a, b int64) int64 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
 
 // mergeSplits performs the merge rule of Simplify once, where it applies.

@@ -663,3 +663,90 @@ func TestIndirectIndex(t *testing.T) {
 		}
 	}
 }
+
+// indexSize counts an index's terms and constants at every depth: what
+// Simplify must never grow.
+func indexSize(x Index) int {
+	n := len(x.Terms)
+	if x.Const != 0 {
+		n++
+	}
+	for _, t := range x.Terms {
+		if t.Inner != nil {
+			n += indexSize(*t.Inner)
+		}
+	}
+	return n
+}
+
+// Simplify never grows an expression.
+func TestSimplifyNeverGrows(t *testing.T) {
+	r := rand.New(rand.NewSource(7))
+	vars := []string{"i0", "i1", "r0"}
+	for iter := 0; iter < 5000; iter++ {
+		src := randIndexExpr(r, vars, 1+r.Intn(4))
+		x, err := ParseIndex(src)
+		if err != nil {
+			t.Fatalf("ParseIndex(%q): %v", src, err)
+		}
+		sizes := map[string]int64{}
+		for _, v := range vars {
+			sizes[v] = int64(1 + r.Intn(9))
+		}
+		if y := x.Simplify(sizes); indexSize(y) > indexSize(x) {
+			t.Fatalf("Simplify(%q) over %v grew it to %q", x, sizes, y)
+		}
+	}
+}
+
+// A reduction over the trailing dims of a rank-1 to rank-6 tensor reads its
+// result (keepdim, contiguous) back at its own row: the point r + R*x split
+// into coordinates and recombined into the result's flat index simplifies to
+// x exactly, and agrees with the original at every point.
+func TestRowIndexAtEveryRank(t *testing.T) {
+	r := rand.New(rand.NewSource(11))
+	for iter := 0; iter < 2000; iter++ {
+		rank := 1 + r.Intn(6)
+		shape := make([]int64, rank)
+		for d := range shape {
+			shape[d] = int64(1 + r.Intn(6))
+			if r.Intn(8) == 0 {
+				shape[d] = int64(1 + r.Intn(300))
+			}
+		}
+		lead := r.Intn(rank + 1) // dims [lead, rank) are reduced
+		var rows, rlen int64 = 1, 1
+		for d, n := range shape {
+			if d < lead {
+				rows *= n
+			} else {
+				rlen *= n
+			}
+		}
+		sizes := map[string]int64{"x": rows, "r": rlen}
+		point := VarIndex("r").Add(VarIndex("x").Scale(rlen))
+		strides := ContiguousStrides(shape)
+		var flat Index
+		resStride := int64(1) // the result keeps the leading dims, the rest of size 1
+		for d := lead - 1; d >= 0; d-- {
+			coord := point.FloorDiv(strides[d]).Mod(shape[d])
+			flat = flat.Add(coord.Scale(resStride))
+			resStride *= shape[d]
+		}
+		got := flat.Simplify(sizes)
+		want := VarIndex("x")
+		if rows == 1 {
+			want = ConstIndex(0)
+		}
+		if !got.Equal(want) {
+			t.Fatalf("shape %v reduced from dim %d: the result's index %q simplifies to %q, want %q", shape, lead, flat, got, want)
+		}
+		if rows*rlen <= 4096 {
+			forEachPoint(sizes, []string{"r", "x"}, func(env map[string]int64) {
+				if a, b := flat.Eval(env), got.Eval(env); a != b {
+					t.Fatalf("%q = %d but %q = %d at %v", flat, a, got, b, env)
+				}
+			})
+		}
+	}
+}

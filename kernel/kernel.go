@@ -373,7 +373,10 @@ func tileSplit(s *fusion.Schedule, fk *fusion.Kernel) (int64, bool) {
 					unitY = unitY || t.Var == yVar
 				}
 			}
-			transposed = unitY && !unitX
+			// Contiguous along the rows and strided along them: a load
+			// that does not move with x at all is a broadcast, not a
+			// transpose, and reads well in 1-D.
+			transposed = unitY && !unitX && off.Mentions(xVar)
 		})
 	}
 	return x, transposed
