@@ -106,6 +106,13 @@ const readyWindow = 64
 // Plan schedules a validated graph.
 func Plan(g *ir.Graph, opts Options) (*Schedule, error) {
 	s := &Schedule{Graph: g, Materialized: map[string]bool{}, Table: ir.NewTable(g)}
+	var inlined map[string][]string
+	if !opts.NoVertical {
+		if s.Graph, inlined = inlineCheap(g); s.Graph != g {
+			g = s.Graph
+			s.Table = ir.NewTable(g)
+		}
+	}
 	if !opts.NoSplit {
 		if s.Graph = splitReductions(g, s.Table, opts, &s.Decisions); s.Graph != g {
 			s.Table = ir.NewTable(s.Graph)
@@ -183,6 +190,7 @@ func Plan(g *ir.Graph, opts Options) (*Schedule, error) {
 		s.close(cur, g)
 	}
 	s.materialize()
+	s.logInlined(inlined)
 	return s, nil
 }
 
