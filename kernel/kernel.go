@@ -328,30 +328,50 @@ func setPassEvictions(k *Kernel) {
 }
 
 // tileSplit decides whether a pointwise kernel should run 2-D tiles: when
-// a load steps through memory along the row of its node's first dimension
-// (contiguous in yindex) while the stores are contiguous along xindex, as in
-// a transpose. It returns the row length XNumel: the trailing dimension of
-// the kernel's first node.
+// a load steps through memory along the rows (contiguous in the row index y)
+// while the stores are contiguous along x, as in a transpose or a permute of
+// any rank. The rows are the leading dims of the kernel's first node and x
+// the trailing ones; splits are tried from the last dim alone outwards, and
+// the first that shows such a load is taken. It returns the row length
+// XNumel.
 func tileSplit(s *fusion.Schedule, fk *fusion.Kernel) (int64, bool) {
 	first := fk.Nodes[0]
-	if len(first.Ranges) < 2 {
+	if len(first.Ranges) < 2 || !anyReordered(s.Table, fk) {
 		return 0, false
 	}
-	x := first.Ranges[len(first.Ranges)-1]
-	y := fk.Group.Numel / x
-	if !heuristics.TileFits(x, y) {
-		return 0, false
+	x := int64(1)
+	for k := len(first.Ranges) - 1; k >= 1; k-- {
+		if first.Ranges[k] == 1 {
+			continue
+		}
+		x *= first.Ranges[k]
+		y := fk.Group.Numel / x
+		if !heuristics.TileFits(x, y) {
+			continue
+		}
+		fits, transposed := transposedLoad(s, fk, x, y)
+		if !fits {
+			return 0, false
+		}
+		if transposed {
+			return x, true
+		}
 	}
-	if !anyReordered(s.Table, fk) {
-		return 0, false
-	}
+	return 0, false
+}
+
+// transposedLoad reports whether some load of the kernel, with the flat
+// index split into rows of x points, moves by one element along y and by
+// more along x (a load that does not move with x at all is a broadcast, not
+// a transpose, and reads well in 1-D). fits is false when a node does not
+// map onto the kernel's group.
+func transposedLoad(s *fusion.Schedule, fk *fusion.Kernel, x, y int64) (fits, transposed bool) {
 	sizes := map[string]int64{yVar: y, xVar: x}
 	split := map[string]ir.Index{xVar: ir.VarIndex(yVar).Scale(x).Add(ir.VarIndex(xVar))}
-	transposed := false
 	for _, n := range fk.Nodes {
 		sub, ok := fusion.Coords(n, fk.Group)
 		if !ok {
-			return 0, false
+			return false, false
 		}
 		n.Body.Walk(func(e *ir.Expr) {
 			if e.Op != ir.OpLoad || len(e.Indirect) > 0 || transposed {
@@ -368,18 +388,26 @@ func tileSplit(s *fusion.Schedule, fk *fusion.Kernel) (int64, bool) {
 			off = off.Simplify(sizes)
 			unitX, unitY := false, false
 			for _, t := range off.Terms {
-				if t.Inner == nil && t.Coeff == 1 {
-					unitX = unitX || t.Var == xVar
-					unitY = unitY || t.Var == yVar
-				}
+				unitX = unitX || unitStep(t, xVar)
+				unitY = unitY || unitStep(t, yVar)
 			}
-			// Contiguous along the rows and strided along them: a load
-			// that does not move with x at all is a broadcast, not a
-			// transpose, and reads well in 1-D.
 			transposed = unitY && !unitX && off.Mentions(xVar)
 		})
 	}
-	return x, transposed
+	return true, transposed
+}
+
+// unitStep reports a term that moves by one element as the variable v does:
+// v itself, or its innermost split v % m.
+func unitStep(t ir.Term, v string) bool {
+	if t.Coeff != 1 {
+		return false
+	}
+	if t.Inner == nil {
+		return t.Var == v
+	}
+	name, ok := t.Inner.IsVar()
+	return ok && name == v && t.Div == 1 && t.Mod > 1
 }
 
 // anyReordered is tileSplit's quick test: true when some load is not a

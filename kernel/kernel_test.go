@@ -55,6 +55,20 @@ func TestKernelShapeChoices(t *testing.T) {
 			nameWant: "triton_poi_fused_neg_0", offsetWant: "1000*xindex + yindex",
 		},
 		{
+			name: "NCHW to NHWC tiles rows of channels",
+			graph: graphHead + `{"name":"x","dtype":"float32","shape":[4,64,12,12]}],"nodes":[{"name":"y","op":"permute","args":["x"],"dims":[0,2,3,1]},` +
+				`{"name":"z","op":"contiguous","args":["y"]}],"outputs":["z"]}`,
+			category: "poi", xblock: 64, rblock: 1, xmask: false,
+			nameWant: "triton_poi_fused_contiguous_0", offsetWant: "144*xindex + (yindex % 144) + 9216*(yindex // 144)",
+		},
+		{
+			name: "NHWC to NCHW tiles rows of pixels",
+			graph: graphHead + `{"name":"x","dtype":"float32","shape":[4,12,12,64]}],"nodes":[{"name":"y","op":"permute","args":["x"],"dims":[0,3,1,2]},` +
+				`{"name":"z","op":"contiguous","args":["y"]}],"outputs":["z"]}`,
+			category: "poi", xblock: 64, rblock: 1, xmask: true,
+			nameWant: "triton_poi_fused_contiguous_0", offsetWant: "64*xindex + (yindex % 64) + 9216*(yindex // 64)",
+		},
+		{
 			name:     "short inner rows are persistent",
 			graph:    graphHead + `{"name":"x","dtype":"float32","shape":[64,700]}],"nodes":[{"name":"y","kind":"reduction","ranges":[64],"reduction_ranges":[700],"reduction":"sum","body":{"op":"load","buffer":"x","index":["i0","r0"]}}],"outputs":["y"]}`,
 			category: "per", xblock: 1, rblock: 1024, persistent: true,
