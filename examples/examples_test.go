@@ -27,6 +27,7 @@ const (
 	schemaPath = "../docs/graph.schema.json"
 	formatPath = "../docs/graph-format.md"
 	benchDir   = "../bench/gpu/graphs"
+	rankDir    = "../bench/gpu/rank" // the rank-N and layout suite
 
 	// canonicalExample names the graph that docs/graph-format.md shows in
 	// canonical form.
@@ -299,6 +300,7 @@ func TestExampleKinds(t *testing.T) {
 func TestGraphFilesAreCanonical(t *testing.T) {
 	files := append(graphFiles(t, "."), graphFiles(t, benchDir)...)
 	files = append(files, graphFiles(t, rawDir)...)
+	files = append(files, graphFiles(t, rankDir)...)
 	for _, path := range files {
 		t.Run(path, func(t *testing.T) {
 			data, err := os.ReadFile(path)

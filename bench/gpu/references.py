@@ -18,6 +18,12 @@ def _outer(x):
     return (x.amax(0), x.argmin(0), ((x - mean) ** 2).sum(0), x.sum(0))
 
 
+def _causal_softmax(x):
+    s = x.shape[-1]
+    keep = torch.ones(s, s, dtype=torch.bool, device=x.device).tril()
+    return (torch.softmax(x.masked_fill(~keep, float("-inf")), -1),)
+
+
 # Reference functions by graph name (an "_odd" suffix is dropped): they take
 # the inputs in graph order and return the outputs in graph order.
 REFERENCES = {
@@ -44,6 +50,20 @@ REFERENCES = {
     "index64": lambda x: (x * 2,),
     "transpose_add": lambda x, y: (x.T + y,),
     "transpose": lambda x, y: (x.T * y,),
+    # The rank-N and layout suite (bench/gpu/rank/*.json; bench/gpu/bench.sh
+    # generates it into .gpu/rank).
+    "softmax_4d": lambda x: (torch.softmax(x, -1),),
+    "layernorm_3d": lambda x, weight, bias: (F.layer_norm(x, x.shape[-1:], weight, bias, 1e-5),),
+    "rmsnorm_3d": lambda x, weight: (F.rms_norm(x, x.shape[-1:], weight, 1e-6),),
+    "causal_softmax": _causal_softmax,
+    "log_softmax_4d": lambda x: (torch.log_softmax(x, -1),),
+    "var_mean_3d": lambda x: torch.var_mean(x, dim=-1, correction=1),
+    "logsumexp_5d": lambda x: (torch.logsumexp(x, -1),),
+    "center_3d": lambda x: (x - x.mean(-1, keepdim=True),),
+    "cross_entropy_3d": lambda logits, target: (F.cross_entropy(logits.view(-1, logits.shape[-1]), target.view(-1)),),
+    "nchw_to_nhwc": lambda x: (x.permute(0, 2, 3, 1).contiguous(),),
+    "nhwc_to_nchw": lambda x: (x.permute(0, 3, 1, 2).contiguous(),),
+    "channels_last_bn_relu": lambda x, scale, shift: (torch.relu(x * scale + shift),),
     # pointwise_chain at [1, 1024], for launch overhead; its own function, so
     # that torch.compile never sees one code object at two sizes.
     "tiny_pointwise": lambda a, b, c: (torch.sigmoid(torch.relu(a * b + c)) * 2,),
