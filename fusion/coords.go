@@ -25,9 +25,15 @@ func (g Group) Sizes() map[string]int64 {
 func Coords(n *ir.Node, g Group) (map[string]ir.Index, bool) {
 	m := map[string]ir.Index{}
 	sizes := g.Sizes()
-	split := func(vars func(int) string, ranges []int64, flat ir.Index) {
+	// split maps vars over ranges onto flat, the last of order varying
+	// fastest (nil order: the last dim).
+	split := func(vars func(int) string, ranges []int64, order []int, flat ir.Index) {
 		div := int64(1)
-		for d := len(ranges) - 1; d >= 0; d-- {
+		for i := len(ranges) - 1; i >= 0; i-- {
+			d := i
+			if order != nil {
+				d = order[i]
+			}
 			m[vars(d)] = flat.FloorDiv(div).Mod(ranges[d]).Simplify(sizes)
 			div *= ranges[d]
 		}
@@ -38,12 +44,14 @@ func Coords(n *ir.Node, g Group) (map[string]ir.Index, bool) {
 		if GroupOf(n) != g {
 			return nil, false
 		}
-		split(ir.RangeVar, n.Ranges, x)
-		split(ir.ReductionVar, n.ReductionRanges, r)
+		split(ir.RangeVar, n.Ranges, nil, x)
+		split(ir.ReductionVar, n.ReductionRanges, nil, r)
 	case g.ReductionNumel > 1 && n.Numel() == g.Numel*g.ReductionNumel:
-		split(ir.RangeVar, n.Ranges, x.Scale(g.ReductionNumel).Add(r))
+		// A node's points run in the order its buffer is laid out, so
+		// that it stores at consecutive addresses.
+		split(ir.RangeVar, n.Ranges, denseOrder(n), x.Scale(g.ReductionNumel).Add(r))
 	case n.Numel() == g.Numel:
-		split(ir.RangeVar, n.Ranges, x)
+		split(ir.RangeVar, n.Ranges, denseOrder(n), x)
 	default:
 		return nil, false
 	}
@@ -82,4 +90,13 @@ func FlatIndex(shape []int64, idx []ir.Index, g Group) ir.Index {
 		flat = flat.Add(ix.Scale(strides[d]))
 	}
 	return flat.Simplify(g.Sizes())
+}
+
+// denseOrder is the layout order of a node's buffer, nil when contiguous.
+func denseOrder(n *ir.Node) []int {
+	if n.Strides == nil {
+		return nil
+	}
+	order, _ := ir.DenseOrder(n.Ranges, n.Strides)
+	return order
 }

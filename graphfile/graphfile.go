@@ -105,7 +105,7 @@ func (r *reader) fail(path, format string, a ...any) {
 // The fields each kind of object may have.
 var (
 	bufferFields = []string{"name", "dtype", "shape", "strides", "offset"}
-	nodeFields   = []string{"name", "kind", "dtype", "ranges", "reduction_ranges", "reduction", "origin", "body"}
+	nodeFields   = []string{"name", "kind", "dtype", "ranges", "strides", "reduction_ranges", "reduction", "origin", "body"}
 	exprFields   = []string{"op", "args", "dtype", "buffer", "index", "indirect", "value", "expr"}
 )
 
@@ -331,6 +331,7 @@ func (r *reader) node(v any, path string) *ir.Node {
 		Kind:            ir.NodeKind(r.stringAt(m["kind"], path, "kind", true)),
 		DType:           r.dtypeAt(m["dtype"], path, "dtype", false),
 		Ranges:          r.intsAt(m["ranges"], path, "ranges", true),
+		Strides:         r.intsAt(m["strides"], path, "strides", false),
 		ReductionRanges: r.intsAt(m["reduction_ranges"], path, "reduction_ranges", false),
 		Reduction:       ir.ReductionType(r.stringAt(m["reduction"], path, "reduction", false)),
 		Origin:          r.stringAt(m["origin"], path, "origin", false),
@@ -445,6 +446,7 @@ type fileNode struct {
 	DType           ir.DType         `json:"dtype,omitempty"`
 	Origin          string           `json:"origin,omitempty"`
 	Ranges          []int64          `json:"ranges"`
+	Strides         []int64          `json:"strides,omitempty"`
 	ReductionRanges []int64          `json:"reduction_ranges,omitempty"`
 	Reduction       ir.ReductionType `json:"reduction,omitempty"`
 	Body            *fileExpr        `json:"body"`
@@ -498,10 +500,14 @@ func writeBuffers(bs []*ir.Buffer) []fileBuffer {
 }
 
 func toFileNode(n *ir.Node) *fileNode {
-	return &fileNode{
+	fn := &fileNode{
 		Name: n.Name, Kind: n.Kind, DType: n.DType, Origin: n.Origin, Ranges: nonNil(n.Ranges),
 		ReductionRanges: n.ReductionRanges, Reduction: n.Reduction, Body: toFileExpr(n.Body),
 	}
+	if n.Strides != nil && !equalInts(n.Strides, ir.ContiguousStrides(n.Ranges)) {
+		fn.Strides = n.Strides
+	}
+	return fn
 }
 
 func toFileExpr(e *ir.Expr) *fileExpr {

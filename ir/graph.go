@@ -2,6 +2,7 @@ package ir
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -41,13 +42,17 @@ const (
 // Node is a loop nest. A pointwise node computes Body at every point of
 // Ranges; a reduction node combines Body over ReductionRanges for each point
 // of Ranges. Inside Body the loop variables are i0, i1, ... for Ranges and r0,
-// r1, ... for ReductionRanges. The node's buffer is contiguous with shape
-// Ranges.
+// r1, ... for ReductionRanges. The node's buffer has shape Ranges and is
+// contiguous, unless Strides gives it another dense layout.
 type Node struct {
-	Name            string
-	Kind            NodeKind
-	DType           DType // the result type; filled in by Validate
-	Ranges          []int64
+	Name   string
+	Kind   NodeKind
+	DType  DType // the result type; filled in by Validate
+	Ranges []int64
+	// Strides lays a pointwise node's buffer out as a permutation of its
+	// dims, densely (channels_last: [H*W*C, 1, W*C, C] for [N, C, H, W]);
+	// nil means contiguous. DenseOrder gives the dims from outermost in.
+	Strides         []int64
 	ReductionRanges []int64
 	Reduction       ReductionType
 	Body            *Expr
@@ -57,7 +62,48 @@ type Node struct {
 
 // Buffer describes the buffer the node writes.
 func (n *Node) Buffer() *Buffer {
-	return &Buffer{Name: n.Name, DType: n.DType, Shape: n.Ranges}
+	return &Buffer{Name: n.Name, DType: n.DType, Shape: n.Ranges, Strides: n.Strides}
+}
+
+// DenseOrder returns the dims of a dense layout from the outermost (largest
+// stride) in, where strides lay shape out with no gap and no overlap (a
+// size-1 dim's stride is free); it reports false for any other strides.
+// Contiguous strides give 0, 1, ...
+func DenseOrder(shape, strides []int64) ([]int, bool) {
+	if len(strides) != len(shape) {
+		return nil, false
+	}
+	order := make([]int, len(shape))
+	for d := range order {
+		order[d] = d
+	}
+	// By decreasing stride, ties in logical order; where a size-1 dim
+	// lands does not matter, its index is always 0.
+	sort.SliceStable(order, func(i, j int) bool { return strides[order[i]] > strides[order[j]] })
+	want := int64(1)
+	for i := len(order) - 1; i >= 0; i-- {
+		d := order[i]
+		if shape[d] == 1 {
+			continue
+		}
+		if strides[d] != want {
+			return nil, false
+		}
+		want *= shape[d]
+	}
+	return order, true
+}
+
+// StridesFor returns the dense strides that lay shape out in order (the
+// dims from the outermost in).
+func StridesFor(shape []int64, order []int) []int64 {
+	s := make([]int64, len(shape))
+	acc := int64(1)
+	for i := len(order) - 1; i >= 0; i-- {
+		s[order[i]] = acc
+		acc *= shape[order[i]]
+	}
+	return s
 }
 
 // RangeVar is the name of loop variable d of the node's ranges.

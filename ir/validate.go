@@ -271,6 +271,14 @@ func ValidateNode(g *Graph, table *Table, n *Node, path string) error {
 	default:
 		return ErrorAt(path+".kind", "unknown node kind %q (want pointwise or reduction)", n.Kind)
 	}
+	if n.Strides != nil {
+		if n.Kind != Pointwise {
+			return ErrorAt(path+".strides", "only a pointwise node lays its buffer out with strides")
+		}
+		if _, ok := DenseOrder(n.Ranges, n.Strides); !ok {
+			return ErrorAt(path+".strides", "strides %v do not lay ranges %v out densely (a permutation of the dims, each stride the product of the sizes inner to it)", n.Strides, n.Ranges)
+		}
+	}
 	if n.Body == nil {
 		return ErrorAt(path+".body", "missing body")
 	}

@@ -1,6 +1,7 @@
 package ir
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -445,6 +446,31 @@ func TestBufferExtent(t *testing.T) {
 	for _, c := range cases {
 		if got := c.b.Extent(); got != c.want {
 			t.Errorf("Extent(%v, %v) = %d, want %d", c.b.Shape, c.b.Strides, got, c.want)
+		}
+	}
+}
+
+func TestDenseOrder(t *testing.T) {
+	tests := []struct {
+		shape, strides []int64
+		order          []int
+		ok             bool
+	}{
+		{[]int64{2, 3, 4}, []int64{12, 4, 1}, []int{0, 1, 2}, true},
+		{[]int64{2, 3, 4, 5}, []int64{60, 1, 15, 3}, []int{0, 2, 3, 1}, true}, // channels_last
+		{[]int64{4, 3}, []int64{1, 4}, []int{1, 0}, true},
+		{[]int64{2, 1, 4}, []int64{4, 99, 1}, []int{1, 0, 2}, true}, // a size-1 dim's stride is free
+		{[]int64{2, 3}, []int64{3, 2}, nil, false},                  // overlap
+		{[]int64{2, 3}, []int64{6, 1}, nil, false},                  // gap
+		{[]int64{2, 3}, []int64{3}, nil, false},
+	}
+	for _, tt := range tests {
+		order, ok := DenseOrder(tt.shape, tt.strides)
+		if ok != tt.ok || tt.ok && !slices.Equal(order, tt.order) {
+			t.Errorf("DenseOrder(%v, %v) = %v, %v; want %v, %v", tt.shape, tt.strides, order, ok, tt.order, tt.ok)
+		}
+		if ok && !slices.Equal(StridesFor(tt.shape, order), tt.strides) && !slices.Contains(tt.shape, 1) {
+			t.Errorf("StridesFor(%v, %v) = %v, want %v", tt.shape, order, StridesFor(tt.shape, order), tt.strides)
 		}
 	}
 }

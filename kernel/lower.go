@@ -194,7 +194,7 @@ func (l *lowering) node(n *ir.Node) error {
 	if !l.materialized[n.Name] {
 		return nil
 	}
-	flat := l.flatIndex(n.Ranges, rangeVars(n, sub))
+	flat := l.stridedIndex(n.Buffer().StridesOrContiguous(), rangeVars(n, sub))
 	off, offR := l.offset(flat)
 	if flat.IsConst() {
 		// A one-element buffer (numel 1): keep the pointer a block, which a
@@ -378,7 +378,12 @@ func (l *lowering) coords(n *ir.Node) (map[string]ir.Index, bool) {
 
 // flatIndex is fusion.FlatIndex over this kernel's index ranges.
 func (l *lowering) flatIndex(shape []int64, idx []ir.Index) ir.Index {
-	strides := ir.ContiguousStrides(shape)
+	return l.stridedIndex(ir.ContiguousStrides(shape), idx)
+}
+
+// stridedIndex is the offset of a point idx of a buffer with these strides,
+// simplified over this kernel's index ranges.
+func (l *lowering) stridedIndex(strides []int64, idx []ir.Index) ir.Index {
 	flat := ir.Index{}
 	for d, ix := range idx {
 		flat = flat.Add(ix.Scale(strides[d]))

@@ -182,7 +182,7 @@ func (b *Builder) InputStrided(name string, dt ir.DType, shape, strides []int64,
 	b.file.Inputs = append(b.file.Inputs, in)
 	b.l.g.Inputs = append(b.l.g.Inputs, in)
 	b.l.taken[name] = fmt.Sprintf("input %q", name)
-	t := bufferTensor(name, shape, dt)
+	t := bufferTensor(name, shape, strides, dt)
 	b.env[name] = t
 	return &Tensor{shape: t.shape, dtype: dt, name: name, b: b}
 }

@@ -86,14 +86,18 @@ func (it *interp) node(n *ir.Node) error {
 	out := make([]float64, n.Numel())
 	env := map[string]int64{}
 	pos := 0
+	strides := n.Buffer().StridesOrContiguous()
 	err := points(n.Ranges, ir.RangeVar, env, func() error {
 		if n.Kind == ir.Pointwise {
 			v, err := it.eval(n.Body, env)
 			if err != nil {
 				return err
 			}
-			out[pos] = convert(v, n.DType)
-			pos++
+			off := int64(0) // where the node's layout puts this point
+			for d := range n.Ranges {
+				off += env[ir.RangeVar(d)] * strides[d]
+			}
+			out[off] = convert(v, n.DType)
 			return nil
 		}
 		var vals []float64

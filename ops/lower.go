@@ -79,7 +79,7 @@ func (f *Program) Lower() (*ir.Graph, error) {
 	}
 	env := map[string]*Tensor{}
 	for _, b := range f.Inputs {
-		env[b.Name] = bufferTensor(b.Name, b.Shape, b.DType)
+		env[b.Name] = bufferTensor(b.Name, b.Shape, b.Strides, b.DType)
 	}
 	for _, i := range order {
 		n := f.Nodes[i]
@@ -88,7 +88,7 @@ func (f *Program) Lower() (*ir.Graph, error) {
 				return nil, err
 			}
 			g.Nodes = append(g.Nodes, n.Loop)
-			env[n.Loop.Name] = bufferTensor(n.Loop.Name, n.Loop.Ranges, n.Loop.DType)
+			env[n.Loop.Name] = bufferTensor(n.Loop.Name, n.Loop.Ranges, n.Loop.Strides, n.Loop.DType)
 			continue
 		}
 		op := n.Op

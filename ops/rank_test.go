@@ -22,6 +22,9 @@ import (
 // program can be shrunk and printed.
 type rankProgram struct {
 	shape []int64 // the input's
+	// channelsLast lays a rank-4 or rank-5 input out channels_last, whose
+	// pointwise results keep that layout.
+	channelsLast bool
 	other []int64 // the second input's, broadcastable to the first
 	steps []rankStep
 }
@@ -34,7 +37,7 @@ type rankStep struct {
 
 func (p rankProgram) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "x %v, w %v:", p.shape, p.other)
+	fmt.Fprintf(&b, "x %v (channels_last %v), w %v:", p.shape, p.channelsLast, p.other)
 	for _, s := range p.steps {
 		fmt.Fprintf(&b, " %s%v", s.op, s.dims)
 		if s.keep {
@@ -57,6 +60,7 @@ func randShape(r *rand.Rand, rank int) []int64 {
 // input broadcast against it (leading dims dropped, some dims of size 1).
 func randProgram(r *rand.Rand) rankProgram {
 	p := rankProgram{shape: randShape(r, 1+r.Intn(5))}
+	p.channelsLast = len(p.shape) >= 4 && r.Intn(2) == 0
 	lead := r.Intn(len(p.shape))
 	for d := lead; d < len(p.shape); d++ {
 		n := p.shape[d]
@@ -124,7 +128,16 @@ func randProgram(r *rand.Rand) rankProgram {
 // Builder refused it (it is checked separately).
 func (p rankProgram) build() (*ops.Builder, error) {
 	b := ops.NewBuilder("rank", "cuda")
-	x := b.Input("x", ir.Float32, p.shape...)
+	var x *ops.Tensor
+	if p.channelsLast {
+		order := []int{0}
+		for d := 2; d < len(p.shape); d++ {
+			order = append(order, d)
+		}
+		x = b.InputStrided("x", ir.Float32, p.shape, ir.StridesFor(p.shape, append(order, 1)), 0)
+	} else {
+		x = b.Input("x", ir.Float32, p.shape...)
+	}
 	w := b.Input("w", ir.Float32, p.other...)
 	for _, s := range p.steps {
 		switch s.op {

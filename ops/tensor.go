@@ -25,6 +25,10 @@ type Tensor struct {
 	scalar *Scalar  // a Python number: 0-d, and weakest in type promotion
 	buffer string   // the tensor is this whole buffer (an input or a node)
 	ops    []string // the PyTorch ops inlined into it, sorted (kernel names)
+	// format is the dim order (outermost first) of a channels_last layout
+	// this tensor keeps, as PyTorch's memory-format rule does: a buffer laid
+	// out channels_last, and a pointwise result of one. Nil: contiguous.
+	format []int
 
 	// Builder only: the name of the op result this tensor is, and its builder.
 	name string
@@ -121,9 +125,44 @@ func mergeOps(sets ...[]string) []string {
 }
 
 // bufferTensor reads a whole buffer.
-func bufferTensor(name string, shape []int64, dt ir.DType) *Tensor {
-	return &Tensor{shape: slices.Clone(shape), dtype: dt, buffer: name,
+func bufferTensor(name string, shape, strides []int64, dt ir.DType) *Tensor {
+	return &Tensor{shape: slices.Clone(shape), dtype: dt, buffer: name, format: channelsLast(shape, strides),
 		load: func(idx []ir.Index) *ir.Expr { return eload(name, idx) }}
+}
+
+// channelsLast returns the dim order of strides that lay shape out
+// channels_last (rank 4: N, H, W, C) or channels_last_3d (rank 5), with
+// more than one channel; nil for any other layout.
+func channelsLast(shape, strides []int64) []int {
+	if strides == nil || (len(shape) != 4 && len(shape) != 5) || shape[1] == 1 {
+		return nil
+	}
+	order, ok := ir.DenseOrder(shape, strides)
+	if !ok {
+		return nil
+	}
+	want := []int{0}
+	for d := 2; d < len(shape); d++ {
+		want = append(want, d)
+	}
+	want = append(want, 1)
+	if !slices.Equal(order, want) {
+		return nil
+	}
+	return order
+}
+
+// formatOf is the format a pointwise result of ts over shape keeps: the
+// first operand of the result's own shape decides, as the first operand
+// with informative strides does in PyTorch's TensorIterator; broadcast
+// operands and scalars do not.
+func formatOf(ts []*Tensor, shape []int64) []int {
+	for _, t := range ts {
+		if !t.isScalar() && slices.Equal(t.shape, shape) {
+			return t.format
+		}
+	}
+	return nil
 }
 
 // scalarTensor is a Python number as an op argument.
@@ -348,7 +387,7 @@ func castTo(t *Tensor, dt ir.DType) (*Tensor, error) {
 		return t, nil
 	}
 	in := t
-	return &Tensor{shape: t.shape, dtype: dt, ops: t.ops,
+	return &Tensor{shape: t.shape, dtype: dt, ops: t.ops, format: t.format,
 		load: func(idx []ir.Index) *ir.Expr { return ecast(in.load(idx), dt) }}, nil
 }
 
@@ -387,7 +426,7 @@ func pointwiseN(ts []*Tensor, in []ir.DType, out ir.DType, op string, f func(arg
 	if op != "" {
 		ops = append(ops, []string{op})
 	}
-	return &Tensor{shape: shape, dtype: out, ops: mergeOps(ops...),
+	return &Tensor{shape: shape, dtype: out, ops: mergeOps(ops...), format: formatOf(ts, shape),
 		load: func(idx []ir.Index) *ir.Expr {
 			args := make([]*ir.Expr, len(conv))
 			for i, c := range conv {
@@ -404,7 +443,7 @@ func unary(t *Tensor, out ir.DType, op string, f func(*ir.Expr) *ir.Expr) *Tenso
 	if op != "" {
 		ops = mergeOps(t.ops, []string{op})
 	}
-	return &Tensor{shape: t.shape, dtype: out, ops: ops,
+	return &Tensor{shape: t.shape, dtype: out, ops: ops, format: t.format,
 		load: func(idx []ir.Index) *ir.Expr { return f(in.load(idx)) }}
 }
 
@@ -465,7 +504,7 @@ func (l *lowerer) addNode(n *ir.Node) (*Tensor, error) {
 		return nil, ferr("", "internal error: lowering %s made an invalid loop node: %v", l.origin, err)
 	}
 	l.g.Nodes = append(l.g.Nodes, n)
-	return bufferTensor(n.Name, n.Ranges, n.DType), nil
+	return bufferTensor(n.Name, n.Ranges, n.Strides, n.DType), nil
 }
 
 // realize stores t in a pointwise node called name and returns the tensor
@@ -480,6 +519,9 @@ func (l *lowerer) realize(name string, t *Tensor) (*Tensor, error) {
 		body = econst(t.dtype, t.scalar.Value)
 	}
 	n := &ir.Node{Name: name, Kind: ir.Pointwise, Ranges: slices.Clone(t.shape), Body: body, Origin: originOf(t.ops, l.origin)}
+	if t.format != nil {
+		n.Strides = ir.StridesFor(n.Ranges, t.format)
+	}
 	r, err := l.addNode(n)
 	if err != nil {
 		return nil, err

@@ -158,7 +158,7 @@ func Build(s *fusion.Schedule, kernels []*kernel.Kernel) (*Module, error) {
 // plan orders allocations, launches and frees: each buffer is allocated just
 // before the kernel that writes it and dropped after the last kernel that
 // reads it, unless it is a graph output. An allocation takes over a dropped
-// buffer of the same shape and dtype instead, when there is one, as
+// buffer of the same shape, strides and dtype instead, when there is one, as
 // Inductor's memory planning does ("buf1 = buf0; del buf0  # reuse").
 func plan(s *fusion.Schedule, kernels []*kernel.Kernel) []Step {
 	g := s.Graph
@@ -177,7 +177,7 @@ func plan(s *fusion.Schedule, kernels []*kernel.Kernel) []Step {
 	reuse := map[string]string{} // new buffer -> the dead one it takes
 	reused := map[string]bool{}
 	pool := map[string][]string{} // shape and dtype -> dead buffers, oldest first
-	key := func(n *ir.Node) string { return fmt.Sprint(n.DType, n.Ranges) }
+	key := func(n *ir.Node) string { return fmt.Sprint(n.DType, n.Ranges, n.Buffer().StridesOrContiguous()) }
 	for i, k := range kernels {
 		for _, p := range k.Pointers {
 			if !p.Out || !s.Materialized[p.Buffer] {
@@ -207,7 +207,7 @@ func plan(s *fusion.Schedule, kernels []*kernel.Kernel) []Step {
 				if old, ok := reuse[n.Name]; ok {
 					steps = append(steps, Step{Kind: "reuse", Name: n.Name, From: old})
 				} else {
-					steps = append(steps, Step{Kind: "alloc", Name: n.Name, Shape: n.Ranges, Stride: ir.ContiguousStrides(n.Ranges), DType: n.DType})
+					steps = append(steps, Step{Kind: "alloc", Name: n.Name, Shape: n.Ranges, Stride: n.Buffer().StridesOrContiguous(), DType: n.DType})
 				}
 			}
 			args = append(args, p.Buffer)
