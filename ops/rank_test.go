@@ -25,8 +25,8 @@ type rankProgram struct {
 	// channelsLast lays a rank-4 or rank-5 input out channels_last, whose
 	// pointwise results keep that layout.
 	channelsLast bool
-	other []int64 // the second input's, broadcastable to the first
-	steps []rankStep
+	other        []int64 // the second input's, broadcastable to the first
+	steps        []rankStep
 }
 
 type rankStep struct {
