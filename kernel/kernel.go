@@ -180,6 +180,13 @@ func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int, h heuristics.Rul
 		k.setShape(heuristics.Pointwise(k.Numel))
 	}
 	l := newLowering(s, fk, k, names)
+	// A statement per expression and store at most: one allocation.
+	size := 0
+	for _, n := range fk.Nodes {
+		size++
+		n.Body.Walk(func(*ir.Expr) { size++ })
+	}
+	k.Pre = make([]Stmt, 0, size)
 	l.looped = k.Reduction && !k.Persistent
 	if k.Tiled {
 		l.sizes = map[string]int64{yVar: k.YNumel, xVar: k.XNumel}
