@@ -125,26 +125,16 @@ func readsIndirectly(e *ir.Expr, buffer string) bool {
 // inlineInto copies e with every load of n replaced by n's body at the
 // load's index; sizes are the reader's loop variables.
 func inlineInto(e *ir.Expr, n *ir.Node, sizes map[string]int64) *ir.Expr {
-	if e == nil {
-		return nil
-	}
-	if e.Op == ir.OpLoad && e.Buffer == n.Name {
-		sub := make(map[string]ir.Index, len(e.Index))
-		for d, ix := range e.Index {
+	return rebuild(e, func(c *ir.Expr) *ir.Expr {
+		if c.Op != ir.OpLoad || c.Buffer != n.Name {
+			return c
+		}
+		sub := make(map[string]ir.Index, len(c.Index))
+		for d, ix := range c.Index {
 			sub[ir.RangeVar(d)] = ix
 		}
 		return substExpr(n.Body, sub, sizes)
-	}
-	c := *e
-	c.Args = nil
-	for _, a := range e.Args {
-		c.Args = append(c.Args, inlineInto(a, n, sizes))
-	}
-	c.Indirect = nil
-	for _, a := range e.Indirect {
-		c.Indirect = append(c.Indirect, inlineInto(a, n, sizes))
-	}
-	return &c
+	})
 }
 
 // logInlined records, for each inlined node, the kernels that recompute it.

@@ -167,30 +167,40 @@ func partialSizes(n *ir.Node, s, chunk int64) map[string]int64 {
 
 // substExpr copies e with every index rewritten through sub.
 func substExpr(e *ir.Expr, sub map[string]ir.Index, sizes map[string]int64) *ir.Expr {
+	return rebuild(e, func(c *ir.Expr) *ir.Expr {
+		if c.Index != nil {
+			idx := make([]ir.Index, len(c.Index))
+			for i, ix := range c.Index {
+				if _, ok := ix.IsIndirect(); ok {
+					idx[i] = ix
+					continue
+				}
+				idx[i] = ix.Subst(sub).Simplify(sizes)
+			}
+			c.Index = idx
+		}
+		if c.Op == ir.OpIndex {
+			c.Expr = c.Expr.Subst(sub).Simplify(sizes)
+		}
+		return c
+	})
+}
+
+// rebuild copies e: every sub-expression is copied, its operands and
+// indirect values rebuilt first, and then handed to f, which may change the
+// copy or return another expression in its place.
+func rebuild(e *ir.Expr, f func(c *ir.Expr) *ir.Expr) *ir.Expr {
 	if e == nil {
 		return nil
 	}
 	c := *e
-	if e.Index != nil {
-		c.Index = make([]ir.Index, len(e.Index))
-		for i, ix := range e.Index {
-			if _, ok := ix.IsIndirect(); ok {
-				c.Index[i] = ix
-				continue
-			}
-			c.Index[i] = ix.Subst(sub).Simplify(sizes)
-		}
-	}
-	if e.Op == ir.OpIndex {
-		c.Expr = e.Expr.Subst(sub).Simplify(sizes)
-	}
 	c.Args = nil
 	for _, a := range e.Args {
-		c.Args = append(c.Args, substExpr(a, sub, sizes))
+		c.Args = append(c.Args, rebuild(a, f))
 	}
 	c.Indirect = nil
 	for _, a := range e.Indirect {
-		c.Indirect = append(c.Indirect, substExpr(a, sub, sizes))
+		c.Indirect = append(c.Indirect, rebuild(a, f))
 	}
-	return &c
+	return f(&c)
 }

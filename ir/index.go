@@ -376,15 +376,7 @@ func (x Index) FloorDiv(d int64) Index {
 		return ConstIndex(floorDiv(x.Const, d))
 	}
 	// Terms whose coefficient d divides come out of the division exactly.
-	var out, rest []Term
-	for _, t := range x.Terms {
-		if t.Coeff%d == 0 {
-			t.Coeff /= d
-			out = append(out, t)
-		} else {
-			rest = append(rest, t)
-		}
-	}
+	out, rest := divisible(x.Terms, d)
 	c := x.Const
 	var outConst int64
 	if len(rest) == 0 {
@@ -664,15 +656,7 @@ func alignedQuotient(x Index, d int64, sizes map[string]int64) (Index, int64, bo
 		if g <= best {
 			continue
 		}
-		var q, r []Term
-		for _, t := range x.Terms {
-			if t.Coeff%g == 0 {
-				t.Coeff /= g
-				q = append(q, t)
-			} else {
-				r = append(r, t)
-			}
-		}
+		q, r := divisible(x.Terms, g)
 		if len(r) == 0 {
 			continue // FloorDiv already divides out what it can
 		}
@@ -684,6 +668,20 @@ func alignedQuotient(x Index, d int64, sizes map[string]int64) (Index, int64, bo
 		best, bestQ = g, canon(q, qc/g)
 	}
 	return bestQ, best, best > 1
+}
+
+// divisible splits terms into those whose coefficient d divides, divided
+// by d, and the rest, as they are.
+func divisible(terms []Term, d int64) (quotient, rest []Term) {
+	for _, t := range terms {
+		if t.Coeff%d == 0 {
+			t.Coeff /= d
+			quotient = append(quotient, t)
+		} else {
+			rest = append(rest, t)
+		}
+	}
+	return quotient, rest
 }
 
 func gcd64(a, b int64) int64 {
