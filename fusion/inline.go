@@ -25,12 +25,19 @@ const (
 // that some reader reads across iteration spaces is computed inside its
 // readers, and drops it. A reader reads it across spaces when the node does
 // not fit the reader's kernel group (Fits): otherwise they may share a
-// kernel, and the node lives in it without being stored. It returns g itself when nothing is inlined, else a
-// copy, and which readers each inlined node went into.
+// kernel, and the node lives in it without being stored. It returns g itself
+// when nothing is inlined, else a copy, and which readers each inlined node
+// went into.
 func inlineCheap(g *ir.Graph) (*ir.Graph, map[string][]string) {
 	outputs := map[string]bool{}
 	for _, o := range g.Outputs {
 		outputs[o] = true
+	}
+	candidate := func(n *ir.Node) bool {
+		return n.Kind == ir.Pointwise && !outputs[n.Name] && cheap(n.Body)
+	}
+	if !slices.ContainsFunc(g.Nodes, candidate) {
+		return g, nil
 	}
 	readers := map[string][]int{}
 	for i, n := range g.Nodes {
@@ -51,7 +58,7 @@ func inlineCheap(g *ir.Graph) (*ir.Graph, map[string][]string) {
 	for _, o := range order {
 		i := position[o]
 		n := nodes[i]
-		if n.Kind != ir.Pointwise || outputs[n.Name] || !cheap(n.Body) {
+		if !candidate(n) {
 			continue
 		}
 		var rs []int
