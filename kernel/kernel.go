@@ -338,7 +338,7 @@ func setPassEvictions(k *Kernel) {
 // a load steps through memory along the rows (contiguous in the row index y)
 // while the stores are contiguous along x, as in a transpose or a permute of
 // any rank. The rows are the leading dims of the kernel's first node and x
-// the trailing ones; splits are tried from the last dim alone outwards, and
+// the trailing ones, in the order its points run; splits are tried from the last dim alone outwards, and
 // the first that shows such a load is taken. It returns the row length
 // XNumel.
 func tileSplit(s *fusion.Schedule, fk *fusion.Kernel) (int64, bool) {
@@ -346,12 +346,21 @@ func tileSplit(s *fusion.Schedule, fk *fusion.Kernel) (int64, bool) {
 	if len(first.Ranges) < 2 || !anyReordered(s.Table, fk) {
 		return 0, false
 	}
+	// The dims in the order the node's points run (its buffer's layout).
+	dims := first.Ranges
+	if first.Strides != nil {
+		order, _ := ir.DenseOrder(first.Ranges, first.Strides)
+		dims = make([]int64, len(order))
+		for i, d := range order {
+			dims[i] = first.Ranges[d]
+		}
+	}
 	x := int64(1)
-	for k := len(first.Ranges) - 1; k >= 1; k-- {
-		if first.Ranges[k] == 1 {
+	for k := len(dims) - 1; k >= 1; k-- {
+		if dims[k] == 1 {
 			continue
 		}
-		x *= first.Ranges[k]
+		x *= dims[k]
 		y := fk.Group.Numel / x
 		if !heuristics.TileFits(x, y) {
 			continue
