@@ -4,13 +4,15 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/fusegen/fusegen/graphfile"
 )
 
 // FuzzGenerate checks that every graph the reader accepts also schedules,
-// lowers and renders, for cuda and cpu, and renders the same bytes twice.
+// lowers and renders, for cuda and cpu, and renders the same bytes twice;
+// the only refusal is a graph name the module reads (one line).
 func FuzzGenerate(f *testing.F) {
 	seeds, _ := filepath.Glob("golden/testdata/*/graph.json")
 	examples, _ := filepath.Glob("examples/*.json")
@@ -19,6 +21,8 @@ func FuzzGenerate(f *testing.F) {
 			f.Add(data)
 		}
 	}
+	// An input named after a name call() reads.
+	f.Add([]byte(`{"version":1,"name":"g","inputs":[{"name":"torch","dtype":"float32","shape":[4]}],"nodes":[{"name":"y","op":"neg","args":["torch"]}],"outputs":["y"]}`))
 	gen, err := New(nil, "")
 	if err != nil {
 		f.Fatal(err)
@@ -29,6 +33,9 @@ func FuzzGenerate(f *testing.F) {
 		}
 		for _, dev := range []string{"cuda", "cpu"} {
 			a, err := gen.GenerateFile(data, Options{Device: dev})
+			if err != nil && strings.Contains(err.Error(), "reserved by") && !strings.Contains(err.Error(), "\n") {
+				return // a graph name the device's module reads: refused in one line
+			}
 			if err != nil {
 				t.Fatalf("a valid graph failed to generate for %s: %v", dev, err)
 			}
