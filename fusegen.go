@@ -141,7 +141,7 @@ func (gen *Generator) Generate(g *ir.Graph, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, k := range kernels {
+	for _, k := range mod.Kernels { // the Triton kernels; extern calls are steps of call()
 		src, err := r.Execute("triton/kernel", k)
 		if err != nil {
 			return nil, err

@@ -146,7 +146,7 @@ func TestSchemaEnumsMatchIR(t *testing.T) {
 	sameSet(t, "$defs.op", stringsOf(ir.Ops()), enum(t, s, "op"))
 	sameSet(t, "$defs.dtype", stringsOf(ir.DTypes()), enum(t, s, "dtype"))
 	sameSet(t, "$defs.reduction_type", stringsOf(ir.ReductionTypes()), enum(t, s, "reduction_type"))
-	sameSet(t, "$defs.node_kind", []string{string(ir.Pointwise), string(ir.Reduction)}, enum(t, s, "node_kind"))
+	sameSet(t, "$defs.node_kind", []string{string(ir.Pointwise), string(ir.Reduction), string(ir.Extern)}, enum(t, s, "node_kind"))
 
 	// The arity groups the schema uses to check args.
 	var unary, binary []string
@@ -449,7 +449,8 @@ const docInputs = `[{"name": "x", "dtype": "float32", "shape": [8, 16]}, {"name"
   {"name": "w", "dtype": "float32", "shape": [16]}, {"name": "h", "dtype": "bfloat16", "shape": [8, 16]},
   {"name": "k", "dtype": "int32", "shape": [8, 16]}, {"name": "mask", "dtype": "bool", "shape": [8, 16]},
   {"name": "x3", "dtype": "float32", "shape": [4, 8, 16]}, {"name": "idx", "dtype": "int64", "shape": [8, 4]},
-  {"name": "ids", "dtype": "int64", "shape": [5]}, {"name": "t", "dtype": "int64", "shape": [8]}]`
+  {"name": "ids", "dtype": "int64", "shape": [5]}, {"name": "t", "dtype": "int64", "shape": [8]},
+  {"name": "wm", "dtype": "float32", "shape": [16, 16]}, {"name": "x3t", "dtype": "float32", "shape": [4, 16, 8]}]`
 
 // TestFormatDocOpExamples: every tensor op has an example node in
 // docs/graph-format.md, and every example lowers in a graph of the inputs

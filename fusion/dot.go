@@ -34,7 +34,7 @@ func (s *Schedule) DOT() string {
 	}
 	for _, k := range s.Kernels {
 		for _, n := range k.Nodes {
-			for _, r := range n.Body.Reads() {
+			for _, r := range n.Reads() {
 				fmt.Fprintf(&b, "  %s -> %s;\n", q(r), q(n.Name))
 			}
 		}

@@ -41,7 +41,7 @@ func inlineCheap(g *ir.Graph) (*ir.Graph, map[string][]string) {
 	}
 	readers := map[string][]int{}
 	for i, n := range g.Nodes {
-		for _, r := range n.Body.Reads() {
+		for _, r := range n.Reads() {
 			readers[r] = append(readers[r], i)
 		}
 	}
@@ -70,7 +70,7 @@ func inlineCheap(g *ir.Graph) (*ir.Graph, map[string][]string) {
 		across := false
 		for _, j := range rs {
 			across = across || !Fits(n, GroupOf(nodes[j]))
-			if readsIndirectly(nodes[j].Body, n.Name) {
+			if nodes[j].Kind == ir.Extern || readsIndirectly(nodes[j].Body, n.Name) {
 				across = false
 				break
 			}

@@ -32,6 +32,9 @@ type Kernel struct {
 	Group Group
 }
 
+// IsExtern reports a kernel that is one extern call.
+func (k *Kernel) IsExtern() bool { return len(k.Nodes) == 1 && k.Nodes[0].Kind == ir.Extern }
+
 // IsReduction reports whether any node of k reduces.
 func (k *Kernel) IsReduction() bool {
 	for _, n := range k.Nodes {
@@ -131,7 +134,7 @@ func Plan(g *ir.Graph, opts Options) (*Schedule, error) {
 	missing := make([]int, len(g.Nodes))
 	reads := make([][]string, len(g.Nodes))
 	for i, n := range g.Nodes {
-		reads[i] = n.Body.Reads()
+		reads[i] = n.Reads()
 		for _, r := range reads[i] {
 			if j, ok := index[r]; ok {
 				users[j] = append(users[j], i)
@@ -242,7 +245,10 @@ func (s *Schedule) materialize() {
 	}
 	for i, k := range s.Kernels {
 		for _, n := range k.Nodes {
-			for _, r := range n.Body.Reads() {
+			if n.Kind == ir.Extern {
+				s.Materialized[n.Name] = true // the call writes it to memory
+			}
+			for _, r := range n.Reads() {
 				if j, ok := kernelOf[r]; ok && j != i {
 					s.Materialized[r] = true
 				}
@@ -340,6 +346,9 @@ func (f *fuser) sharedBytes(k *open, n *ir.Node) (vertical, horizontal int64) {
 
 // canFuse scores adding n to k, or returns -1 and the reason it cannot be.
 func (f *fuser) canFuse(k *open, n *ir.Node) (int64, string) {
+	if n.Kind == ir.Extern || k.nodes[0].Kind == ir.Extern {
+		return -1, "an extern call runs on its own, outside the generated kernels"
+	}
 	if len(k.nodes) >= MaxKernelNodes {
 		return -1, fmt.Sprintf("the kernel already has %d nodes", MaxKernelNodes)
 	}

@@ -105,7 +105,9 @@ func (r *reader) fail(path, format string, a ...any) {
 // The fields each kind of object may have.
 var (
 	bufferFields = []string{"name", "dtype", "shape", "strides", "offset"}
-	nodeFields   = []string{"name", "kind", "dtype", "ranges", "strides", "reduction_ranges", "reduction", "origin", "body"}
+	nodeFields   = []string{"name", "kind", "dtype", "ranges", "strides", "reduction_ranges", "reduction", "origin", "body", "call"}
+	callFields   = []string{"target", "args", "scalars"}
+	viewFields   = []string{"buffer", "shape", "strides", "offset"}
 	exprFields   = []string{"op", "args", "dtype", "buffer", "index", "indirect", "value", "expr"}
 )
 
@@ -342,12 +344,75 @@ func (r *reader) node(v any, path string) *ir.Node {
 	if n.Origin != "" && !ir.IsIdentifier(n.Origin) {
 		r.fail(join(path, "origin"), "origin %q must be an op name (letters, digits and _)", n.Origin)
 	}
+	if n.Kind == ir.Extern {
+		if m["body"] != nil {
+			r.fail(join(path, "body"), "an extern node has a call, not a body")
+			return n
+		}
+		n.Call = r.call(m["call"], join(path, "call"))
+		return n
+	}
+	if m["call"] != nil {
+		r.fail(join(path, "call"), "only an extern node has a call")
+		return n
+	}
 	if m["body"] == nil {
 		r.fail(join(path, "body"), "missing (want an expression)")
 		return n
 	}
 	n.Body = r.expr(m["body"], join(path, "body"), 0)
 	return n
+}
+
+// call reads an extern node's call: {"target": "mm", "args": [views],
+// "scalars": {"alpha": 1.0}}.
+func (r *reader) call(v any, path string) *ir.ExternCall {
+	if v == nil {
+		r.fail(path, "missing (an extern node needs a call)")
+		return nil
+	}
+	m := r.object(v, path)
+	if r.err != nil {
+		return nil
+	}
+	r.fields(m, path, callFields...)
+	c := &ir.ExternCall{Target: r.stringAt(m["target"], path, "target", true)}
+	for i, a := range r.arrayAt(m["args"], path, "args", true) {
+		at := path + ".args[" + strconv.Itoa(i) + "]"
+		vm := r.object(a, at)
+		if r.err != nil {
+			return nil
+		}
+		r.fields(vm, at, viewFields...)
+		c.Args = append(c.Args, ir.View{
+			Buffer:  r.stringAt(vm["buffer"], at, "buffer", true),
+			Shape:   r.intsAt(vm["shape"], at, "shape", true),
+			Strides: r.intsAt(vm["strides"], at, "strides", true),
+			Offset:  r.intAt(vm["offset"], at, "offset", false),
+		})
+	}
+	if sv, ok := m["scalars"]; ok && sv != nil {
+		sm := r.object(sv, join(path, "scalars"))
+		for _, name := range sortedNames(sm) {
+			s, err := ParseScalar(sm[name])
+			if err != nil {
+				r.fail(join(join(path, "scalars"), name), "%v", err)
+				return nil
+			}
+			c.Scalars = append(c.Scalars, ir.NamedScalar{Name: name, Value: s.Value})
+		}
+	}
+	return c
+}
+
+// sortedNames returns an object's keys in order.
+func sortedNames(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (r *reader) expr(v any, path string, depth int) *ir.Expr {
@@ -449,7 +514,21 @@ type fileNode struct {
 	Strides         []int64          `json:"strides,omitempty"`
 	ReductionRanges []int64          `json:"reduction_ranges,omitempty"`
 	Reduction       ir.ReductionType `json:"reduction,omitempty"`
-	Body            *fileExpr        `json:"body"`
+	Body            *fileExpr        `json:"body,omitempty"`
+	Call            *fileCall        `json:"call,omitempty"`
+}
+
+type fileCall struct {
+	Target  string                     `json:"target"`
+	Args    []fileView                 `json:"args"`
+	Scalars map[string]json.RawMessage `json:"scalars,omitempty"`
+}
+
+type fileView struct {
+	Buffer  string  `json:"buffer"`
+	Shape   []int64 `json:"shape"`
+	Strides []int64 `json:"strides"`
+	Offset  int64   `json:"offset,omitempty"`
 }
 
 type fileExpr struct {
@@ -506,6 +585,19 @@ func toFileNode(n *ir.Node) *fileNode {
 	}
 	if n.Strides != nil && !equalInts(n.Strides, ir.ContiguousStrides(n.Ranges)) {
 		fn.Strides = n.Strides
+	}
+	if c := n.Call; c != nil {
+		fc := &fileCall{Target: c.Target, Args: []fileView{}}
+		for _, a := range c.Args {
+			fc.Args = append(fc.Args, fileView{Buffer: a.Buffer, Shape: nonNil(a.Shape), Strides: nonNil(a.Strides), Offset: a.Offset})
+		}
+		for _, s := range c.Scalars {
+			if fc.Scalars == nil {
+				fc.Scalars = map[string]json.RawMessage{}
+			}
+			fc.Scalars[s.Name] = scalarJSON(&ops.Scalar{Value: s.Value})
+		}
+		fn.Call = fc
 	}
 	return fn
 }

@@ -56,6 +56,8 @@ type Node struct {
 	ReductionRanges []int64
 	Reduction       ReductionType
 	Body            *Expr
+	// Call computes an extern node's buffer instead of a body.
+	Call *ExternCall
 	// Origin names the tensor op this node came from, for kernel names.
 	Origin string
 }

@@ -255,6 +255,8 @@ func ValidateNode(g *Graph, table *Table, n *Node, path string) error {
 		if n.Reduction != "" {
 			return ErrorAt(path+".reduction", "a pointwise node has no reduction type")
 		}
+	case Extern:
+		return validateExtern(g, table, n, path)
 	case Reduction:
 		if len(n.ReductionRanges) == 0 {
 			return ErrorAt(path+".reduction_ranges", "a reduction node needs at least one reduction range")
@@ -269,7 +271,7 @@ func ValidateNode(g *Graph, table *Table, n *Node, path string) error {
 			return ErrorAt(path+".reduction", "unknown reduction type %q (want %s)", n.Reduction, reductionList())
 		}
 	default:
-		return ErrorAt(path+".kind", "unknown node kind %q (want pointwise or reduction)", n.Kind)
+		return ErrorAt(path+".kind", "unknown node kind %q (want pointwise, reduction or extern)", n.Kind)
 	}
 	if n.Strides != nil {
 		if n.Kind != Pointwise {
@@ -640,8 +642,8 @@ func topoOrder(g *Graph, skipSelf bool) ([]*Node, error) {
 		}
 		state[i] = visiting
 		stack = append(stack, g.Nodes[i].Name)
-		if g.Nodes[i].Body != nil {
-			for _, r := range g.Nodes[i].Body.Reads() {
+		{
+			for _, r := range g.Nodes[i].Reads() {
 				if j, ok := index[r]; ok && !(skipSelf && j == i) {
 					if err := visit(j); err != nil {
 						return err

@@ -47,6 +47,10 @@ type Kernel struct {
 	// Loops are the passes over the reduction index of a looped reduction:
 	// pass k can use the results of the reductions of passes before it.
 	Loops []Loop
+	// Extern is set on an extern call, which has no Triton kernel: the
+	// wrapper calls it (Name is its target, Pointers what it reads and
+	// writes).
+	Extern *Extern
 }
 
 // Loop is one pass over r0: its body, then what runs after it.
@@ -143,14 +147,58 @@ func Build(s *fusion.Schedule, h heuristics.Rules, names Names) ([]*Kernel, erro
 	}
 	h = h.WithDefaults()
 	var out []*Kernel
-	for i, k := range s.Kernels {
-		km, err := buildKernel(s, k, i, h, names)
+	id := 0 // Triton kernels are numbered on their own, as Inductor's
+	for _, k := range s.Kernels {
+		if k.IsExtern() {
+			out = append(out, buildExtern(s, k.Nodes[0]))
+			continue
+		}
+		km, err := buildKernel(s, k, id, h, names)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, km)
+		id++
 	}
 	return out, nil
+}
+
+// Extern is the view model of an extern call: the templates spell it with
+// "extern/<Target>".
+type Extern struct {
+	Target  string
+	Out     string // the buffer it writes
+	Args    []ExternArg
+	Scalars []ir.NamedScalar
+}
+
+// ExternArg is a buffer an extern call reads, as a strided view.
+type ExternArg struct {
+	Buffer string
+	Shape  []int64
+	Stride []int64
+	Offset int64
+	// Whole: the view is the buffer itself (its shape, strides and first
+	// element), passed as it is.
+	Whole bool
+}
+
+// buildExtern makes the view model of an extern node: a Kernel whose
+// Extern is set, whose Pointers are the buffers it reads and writes.
+func buildExtern(s *fusion.Schedule, n *ir.Node) *Kernel {
+	c := n.Call
+	e := &Extern{Target: c.Target, Out: n.Name, Scalars: c.Scalars}
+	k := &Kernel{Name: c.Target, Category: "extern", Nodes: []string{n.Name}, Extern: e}
+	for _, a := range c.Args {
+		b := s.Table.Buffer(a.Buffer)
+		whole := a.Offset == 0 && slices.Equal(a.Shape, b.Shape) && slices.Equal(a.Strides, b.StridesOrContiguous())
+		e.Args = append(e.Args, ExternArg{Buffer: a.Buffer, Shape: a.Shape, Stride: a.Strides, Offset: a.Offset, Whole: whole})
+		if !slices.ContainsFunc(k.Pointers, func(p Pointer) bool { return p.Buffer == a.Buffer }) {
+			k.Pointers = append(k.Pointers, Pointer{Buffer: a.Buffer, DType: b.DType})
+		}
+	}
+	k.Pointers = append(k.Pointers, Pointer{Buffer: n.Name, DType: n.DType, Out: true})
+	return k
 }
 
 func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int, h heuristics.Rules, names Names) (*Kernel, error) {

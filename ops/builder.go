@@ -871,3 +871,21 @@ func (b *Builder) IndexSelect(x *Tensor, dim int64, index *Tensor) *Tensor {
 func (b *Builder) Embedding(ids, weight *Tensor) *Tensor {
 	return b.one("embedding", []any{ids, weight}, nil)
 }
+
+// Mm is torch.mm(a, b): [M, K] @ [K, N], an extern call.
+func (b *Builder) Mm(a, m *Tensor) *Tensor { return b.one("mm", []any{a, m}, nil) }
+
+// Bmm is torch.bmm(a, b): [B, M, K] @ [B, K, N], an extern call.
+func (b *Builder) Bmm(a, m *Tensor) *Tensor { return b.one("bmm", []any{a, m}, nil) }
+
+// Addmm is torch.addmm(input, mat1, mat2, beta=..., alpha=...), an extern
+// call; options Beta and Alpha.
+func (b *Builder) Addmm(input, mat1, mat2 *Tensor, opts ...Option) *Tensor {
+	return b.one("addmm", []any{input, mat1, mat2}, opts)
+}
+
+// Linear is torch.nn.functional.linear(x, weight, bias): x [..., K], weight
+// [N, K]; option Bias.
+func (b *Builder) Linear(x, weight *Tensor, opts ...Option) *Tensor {
+	return b.one("linear", []any{x, weight}, opts)
+}

@@ -83,6 +83,9 @@ func points(ranges []int64, prefix func(int) string, env map[string]int64, f fun
 }
 
 func (it *interp) node(n *ir.Node) error {
+	if n.Kind == ir.Extern {
+		return it.extern(n)
+	}
 	out := make([]float64, n.Numel())
 	env := map[string]int64{}
 	pos := 0
@@ -330,4 +333,77 @@ func (it *interp) eval(e *ir.Expr, env map[string]int64) (float64, error) {
 		return float64(int64(a) ^ int64(b)), nil
 	}
 	return 0, fmt.Errorf("interp: op %s", e.Op)
+}
+
+// extern computes an extern node: the matrix products, on the views of
+// their arguments.
+func (it *interp) extern(n *ir.Node) error {
+	c := n.Call
+	at := func(k int, idx ...int64) float64 {
+		v := c.Args[k]
+		off := v.Offset
+		if b := it.g.Lookup(v.Buffer); b != nil {
+			off += b.Offset
+		}
+		for d, i := range idx {
+			off += i * v.Strides[d]
+		}
+		return it.bufs[v.Buffer][off]
+	}
+	scalar := func(name string) float64 {
+		for _, s := range c.Scalars {
+			if s.Name == name {
+				f, _ := strconv.ParseFloat(s.Value, 64)
+				return f
+			}
+		}
+		return 1
+	}
+	out := make([]float64, n.Numel())
+	switch c.Target {
+	case "mm", "addmm":
+		a, b := 0, 1
+		if c.Target == "addmm" {
+			a, b = 1, 2
+		}
+		m, kk, nn := c.Args[a].Shape[0], c.Args[a].Shape[1], c.Args[b].Shape[1]
+		in := c.Args[0]
+		for i := int64(0); i < m; i++ {
+			for j := int64(0); j < nn; j++ {
+				sum := 0.0
+				for k := int64(0); k < kk; k++ {
+					sum += at(a, i, k) * at(b, k, j)
+				}
+				if c.Target == "addmm" {
+					// input broadcast to [M, N] from its trailing dims
+					var idx []int64
+					switch len(in.Shape) {
+					case 1:
+						idx = []int64{j % in.Shape[0]}
+					case 2:
+						idx = []int64{i % in.Shape[0], j % in.Shape[1]}
+					}
+					sum = scalar("beta")*at(0, idx...) + scalar("alpha")*sum
+				}
+				out[i*nn+j] = convert(sum, n.DType)
+			}
+		}
+	case "bmm":
+		bs, m, kk, nn := c.Args[0].Shape[0], c.Args[0].Shape[1], c.Args[0].Shape[2], c.Args[1].Shape[2]
+		for q := int64(0); q < bs; q++ {
+			for i := int64(0); i < m; i++ {
+				for j := int64(0); j < nn; j++ {
+					sum := 0.0
+					for k := int64(0); k < kk; k++ {
+						sum += at(0, q, i, k) * at(1, q, k, j)
+					}
+					out[(q*m+i)*nn+j] = convert(sum, n.DType)
+				}
+			}
+		}
+	default:
+		return fmt.Errorf("extern target %q: no reference", c.Target)
+	}
+	it.bufs[n.Name] = out
+	return nil
 }

@@ -156,7 +156,7 @@ func dropDead(nodes []*ir.Node, f *Program) []*ir.Node {
 			return
 		}
 		live[name] = true
-		for _, r := range n.Body.Reads() {
+		for _, r := range n.Reads() {
 			mark(r)
 		}
 	}

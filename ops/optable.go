@@ -257,6 +257,18 @@ var opTable = func() map[string]*opSpec {
 		"embedding": {2, 2, nil, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
 			return one(l.opEmbedding(a.args[0], a.args[1]))
 		}},
+		"mm": {2, 2, nil, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
+			return one(l.opMM(l.own(), a.args[0], a.args[1]))
+		}},
+		"bmm": {2, 2, nil, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
+			return one(l.opBMM(l.own(), a.args[0], a.args[1]))
+		}},
+		"addmm": {3, 3, []string{"beta", "alpha"}, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
+			return one(l.opAddmm(l.own(), a.args[0], a.args[1], a.args[2], n.Attrs.Beta, n.Attrs.Alpha))
+		}},
+		"linear": {2, 2, []string{"bias"}, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
+			return one(l.opLinear(a.args[0], a.args[1], a.bias))
+		}},
 	}
 	for i := range elementwiseOps {
 		e := &elementwiseOps[i]

@@ -23,7 +23,9 @@ type Module struct {
 	// Returns are the Python names call() returns, in output order: an
 	// output that is also a read input is returned as the caller passed it,
 	// not as the aligned copy a kernel may have read.
-	Returns    []string
+	Returns []string
+	// Kernels are the Triton kernels, in launch order (extern calls are
+	// steps only).
 	Kernels    []*kernel.Kernel
 	Steps      []Step
 	BytesMoved int64
@@ -73,7 +75,7 @@ type Input struct {
 // never start with an underscore, so it cannot clash.
 func InputResultName(input string) string { return "_" + input + "_result" }
 
-// Step is one line group of call(): alloc, reuse, launch or free.
+// Step is one line group of call(): alloc, reuse, launch, extern or free.
 type Step struct {
 	Kind string
 	// alloc
@@ -81,7 +83,8 @@ type Step struct {
 	Shape  []int64
 	Stride []int64
 	DType  ir.DType
-	// launch
+	// launch, extern: the kernel (an extern call's view model for extern)
+	// and the buffers it takes; launch: its slot among the Triton kernels
 	Kernel *kernel.Kernel
 	Slot   int
 	Args   []string
@@ -102,7 +105,11 @@ func Build(s *fusion.Schedule, kernels []*kernel.Kernel) (*Module, error) {
 		DeviceType:  g.DeviceType(),
 		DeviceIndex: g.DeviceIndex(),
 		Outputs:     g.Outputs,
-		Kernels:     kernels,
+	}
+	for _, k := range kernels {
+		if k.Extern == nil {
+			m.Kernels = append(m.Kernels, k)
+		}
 	}
 	m.Device = fmt.Sprintf("%s:%d", m.DeviceType, m.DeviceIndex)
 	if m.DeviceType == "cpu" {
@@ -199,6 +206,7 @@ func plan(s *fusion.Schedule, kernels []*kernel.Kernel) []Step {
 	}
 	// Pass 2: emit.
 	var steps []Step
+	slot := 0
 	for i, k := range kernels {
 		var args []string
 		for _, p := range k.Pointers {
@@ -212,7 +220,12 @@ func plan(s *fusion.Schedule, kernels []*kernel.Kernel) []Step {
 			}
 			args = append(args, p.Buffer)
 		}
-		steps = append(steps, Step{Kind: "launch", Kernel: k, Slot: i, Args: args})
+		if k.Extern != nil {
+			steps = append(steps, Step{Kind: "extern", Kernel: k, Args: args})
+		} else {
+			steps = append(steps, Step{Kind: "launch", Kernel: k, Slot: slot, Args: args})
+			slot++
+		}
 		var dead []string
 		for _, p := range k.Pointers {
 			if lastUse[p.Buffer] == i && !isOutput[p.Buffer] && !reused[p.Buffer] {

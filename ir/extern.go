@@ -1,0 +1,130 @@
+package ir
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// Extern is the kind of a node whose buffer a library call computes (a
+// matrix product through the vendor's BLAS), outside the generated kernels.
+const Extern NodeKind = "extern"
+
+// ExternCall is what computes an extern node: a call the templates spell
+// (wrapper/extern.tmpl defines "extern/<Target>"), the strided views of
+// buffers it reads, and its named scalar arguments.
+type ExternCall struct {
+	Target  string
+	Args    []View
+	Scalars []NamedScalar
+}
+
+// View is a strided view of a buffer, as a library call receives it: Offset
+// counts elements from the buffer's first element.
+type View struct {
+	Buffer  string
+	Shape   []int64
+	Strides []int64
+	Offset  int64
+}
+
+// NamedScalar is a scalar argument of an extern call (alpha, beta), its
+// value in canonical spelling.
+type NamedScalar struct {
+	Name  string
+	Value string
+}
+
+// Reads returns the buffers a node reads: its body's loads, or an extern
+// call's arguments, in order, each once.
+func (n *Node) Reads() []string {
+	if n.Call == nil {
+		return n.Body.Reads()
+	}
+	var out []string
+	for _, a := range n.Call.Args {
+		if !contains(out, a.Buffer) {
+			out = append(out, a.Buffer)
+		}
+	}
+	return out
+}
+
+func contains(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// validateExtern checks an extern node: a known target spelling, no body, a
+// declared dtype, and views that stay inside buffers defined elsewhere.
+func validateExtern(g *Graph, table *Table, n *Node, path string) error {
+	c := n.Call
+	switch {
+	case c == nil:
+		return ErrorAt(path+".call", "an extern node needs a call")
+	case n.Body != nil:
+		return ErrorAt(path+".body", "an extern node has a call, not a body")
+	case len(n.ReductionRanges) != 0 || n.Reduction != "":
+		return ErrorAt(path+".reduction", "an extern node reduces nothing itself")
+	case !IsIdentifier(c.Target) || c.Target[0] == '_':
+		return ErrorAt(path+".call.target", "target %q is not an extern op name (letters, digits and _, not starting with _ or a digit)", c.Target)
+	case n.Strides != nil:
+		return ErrorAt(path+".strides", "an extern node's buffer is contiguous")
+	case !n.DType.Valid():
+		return ErrorAt(path+".dtype", "an extern node declares its dtype (want one of %v)", DTypes())
+	case len(c.Args) == 0:
+		return ErrorAt(path+".call.args", "an extern call reads at least one buffer")
+	}
+	for i, a := range c.Args {
+		at := path + ".call.args[" + strconv.Itoa(i) + "]"
+		if a.Buffer == n.Name {
+			return ErrorAt(at+".buffer", "an extern node cannot read its own buffer")
+		}
+		var b *Buffer
+		if table != nil {
+			b = table.Buffer(a.Buffer)
+		} else {
+			b = g.Lookup(a.Buffer)
+		}
+		if b == nil {
+			return ErrorAt(at+".buffer", "undefined buffer %q", a.Buffer)
+		}
+		if err := checkView(a, b); err != nil {
+			return ErrorAt(at, "%v", err)
+		}
+	}
+	for i, s := range c.Scalars {
+		at := path + ".call.scalars[" + strconv.Itoa(i) + "]"
+		if !IsIdentifier(s.Name) {
+			return ErrorAt(at+".name", "scalar name %q is not an identifier", s.Name)
+		}
+		if _, err := CanonicalValue(s.Value, Float64); err != nil {
+			return ErrorAt(at+".value", "%v", err)
+		}
+	}
+	return nil
+}
+
+// checkView reports a view that does not fit in its buffer's storage.
+func checkView(v View, b *Buffer) error {
+	if len(v.Strides) != len(v.Shape) {
+		return fmt.Errorf("view of %q: %d strides for %d dims", v.Buffer, len(v.Strides), len(v.Shape))
+	}
+	if err := CheckShape(v.Shape, ""); err != nil {
+		return fmt.Errorf("view of %q: %v", v.Buffer, err)
+	}
+	last := v.Offset
+	for d, s := range v.Strides {
+		if s < 0 {
+			return fmt.Errorf("view of %q: negative stride %d", v.Buffer, s)
+		}
+		last += (v.Shape[d] - 1) * s
+	}
+	if v.Offset < 0 || last >= b.Extent() && Product(v.Shape) > 0 {
+		return fmt.Errorf("view of %q (offset %d, shape %v, strides %v) reaches element %d of %d", v.Buffer, v.Offset, v.Shape, v.Strides, last, b.Extent())
+	}
+	return nil
+}

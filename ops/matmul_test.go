@@ -1,0 +1,141 @@
+package ops_test
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/fusegen/fusegen/fusion"
+	"github.com/fusegen/fusegen/ir"
+	"github.com/fusegen/fusegen/ops"
+)
+
+// matmulND is the dense reference: [..., M, K] @ [..., K, N] with equal
+// leading dims.
+func matmulND(a, b *nd) *nd {
+	r := len(a.shape)
+	m, k, n := a.shape[r-2], a.shape[r-1], b.shape[r-1]
+	shape := append(append([]int64{}, a.shape[:r-2]...), m, n)
+	out := newND(shape...)
+	each(shape, func(idx []int64) {
+		sum := 0.0
+		for kk := int64(0); kk < k; kk++ {
+			ai := append(append([]int64{}, idx[:r-2]...), idx[r-2], kk)
+			bi := append(append([]int64{}, idx[:r-2]...), kk, idx[r-1])
+			sum += a.at(ai...) * b.at(bi...)
+		}
+		out.set(sum, idx...)
+	})
+	return out
+}
+
+// Matrix products lower to extern calls on strided views: a transposed
+// weight and a flattened batch are passed as views, uncopied; the products
+// the interpreter computes from the views match the dense reference.
+func TestMatrixProducts(t *testing.T) {
+	b := ops.NewBuilder("mm", "cuda")
+	x := b.Input("x", ir.Float32, 3, 5, 4) // linear input, 3-d
+	w := b.Input("w", ir.Float32, 6, 4)    // linear weight [N, K]
+	bias := b.Input("bias", ir.Float32, 6) // linear bias
+	at := b.InputStrided("at", ir.Float32, []int64{7, 4}, []int64{1, 7}, 0)
+	q := b.Input("q", ir.Float32, 2, 3, 4)
+	k := b.Input("k", ir.Float32, 2, 4, 5)
+	col := b.Input("col", ir.Float32, 7, 1)
+	b.Output("lin", b.Linear(x, w, ops.Bias(bias)))
+	b.Output("mm", b.Mm(at, b.Permute(w, 1, 0)))
+	b.Output("att", b.Bmm(q, k))
+	b.Output("am", b.Addmm(col, at, b.Permute(w, 1, 0), ops.Beta(0.5), ops.Alpha(2)))
+	g, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var externs []string
+	for _, n := range g.Nodes {
+		if n.Kind == ir.Extern {
+			externs = append(externs, n.Name+":"+n.Call.Target)
+			for _, a := range n.Call.Args {
+				if strings.Contains(a.Buffer, "_arg") {
+					t.Errorf("%s: operand %s was copied; a view would do", n.Name, a.Buffer)
+				}
+			}
+		} else if n.Kind == ir.Pointwise && n.Name != "lin" {
+			t.Errorf("unexpected pointwise node %s", n.Name)
+		}
+	}
+	if got, want := strings.Join(externs, " "), "lin_mm:addmm mm:mm att:bmm am:addmm"; got != want {
+		t.Errorf("extern nodes %q, want %q", got, want)
+	}
+	s, err := fusion.Plan(g, fusion.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range s.Kernels {
+		if len(k.Nodes) > 1 && k.Nodes[0].Kind == ir.Extern {
+			t.Errorf("an extern node shares a kernel: %v", k.Nodes)
+		}
+	}
+	storage := map[string][]float64{}
+	in := map[string]*nd{}
+	for _, buf := range g.Inputs {
+		storage[buf.Name] = fill(buf)
+		in[buf.Name] = logical(buf, storage[buf.Name])
+	}
+	got, err := runGraph(g, storage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wt := permuteND(in["w"], []int64{1, 0})
+	lin := broadcastND(matmulND(&nd{shape: []int64{15, 4}, data: in["x"].data}, wt), in["bias"], func(a, b float64) float64 { return a + b })
+	mm := matmulND(in["at"], wt)
+	want := map[string]*nd{
+		"lin": {shape: []int64{3, 5, 6}, data: lin.data},
+		"mm":  mm,
+		"att": matmulND(in["q"], in["k"]),
+		"am":  broadcastND(mm, in["col"], func(p, c float64) float64 { return 0.5*c + 2*p }),
+	}
+	for name, w := range want {
+		y := got[name]
+		if len(y) != len(w.data) {
+			t.Fatalf("%s: %d values, want %d", name, len(y), len(w.data))
+		}
+		for i := range y {
+			if math.Abs(y[i]-w.data[i]) > 1e-4*(1+math.Abs(w.data[i])) {
+				t.Fatalf("%s[%d] = %v, want %v", name, i, y[i], w.data[i])
+			}
+		}
+	}
+}
+
+// Matrix products refuse what torch refuses, naming the op node.
+func TestMatrixProductErrors(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		build func(b *ops.Builder)
+		want  string
+	}{
+		{"shapes", func(b *ops.Builder) {
+			b.Output("y", b.Mm(b.Input("a", ir.Float32, 3, 4), b.Input("m", ir.Float32, 5, 2)))
+		}, "mm: shapes [3, 4] and [5, 2] cannot be multiplied"},
+		{"dtypes", func(b *ops.Builder) {
+			b.Output("y", b.Mm(b.Input("a", ir.Float32, 3, 4), b.Input("m", ir.BFloat16, 4, 2)))
+		}, "expected operands of one dtype, got float32 and bfloat16"},
+		{"integers", func(b *ops.Builder) {
+			b.Output("y", b.Bmm(b.Input("a", ir.Int32, 2, 3, 4), b.Input("m", ir.Int32, 2, 4, 2)))
+		}, "BLAS takes floating-point operands, got int32"},
+		{"ranks", func(b *ops.Builder) {
+			b.Output("y", b.Bmm(b.Input("a", ir.Float32, 3, 4), b.Input("m", ir.Float32, 4, 2)))
+		}, "bmm takes two 3-d tensors, got 2-d and 2-d"},
+		{"linear weight", func(b *ops.Builder) {
+			b.Output("y", b.Linear(b.Input("x", ir.Float32, 3, 4), b.Input("w", ir.Float32, 4, 5)))
+		}, "linear: input of shape [3, 4] and weight of shape [4, 5] do not match"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := ops.NewBuilder("t", "cuda")
+			tt.build(b)
+			_, err := b.Build()
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,221 @@
+package ops
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/fusegen/fusegen/ir"
+)
+
+// Matrix products are extern calls: the vendor's BLAS computes them into a
+// node's buffer, and the Triton kernels fuse the pointwise work around them.
+// An operand that is a strided view of a buffer (a transposed weight, a
+// flattened batch) is passed as that view; any other is realized first.
+
+// view returns t as a strided view of a buffer (an input or a node), or
+// realizes it as a node named name and views that whole.
+func (l *lowerer) view(t *Tensor, name string) (ir.View, error) {
+	if v, ok := l.stridedView(t); ok {
+		return v, nil
+	}
+	r, err := l.realize(name, t)
+	if err != nil {
+		return ir.View{}, err
+	}
+	v, ok := l.stridedView(r)
+	if !ok {
+		return ir.View{}, fmt.Errorf("internal error: realized %s is not a view", name)
+	}
+	return v, nil
+}
+
+// stridedView reports whether t loads one buffer at an affine index of its
+// own dims (no division, modulo or gather), and gives that view.
+func (l *lowerer) stridedView(t *Tensor) (ir.View, bool) {
+	if t.isScalar() {
+		return ir.View{}, false
+	}
+	e := t.load(rangeVars(len(t.shape)))
+	if e.Op != ir.OpLoad || len(e.Indirect) > 0 {
+		return ir.View{}, false
+	}
+	b := l.g.Lookup(e.Buffer)
+	if b == nil || b.DType != t.dtype {
+		return ir.View{}, false
+	}
+	// The element offset the view reads at each point, simplified over the
+	// view's own ranges, must be affine in its dims.
+	bs := b.StridesOrContiguous()
+	sizes := make(map[string]int64, len(t.shape))
+	for d, n := range t.shape {
+		sizes[ir.RangeVar(d)] = n
+	}
+	off := ir.Index{}
+	for d, ix := range e.Index {
+		off = off.Add(ix.Scale(bs[d]))
+	}
+	off = off.Simplify(sizes)
+	v := ir.View{Buffer: e.Buffer, Shape: slices.Clone(t.shape), Strides: make([]int64, len(t.shape)), Offset: off.Const}
+	for _, term := range off.Terms {
+		k := -1
+		for j := range t.shape {
+			if term.Inner == nil && term.Var == ir.RangeVar(j) {
+				k = j
+			}
+		}
+		if k < 0 || term.Coeff < 0 {
+			return ir.View{}, false
+		}
+		v.Strides[k] = term.Coeff
+	}
+	for d, n := range t.shape {
+		if n == 1 {
+			v.Strides[d] = 0 // any stride does; 0 keeps the spelling stable
+		}
+	}
+	if v.Offset < 0 {
+		return ir.View{}, false
+	}
+	return v, true
+}
+
+// extern adds an extern node computing a result of shape and dtype.
+func (l *lowerer) extern(name, target string, shape []int64, dt ir.DType, args []ir.View, scalars []ir.NamedScalar) (*Tensor, error) {
+	n := &ir.Node{Name: name, Kind: ir.Extern, DType: dt, Ranges: slices.Clone(shape), Origin: target,
+		Call: &ir.ExternCall{Target: target, Args: args, Scalars: scalars}}
+	return l.addNode(n)
+}
+
+// sameFloat checks the operands of a matrix product: one floating dtype, as
+// torch's BLAS calls want.
+func sameFloat(op string, ts ...*Tensor) (ir.DType, error) {
+	dt := ts[0].dtype
+	for i, t := range ts {
+		if t.isScalar() {
+			return "", ferr(fmt.Sprintf("args[%d]", i), "%s takes tensors, got a number", op)
+		}
+		if t.dtype != dt {
+			return "", ferr("args", "%s: expected operands of one dtype, got %s and %s", op, dt, t.dtype)
+		}
+	}
+	if !dt.IsFloat() {
+		return "", ferr("args", "%s: BLAS takes floating-point operands, got %s", op, dt)
+	}
+	return dt, nil
+}
+
+// opMM is torch.mm: [M, K] @ [K, N].
+func (l *lowerer) opMM(name string, a, b *Tensor) (*Tensor, error) {
+	dt, err := sameFloat("mm", a, b)
+	if err != nil {
+		return nil, err
+	}
+	if a.Dim() != 2 || b.Dim() != 2 {
+		return nil, ferr("args", "mm takes two 2-d tensors, got %d-d and %d-d", a.Dim(), b.Dim())
+	}
+	if a.shape[1] != b.shape[0] {
+		return nil, ferr("args", "mm: shapes %s and %s cannot be multiplied", shapeStr(a.shape), shapeStr(b.shape))
+	}
+	return l.product(name, "mm", []int64{a.shape[0], b.shape[1]}, dt, nil, a, b)
+}
+
+// opBMM is torch.bmm: [B, M, K] @ [B, K, N].
+func (l *lowerer) opBMM(name string, a, b *Tensor) (*Tensor, error) {
+	dt, err := sameFloat("bmm", a, b)
+	if err != nil {
+		return nil, err
+	}
+	if a.Dim() != 3 || b.Dim() != 3 {
+		return nil, ferr("args", "bmm takes two 3-d tensors, got %d-d and %d-d", a.Dim(), b.Dim())
+	}
+	if a.shape[0] != b.shape[0] || a.shape[2] != b.shape[1] {
+		return nil, ferr("args", "bmm: shapes %s and %s cannot be multiplied", shapeStr(a.shape), shapeStr(b.shape))
+	}
+	return l.product(name, "bmm", []int64{a.shape[0], a.shape[1], b.shape[2]}, dt, nil, a, b)
+}
+
+// opAddmm is torch.addmm: beta*input + alpha*(mat1 @ mat2), input
+// broadcast to the product's shape.
+func (l *lowerer) opAddmm(name string, in, a, b *Tensor, beta, alpha *Scalar) (*Tensor, error) {
+	dt, err := sameFloat("addmm", in, a, b)
+	if err != nil {
+		return nil, err
+	}
+	if a.Dim() != 2 || b.Dim() != 2 {
+		return nil, ferr("args", "addmm multiplies two 2-d tensors, got %d-d and %d-d", a.Dim(), b.Dim())
+	}
+	if a.shape[1] != b.shape[0] {
+		return nil, ferr("args", "addmm: shapes %s and %s cannot be multiplied", shapeStr(a.shape), shapeStr(b.shape))
+	}
+	out := []int64{a.shape[0], b.shape[1]}
+	if _, err := broadcastShapes(in.shape, out); err != nil || in.Dim() > 2 {
+		return nil, ferr("args[0]", "addmm: input of shape %s does not broadcast to %s", shapeStr(in.shape), shapeStr(out))
+	}
+	var scalars []ir.NamedScalar
+	if beta != nil && !isOne(beta) {
+		scalars = append(scalars, ir.NamedScalar{Name: "beta", Value: FloatScalar(beta.Float()).Value})
+	}
+	if alpha != nil && !isOne(alpha) {
+		scalars = append(scalars, ir.NamedScalar{Name: "alpha", Value: FloatScalar(alpha.Float()).Value})
+	}
+	return l.product(name, "addmm", out, dt, scalars, in, a, b)
+}
+
+// opLinear is torch.nn.functional.linear: input [..., K] times weight
+// [N, K] transposed, plus bias [N]: the leading dims flattened into the rows
+// of one mm (or addmm), the weight passed transposed, the result viewed back.
+func (l *lowerer) opLinear(x, w, bias *Tensor) (*Tensor, error) {
+	ts := []*Tensor{x, w}
+	if bias != nil {
+		ts = append(ts, bias)
+	}
+	if _, err := sameFloat("linear", ts...); err != nil {
+		return nil, err
+	}
+	if x.Dim() < 1 || w.Dim() != 2 || x.shape[x.Dim()-1] != w.shape[1] {
+		return nil, ferr("args", "linear: input of shape %s and weight of shape %s do not match (want [..., K] and [N, K])", shapeStr(x.shape), shapeStr(w.shape))
+	}
+	if bias != nil && (bias.Dim() != 1 || bias.shape[0] != w.shape[0]) {
+		return nil, ferr("bias", "linear: bias of shape %s, want [%d]", shapeStr(bias.shape), w.shape[0])
+	}
+	k, n := w.shape[1], w.shape[0]
+	rows := ir.Product(x.shape[:x.Dim()-1])
+	x2, err := opReshape(x, []int64{rows, k})
+	if err != nil {
+		return nil, err
+	}
+	wt, err := opPermute(w, []int64{1, 0}, "weight")
+	if err != nil {
+		return nil, err
+	}
+	// The product is the op's result when the input is 2-d; otherwise the
+	// result is a view of it.
+	name := l.own()
+	if x.Dim() != 2 {
+		name = l.derived("mm")
+	}
+	var y *Tensor
+	if bias == nil {
+		y, err = l.opMM(name, x2, wt)
+	} else {
+		y, err = l.opAddmm(name, bias, x2, wt, nil, nil)
+	}
+	if err != nil || x.Dim() == 2 {
+		return y, err
+	}
+	return opReshape(y, append(slices.Clone(x.shape[:x.Dim()-1]), n))
+}
+
+// product adds the extern node name, a matrix product of the operands, each
+// passed as a strided view.
+func (l *lowerer) product(name, target string, shape []int64, dt ir.DType, scalars []ir.NamedScalar, operands ...*Tensor) (*Tensor, error) {
+	var args []ir.View
+	for i, t := range operands {
+		v, err := l.view(t, fmt.Sprintf("%s_arg%d", name, i))
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, v)
+	}
+	return l.extern(name, target, shape, dt, args, scalars)
+}
