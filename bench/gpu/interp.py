@@ -152,7 +152,12 @@ def topo_order(graph):
     """Nodes in dependency order, keeping file order where dependencies allow."""
     nodes = graph.get("nodes") or []
     by_name = {n["name"]: n for n in nodes}
-    deps = {n["name"]: [b for b in sorted(_collect_buffers(n["body"], set())) if b in by_name] for n in nodes}
+    def reads(n):
+        if n["kind"] == "extern":
+            return {v["buffer"] for v in n["call"]["args"]}
+        return _collect_buffers(n["body"], set())
+
+    deps = {n["name"]: [b for b in sorted(reads(n)) if b in by_name] for n in nodes}
     order, state = [], {}
 
     def visit(name, stack):
@@ -530,6 +535,42 @@ class _Interp:
         return self.buffers[name]
 
 
+def _contiguous_strides(shape):
+    strides, acc = [], 1
+    for n in reversed(shape):
+        strides.insert(0, acc)
+        acc *= n
+    return strides
+
+
+def _extern_eval(interp, graph, node):
+    """Computes an extern node (a matrix product) from the strided views of
+    its arguments, in float64. A view's offset and strides count elements of
+    the buffer as the graph lays it out (an input's strides, a node's)."""
+    specs = {b["name"]: (b["shape"], b.get("strides")) for b in graph.get("inputs") or []}
+    specs.update({n["name"]: (n.get("ranges") or [], n.get("strides")) for n in graph.get("nodes") or []})
+    call = node["call"]
+    args = []
+    for v in call["args"]:
+        t, _, _ = interp.buffer(v["buffer"])
+        shape, strides = specs[v["buffer"]]
+        phys = torch.empty_strided(tuple(shape), tuple(strides or _contiguous_strides(shape)),
+                                   dtype=torch.float64, device=interp.device)
+        phys.copy_(t.to(torch.float64))
+        args.append(torch.as_strided(phys, tuple(v["shape"]), tuple(v["strides"]), v.get("offset", 0)))
+    scalars = {k: float(x) for k, x in (call.get("scalars") or {}).items()}
+    target = call["target"]
+    if target == "mm":
+        r = torch.mm(args[0], args[1])
+    elif target == "bmm":
+        r = torch.bmm(args[0], args[1])
+    elif target == "addmm":
+        r = torch.addmm(args[0], args[1], args[2], beta=scalars.get("beta", 1.0), alpha=scalars.get("alpha", 1.0))
+    else:
+        raise InterpError(f"node {node['name']}: no reference for extern target {target!r}")
+    return r.contiguous(), node["dtype"], None
+
+
 def run_graph_ex(graph, inputs, device=None):
     """Like run_graph, and also returns, per output, a bool mask of its
     undefined elements (or None when every element is defined)."""
@@ -539,7 +580,10 @@ def run_graph_ex(graph, inputs, device=None):
     results = {}  # node name -> tensor of the node's dtype
     with torch.no_grad():
         for node in topo_order(graph):
-            t, dt, undef = _NodeEval(interp, node).run()
+            if node["kind"] == "extern":
+                t, dt, undef = _extern_eval(interp, graph, node)
+            else:
+                t, dt, undef = _NodeEval(interp, node).run()
             want = node.get("dtype")
             if want is not None and want != dt:
                 raise InterpError(f"node {node['name']}: declared dtype {want} but computes {dt}")

@@ -64,6 +64,9 @@ REFERENCES = {
     "nchw_to_nhwc": lambda x: (x.permute(0, 2, 3, 1).contiguous(),),
     "nhwc_to_nchw": lambda x: (x.permute(0, 3, 1, 2).contiguous(),),
     "channels_last_bn_relu": lambda x, scale, shift: (torch.relu(x * scale + shift),),
+    "extern_products": lambda at, m, q, k, c, a16, m16, x, w, b: (
+        at @ m, torch.bmm(q, k), torch.addmm(c, a16, m16, beta=0.5, alpha=2),
+        F.gelu(F.linear(x, w, b), approximate="tanh")),
     # pointwise_chain at [1, 1024], for launch overhead; its own function, so
     # that torch.compile never sees one code object at two sizes.
     "tiny_pointwise": lambda a, b, c: (torch.sigmoid(torch.relu(a * b + c)) * 2,),
