@@ -118,6 +118,9 @@ func (gen *Generator) Generate(g *ir.Graph, opts Options) (*Result, error) {
 	if err := checkReserved(g, facts.reserved); err != nil {
 		return nil, err
 	}
+	if err := checkExternTargets(g, r); err != nil {
+		return nil, err
+	}
 	// The device's data says which fusions its backend allows, as the test
 	// extension backend's can_fuse_vertical / can_fuse_horizontal do.
 	props := r.Properties
@@ -180,6 +183,24 @@ func checkReserved(g *ir.Graph, words []templates.ReservedName) error {
 			}
 			return &ir.Error{Path: p.Path, Msg: fmt.Sprintf("%s %s (reserved by %s in %s)", what, why, w.Template, w.File)}
 		}
+	}
+	return nil
+}
+
+// checkExternTargets refuses an extern node whose target no template
+// spells (extern/<target>), naming the node as ir.Validate does.
+func checkExternTargets(g *ir.Graph, r *templates.Renderer) error {
+	for _, n := range g.Nodes {
+		if n.Kind != ir.Extern || r.Has("extern/"+n.Call.Target) {
+			continue
+		}
+		path := n.Name
+		for _, p := range ir.NamePlaces(g) {
+			if p.Name == n.Name {
+				path = p.Path
+			}
+		}
+		return &ir.Error{Path: path, Msg: fmt.Sprintf("extern op %q: no template defines extern/%s for device %s (wrapper/extern.tmpl or the device file spells each extern op)", n.Call.Target, n.Call.Target, r.Device)}
 	}
 	return nil
 }

@@ -450,7 +450,8 @@ const docInputs = `[{"name": "x", "dtype": "float32", "shape": [8, 16]}, {"name"
   {"name": "k", "dtype": "int32", "shape": [8, 16]}, {"name": "mask", "dtype": "bool", "shape": [8, 16]},
   {"name": "x3", "dtype": "float32", "shape": [4, 8, 16]}, {"name": "idx", "dtype": "int64", "shape": [8, 4]},
   {"name": "ids", "dtype": "int64", "shape": [5]}, {"name": "t", "dtype": "int64", "shape": [8]},
-  {"name": "wm", "dtype": "float32", "shape": [16, 16]}, {"name": "x3t", "dtype": "float32", "shape": [4, 16, 8]}]`
+  {"name": "wm", "dtype": "float32", "shape": [16, 16]}, {"name": "x3t", "dtype": "float32", "shape": [4, 16, 8]},
+  {"name": "r8", "dtype": "float32", "shape": [8]}]`
 
 // TestFormatDocOpExamples: every tensor op has an example node in
 // docs/graph-format.md, and every example lowers in a graph of the inputs

@@ -884,6 +884,16 @@ func (b *Builder) Addmm(input, mat1, mat2 *Tensor, opts ...Option) *Tensor {
 	return b.one("addmm", []any{input, mat1, mat2}, opts)
 }
 
+// Baddbmm is torch.baddbmm(input, batch1, batch2, beta=..., alpha=...), an
+// extern call; options Beta and Alpha.
+func (b *Builder) Baddbmm(input, batch1, batch2 *Tensor, opts ...Option) *Tensor {
+	return b.one("baddbmm", []any{input, batch1, batch2}, opts)
+}
+
+// Matmul is torch.matmul(a, b) with all of its rank rules: extern calls (mm
+// or bmm) and the views around them.
+func (b *Builder) Matmul(a, m *Tensor) *Tensor { return b.one("matmul", []any{a, m}, nil) }
+
 // Linear is torch.nn.functional.linear(x, weight, bias): x [..., K], weight
 // [N, K]; option Bias.
 func (b *Builder) Linear(x, weight *Tensor, opts ...Option) *Tensor {

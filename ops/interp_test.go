@@ -388,14 +388,28 @@ func (it *interp) extern(n *ir.Node) error {
 				out[i*nn+j] = convert(sum, n.DType)
 			}
 		}
-	case "bmm":
-		bs, m, kk, nn := c.Args[0].Shape[0], c.Args[0].Shape[1], c.Args[0].Shape[2], c.Args[1].Shape[2]
+	case "bmm", "baddbmm":
+		a, b := 0, 1
+		if c.Target == "baddbmm" {
+			a, b = 1, 2
+		}
+		bs, m, kk, nn := c.Args[a].Shape[0], c.Args[a].Shape[1], c.Args[a].Shape[2], c.Args[b].Shape[2]
+		in := c.Args[0]
 		for q := int64(0); q < bs; q++ {
 			for i := int64(0); i < m; i++ {
 				for j := int64(0); j < nn; j++ {
 					sum := 0.0
 					for k := int64(0); k < kk; k++ {
-						sum += at(0, q, i, k) * at(1, q, k, j)
+						sum += at(a, q, i, k) * at(b, q, k, j)
+					}
+					if c.Target == "baddbmm" {
+						// input broadcast to [B, M, N] from its trailing dims
+						full := []int64{q, i, j}
+						idx := make([]int64, len(in.Shape))
+						for d := range idx {
+							idx[d] = full[3-len(in.Shape)+d] % in.Shape[d]
+						}
+						sum = scalar("beta")*at(0, idx...) + scalar("alpha")*sum
 					}
 					out[(q*m+i)*nn+j] = convert(sum, n.DType)
 				}

@@ -139,3 +139,72 @@ func TestMatrixProductErrors(t *testing.T) {
 		})
 	}
 }
+
+// torch.matmul's rank rules and baddbmm, against the dense reference.
+func TestMatmulRankRules(t *testing.T) {
+	b := ops.NewBuilder("mt", "cuda")
+	v := b.Input("v", ir.Float32, 5)
+	u := b.Input("u", ir.Float32, 5)
+	a := b.Input("a", ir.Float32, 3, 5)
+	m := b.Input("m", ir.Float32, 5, 4)
+	x := b.Input("x", ir.Float32, 2, 3, 5)
+	y := b.Input("y", ir.Float32, 2, 1, 5, 4)
+	bias := b.Input("bias", ir.Float32, 3, 1)
+	b.Output("dot", b.Matmul(v, u))
+	b.Output("mv", b.Matmul(a, v))
+	b.Output("vm", b.Matmul(v, m))
+	b.Output("mmo", b.Matmul(a, m))
+	b.Output("fold", b.Matmul(x, m))
+	b.Output("bc", b.Matmul(x, y))
+	b.Output("bd", b.Baddbmm(bias, x, b.Transpose(x, 1, 2), ops.Alpha(0.5)))
+	g, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	storage := map[string][]float64{}
+	in := map[string]*nd{}
+	for _, buf := range g.Inputs {
+		storage[buf.Name] = fill(buf)
+		in[buf.Name] = logical(buf, storage[buf.Name])
+	}
+	got, err := runGraph(g, storage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := func(a *nd) *nd { return &nd{shape: append([]int64{1}, a.shape...), data: a.data} }
+	col := func(a *nd) *nd { return &nd{shape: append(append([]int64{}, a.shape...), 1), data: a.data} }
+	// bc: x [2, 3, 5] broadcast against y's batch [2, 1] -> [2, 2]
+	bc := newND(2, 2, 3, 4)
+	each(bc.shape, func(idx []int64) {
+		sum := 0.0
+		for k := int64(0); k < 5; k++ {
+			sum += in["x"].at(idx[1], idx[2], k) * in["y"].at(idx[0], 0, k, idx[3])
+		}
+		bc.set(sum, idx...)
+	})
+	xt := permuteND(in["x"], []int64{0, 2, 1})
+	bd := broadcastND(matmulND(in["x"], xt), in["bias"], func(p, c float64) float64 { return c + 0.5*p })
+	want := map[string]*nd{
+		"dot":  matmulND(row(in["v"]), col(in["u"])),
+		"mv":   matmulND(in["a"], col(in["v"])),
+		"vm":   matmulND(row(in["v"]), in["m"]),
+		"mmo":  matmulND(in["a"], in["m"]),
+		"fold": matmulND(&nd{shape: []int64{6, 5}, data: in["x"].data}, in["m"]),
+		"bc":   bc,
+		"bd":   bd,
+	}
+	for name, w := range want {
+		y := got[name]
+		if len(y) != len(w.data) {
+			t.Fatalf("%s: %d values, want %d", name, len(y), len(w.data))
+		}
+		for i := range y {
+			if math.Abs(y[i]-w.data[i]) > 1e-4*(1+math.Abs(w.data[i])) {
+				t.Fatalf("%s[%d] = %v, want %v", name, i, y[i], w.data[i])
+			}
+		}
+	}
+	if n := g.Node("mmo"); n == nil || n.Kind != ir.Extern {
+		t.Errorf("matmul of two matrices is not one extern node named after its result: %+v", n)
+	}
+}

@@ -151,14 +151,7 @@ func (l *lowerer) opAddmm(name string, in, a, b *Tensor, beta, alpha *Scalar) (*
 	if _, err := broadcastShapes(in.shape, out); err != nil || in.Dim() > 2 {
 		return nil, ferr("args[0]", "addmm: input of shape %s does not broadcast to %s", shapeStr(in.shape), shapeStr(out))
 	}
-	var scalars []ir.NamedScalar
-	if beta != nil && !isOne(beta) {
-		scalars = append(scalars, ir.NamedScalar{Name: "beta", Value: FloatScalar(beta.Float()).Value})
-	}
-	if alpha != nil && !isOne(alpha) {
-		scalars = append(scalars, ir.NamedScalar{Name: "alpha", Value: FloatScalar(alpha.Float()).Value})
-	}
-	return l.product(name, "addmm", out, dt, scalars, in, a, b)
+	return l.product(name, "addmm", out, dt, scaleScalars(beta, alpha), in, a, b)
 }
 
 // opLinear is torch.nn.functional.linear: input [..., K] times weight
@@ -218,4 +211,118 @@ func (l *lowerer) product(name, target string, shape []int64, dt ir.DType, scala
 		args = append(args, v)
 	}
 	return l.extern(name, target, shape, dt, args, scalars)
+}
+
+// opBaddbmm is torch.baddbmm: beta*input + alpha*(batch1 @ batch2), input
+// broadcast to [B, M, N].
+func (l *lowerer) opBaddbmm(name string, in, a, b *Tensor, beta, alpha *Scalar) (*Tensor, error) {
+	dt, err := sameFloat("baddbmm", in, a, b)
+	if err != nil {
+		return nil, err
+	}
+	if a.Dim() != 3 || b.Dim() != 3 {
+		return nil, ferr("args", "baddbmm multiplies two 3-d tensors, got %d-d and %d-d", a.Dim(), b.Dim())
+	}
+	if a.shape[0] != b.shape[0] || a.shape[2] != b.shape[1] {
+		return nil, ferr("args", "baddbmm: shapes %s and %s cannot be multiplied", shapeStr(a.shape), shapeStr(b.shape))
+	}
+	out := []int64{a.shape[0], a.shape[1], b.shape[2]}
+	if sh, err := broadcastShapes(in.shape, out); err != nil || !slices.Equal(sh, out) {
+		return nil, ferr("args[0]", "baddbmm: input of shape %s does not broadcast to %s", shapeStr(in.shape), shapeStr(out))
+	}
+	return l.product(name, "baddbmm", out, dt, scaleScalars(beta, alpha), in, a, b)
+}
+
+// scaleScalars are the beta and alpha of addmm and baddbmm, left out at 1.
+func scaleScalars(beta, alpha *Scalar) []ir.NamedScalar {
+	var out []ir.NamedScalar
+	if beta != nil && !isOne(beta) {
+		out = append(out, ir.NamedScalar{Name: "beta", Value: FloatScalar(beta.Float()).Value})
+	}
+	if alpha != nil && !isOne(alpha) {
+		out = append(out, ir.NamedScalar{Name: "alpha", Value: FloatScalar(alpha.Float()).Value})
+	}
+	return out
+}
+
+// opMatmul is torch.matmul with all of its rank rules: a dot product of two
+// vectors, mm of matrices, a vector as a row (first operand) or a column
+// (second), the batch of an N-d first operand folded into the rows of one
+// mm when the second is a matrix or a vector, and bmm over the broadcast
+// batch dims otherwise.
+func (l *lowerer) opMatmul(a, b *Tensor) (*Tensor, error) {
+	if _, err := sameFloat("matmul", a, b); err != nil {
+		return nil, err
+	}
+	if a.Dim() == 0 || b.Dim() == 0 {
+		return nil, ferr("args", "matmul: both arguments need at least 1 dim, got %d-d and %d-d", a.Dim(), b.Dim())
+	}
+	if a.shape[a.Dim()-1] != b.shape[max(b.Dim()-2, 0)] {
+		return nil, ferr("args", "matmul: shapes %s and %s cannot be multiplied", shapeStr(a.shape), shapeStr(b.shape))
+	}
+	// Vectors become a row (a) or a column (b), dropped from the result.
+	var drop []int64
+	var err error
+	if a.Dim() == 1 {
+		if a, err = opUnsqueeze(a, 0); err != nil {
+			return nil, err
+		}
+		drop = append(drop, -2)
+	}
+	if b.Dim() == 1 {
+		if b, err = opUnsqueeze(b, 1); err != nil {
+			return nil, err
+		}
+		drop = append(drop, -1)
+	}
+	var y *Tensor
+	switch {
+	case a.Dim() == 2 && b.Dim() == 2:
+		name := l.derived("mm")
+		if len(drop) == 0 {
+			name = l.own() // the product is the result itself
+		}
+		y, err = l.opMM(name, a, b)
+	case b.Dim() == 2:
+		// [..., M, K] @ [K, N]: the batch folds into the rows of one mm.
+		lead := slices.Clone(a.shape[:a.Dim()-1])
+		var a2 *Tensor
+		if a2, err = opReshape(a, []int64{ir.Product(lead), a.shape[a.Dim()-1]}); err != nil {
+			return nil, err
+		}
+		if y, err = l.opMM(l.derived("mm"), a2, b); err == nil {
+			y, err = opReshape(y, append(lead, b.shape[1]))
+		}
+	default:
+		batchA, batchB := a.shape[:a.Dim()-2], b.shape[:b.Dim()-2]
+		batch, berr := broadcastShapes(batchA, batchB)
+		if berr != nil {
+			return nil, ferr("args", "matmul: batch dims %s and %s do not broadcast", shapeStr(batchA), shapeStr(batchB))
+		}
+		m, k, n := a.shape[a.Dim()-2], a.shape[a.Dim()-1], b.shape[b.Dim()-1]
+		a3, err := batched(a, batch, m, k)
+		if err != nil {
+			return nil, err
+		}
+		b3, err := batched(b, batch, k, n)
+		if err != nil {
+			return nil, err
+		}
+		if y, err = l.opBMM(l.derived("bmm"), a3, b3); err == nil {
+			y, err = opReshape(y, append(slices.Clone(batch), m, n))
+		}
+	}
+	if err != nil || len(drop) == 0 {
+		return y, err
+	}
+	return opSqueeze(y, drop, "args")
+}
+
+// batched expands t's batch dims to batch and folds them into one: [B, r, c].
+func batched(t *Tensor, batch []int64, r, c int64) (*Tensor, error) {
+	e, err := opExpand(t, append(slices.Clone(batch), r, c))
+	if err != nil {
+		return nil, err
+	}
+	return opReshape(e, []int64{ir.Product(batch), r, c})
 }

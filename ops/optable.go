@@ -266,6 +266,12 @@ var opTable = func() map[string]*opSpec {
 		"addmm": {3, 3, []string{"beta", "alpha"}, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
 			return one(l.opAddmm(l.own(), a.args[0], a.args[1], a.args[2], n.Attrs.Beta, n.Attrs.Alpha))
 		}},
+		"baddbmm": {3, 3, []string{"beta", "alpha"}, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
+			return one(l.opBaddbmm(l.own(), a.args[0], a.args[1], a.args[2], n.Attrs.Beta, n.Attrs.Alpha))
+		}},
+		"matmul": {2, 2, nil, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
+			return one(l.opMatmul(a.args[0], a.args[1]))
+		}},
 		"linear": {2, 2, []string{"bias"}, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
 			return one(l.opLinear(a.args[0], a.args[1], a.bias))
 		}},

@@ -87,9 +87,10 @@ def references():
         "op_softmax": lambda xt, x3, h, xl: (t.softmax(xt, 1), t.softmax(x3, 0), t.softmax(h, -1), t.softmax(h, -1, dtype=t.float32),
                                              t.softmax(xl, 1)),
         "op_log_softmax": lambda xt, h, xl: (t.log_softmax(xt, 1), t.log_softmax(h, 0), t.log_softmax(xl, -1)),
-        "op_matmul": lambda x, w, b, at, m, q, k, c, a16, m16: (F.linear(x, w, b), F.linear(at, m.t()),
-                                                               torch.relu(at @ m), torch.bmm(q, k),
-                                                               torch.addmm(c, a16, m16, beta=0.5, alpha=2)),
+        "op_matmul": lambda x, w, b, at, m, q, k, c, a16, m16, v, T, U, bi: (
+            F.linear(x, w, b), F.linear(at, m.t()), torch.relu(at @ m), torch.bmm(q, k),
+            torch.addmm(c, a16, m16, beta=0.5, alpha=2), torch.matmul(at, v), torch.matmul(T, m),
+            torch.matmul(T, U), torch.baddbmm(bi, T, T.transpose(1, 2), alpha=0.5)),
         "op_layer_norm": lambda xt, b, bb, x3, h, hw, hb: (F.layer_norm(xt, (101,), b, bb), F.layer_norm(x3, (7, 13), eps=1e-3),
                                                           F.layer_norm(h, (101,), hw, hb)),
         "op_rms_norm": lambda xt, b, h, hw: (F.rms_norm(xt, (101,), b), F.rms_norm(h, (101,), eps=1e-6), F.rms_norm(h, (101,), hw)),

@@ -566,6 +566,8 @@ def _extern_eval(interp, graph, node):
         r = torch.bmm(args[0], args[1])
     elif target == "addmm":
         r = torch.addmm(args[0], args[1], args[2], beta=scalars.get("beta", 1.0), alpha=scalars.get("alpha", 1.0))
+    elif target == "baddbmm":
+        r = torch.baddbmm(args[0], args[1], args[2], beta=scalars.get("beta", 1.0), alpha=scalars.get("alpha", 1.0))
     else:
         raise InterpError(f"node {node['name']}: no reference for extern target {target!r}")
     return r.contiguous(), node["dtype"], None
