@@ -106,7 +106,7 @@ func (r *reader) fail(path, format string, a ...any) {
 var (
 	bufferFields = []string{"name", "dtype", "shape", "strides", "offset"}
 	nodeFields   = []string{"name", "kind", "dtype", "ranges", "strides", "reduction_ranges", "reduction", "origin", "body", "call"}
-	callFields   = []string{"target", "args", "scalars"}
+	callFields   = []string{"target", "args", "scalars", "out_shape"}
 	viewFields   = []string{"buffer", "shape", "strides", "offset"}
 	exprFields   = []string{"op", "args", "dtype", "buffer", "index", "indirect", "value", "expr"}
 )
@@ -376,7 +376,8 @@ func (r *reader) call(v any, path string) *ir.ExternCall {
 		return nil
 	}
 	r.fields(m, path, callFields...)
-	c := &ir.ExternCall{Target: r.stringAt(m["target"], path, "target", true)}
+	c := &ir.ExternCall{Target: r.stringAt(m["target"], path, "target", true),
+		OutShape: r.intsAt(m["out_shape"], path, "out_shape", false)}
 	for i, a := range r.arrayAt(m["args"], path, "args", true) {
 		at := path + ".args[" + strconv.Itoa(i) + "]"
 		vm := r.object(a, at)
@@ -519,9 +520,10 @@ type fileNode struct {
 }
 
 type fileCall struct {
-	Target  string                     `json:"target"`
-	Args    []fileView                 `json:"args"`
-	Scalars map[string]json.RawMessage `json:"scalars,omitempty"`
+	Target   string                     `json:"target"`
+	Args     []fileView                 `json:"args"`
+	Scalars  map[string]json.RawMessage `json:"scalars,omitempty"`
+	OutShape []int64                    `json:"out_shape,omitempty"`
 }
 
 type fileView struct {
@@ -587,7 +589,7 @@ func toFileNode(n *ir.Node) *fileNode {
 		fn.Strides = n.Strides
 	}
 	if c := n.Call; c != nil {
-		fc := &fileCall{Target: c.Target, Args: []fileView{}}
+		fc := &fileCall{Target: c.Target, Args: []fileView{}, OutShape: c.OutShape}
 		for _, a := range c.Args {
 			fc.Args = append(fc.Args, fileView{Buffer: a.Buffer, Shape: nonNil(a.Shape), Strides: nonNil(a.Strides), Offset: a.Offset})
 		}

@@ -16,6 +16,10 @@ type ExternCall struct {
 	Target  string
 	Args    []View
 	Scalars []NamedScalar
+	// OutShape is the shape the call writes its result as, a view of the
+	// node's contiguous buffer (mm's [B*S, N] for a linear of [B, S, N]);
+	// nil: the node's ranges.
+	OutShape []int64
 }
 
 // View is a strided view of a buffer, as a library call receives it: Offset
@@ -77,6 +81,8 @@ func validateExtern(g *Graph, table *Table, n *Node, path string) error {
 		return ErrorAt(path+".dtype", "an extern node declares its dtype (want one of %v)", DTypes())
 	case len(c.Args) == 0:
 		return ErrorAt(path+".call.args", "an extern call reads at least one buffer")
+	case c.OutShape != nil && (CheckShape(c.OutShape, "") != nil || Product(c.OutShape) != n.Numel()):
+		return ErrorAt(path+".call.out_shape", "out_shape %v does not view the node's %d elements", c.OutShape, n.Numel())
 	}
 	for i, a := range c.Args {
 		at := path + ".call.args[" + strconv.Itoa(i) + "]"

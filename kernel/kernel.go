@@ -166,10 +166,13 @@ func Build(s *fusion.Schedule, h heuristics.Rules, names Names) ([]*Kernel, erro
 // Extern is the view model of an extern call: the templates spell it with
 // "extern/<Target>".
 type Extern struct {
-	Target  string
-	Out     string // the buffer it writes
-	Args    []ExternArg
-	Scalars []ir.NamedScalar
+	Target string
+	Out    string // the buffer it writes
+	// OutShape is the shape the call writes Out as (a view of it), when it
+	// is not Out's own
+	OutShape []int64
+	Args     []ExternArg
+	Scalars  []ir.NamedScalar
 }
 
 // ExternArg is a buffer an extern call reads, as a strided view.
@@ -183,15 +186,28 @@ type ExternArg struct {
 	Whole bool
 }
 
+// sameStrides compares two layouts of shape; a size-1 dim's stride is free.
+func sameStrides(shape, a, b []int64) bool {
+	for d, n := range shape {
+		if n != 1 && a[d] != b[d] {
+			return false
+		}
+	}
+	return true
+}
+
 // buildExtern makes the view model of an extern node: a Kernel whose
 // Extern is set, whose Pointers are the buffers it reads and writes.
 func buildExtern(s *fusion.Schedule, n *ir.Node) *Kernel {
 	c := n.Call
 	e := &Extern{Target: c.Target, Out: n.Name, Scalars: c.Scalars}
+	if c.OutShape != nil && !slices.Equal(c.OutShape, n.Ranges) {
+		e.OutShape = c.OutShape
+	}
 	k := &Kernel{Name: c.Target, Category: "extern", Nodes: []string{n.Name}, Extern: e}
 	for _, a := range c.Args {
 		b := s.Table.Buffer(a.Buffer)
-		whole := a.Offset == 0 && slices.Equal(a.Shape, b.Shape) && slices.Equal(a.Strides, b.StridesOrContiguous())
+		whole := a.Offset == 0 && slices.Equal(a.Shape, b.Shape) && sameStrides(a.Shape, a.Strides, b.StridesOrContiguous())
 		e.Args = append(e.Args, ExternArg{Buffer: a.Buffer, Shape: a.Shape, Stride: a.Strides, Offset: a.Offset, Whole: whole})
 		if !slices.ContainsFunc(k.Pointers, func(p Pointer) bool { return p.Buffer == a.Buffer }) {
 			k.Pointers = append(k.Pointers, Pointer{Buffer: a.Buffer, DType: b.DType})

@@ -80,9 +80,11 @@ func (l *lowerer) stridedView(t *Tensor) (ir.View, bool) {
 }
 
 // extern adds an extern node computing a result of shape and dtype.
-func (l *lowerer) extern(name, target string, shape []int64, dt ir.DType, args []ir.View, scalars []ir.NamedScalar) (*Tensor, error) {
+// extern adds an extern node of the given shape; the call writes it as
+// outShape (nil: shape).
+func (l *lowerer) extern(name, target string, shape, outShape []int64, dt ir.DType, args []ir.View, scalars []ir.NamedScalar) (*Tensor, error) {
 	n := &ir.Node{Name: name, Kind: ir.Extern, DType: dt, Ranges: slices.Clone(shape), Origin: target,
-		Call: &ir.ExternCall{Target: target, Args: args, Scalars: scalars}}
+		Call: &ir.ExternCall{Target: target, Args: args, Scalars: scalars, OutShape: outShape}}
 	return l.addNode(n)
 }
 
@@ -105,7 +107,7 @@ func sameFloat(op string, ts ...*Tensor) (ir.DType, error) {
 }
 
 // opMM is torch.mm: [M, K] @ [K, N].
-func (l *lowerer) opMM(name string, a, b *Tensor) (*Tensor, error) {
+func (l *lowerer) opMM(name string, final []int64, a, b *Tensor) (*Tensor, error) {
 	dt, err := sameFloat("mm", a, b)
 	if err != nil {
 		return nil, err
@@ -116,11 +118,11 @@ func (l *lowerer) opMM(name string, a, b *Tensor) (*Tensor, error) {
 	if a.shape[1] != b.shape[0] {
 		return nil, ferr("args", "mm: shapes %s and %s cannot be multiplied", shapeStr(a.shape), shapeStr(b.shape))
 	}
-	return l.product(name, "mm", []int64{a.shape[0], b.shape[1]}, dt, nil, a, b)
+	return l.product(name, "mm", []int64{a.shape[0], b.shape[1]}, final, dt, nil, a, b)
 }
 
 // opBMM is torch.bmm: [B, M, K] @ [B, K, N].
-func (l *lowerer) opBMM(name string, a, b *Tensor) (*Tensor, error) {
+func (l *lowerer) opBMM(name string, final []int64, a, b *Tensor) (*Tensor, error) {
 	dt, err := sameFloat("bmm", a, b)
 	if err != nil {
 		return nil, err
@@ -131,12 +133,12 @@ func (l *lowerer) opBMM(name string, a, b *Tensor) (*Tensor, error) {
 	if a.shape[0] != b.shape[0] || a.shape[2] != b.shape[1] {
 		return nil, ferr("args", "bmm: shapes %s and %s cannot be multiplied", shapeStr(a.shape), shapeStr(b.shape))
 	}
-	return l.product(name, "bmm", []int64{a.shape[0], a.shape[1], b.shape[2]}, dt, nil, a, b)
+	return l.product(name, "bmm", []int64{a.shape[0], a.shape[1], b.shape[2]}, final, dt, nil, a, b)
 }
 
 // opAddmm is torch.addmm: beta*input + alpha*(mat1 @ mat2), input
 // broadcast to the product's shape.
-func (l *lowerer) opAddmm(name string, in, a, b *Tensor, beta, alpha *Scalar) (*Tensor, error) {
+func (l *lowerer) opAddmm(name string, final []int64, in, a, b *Tensor, beta, alpha *Scalar) (*Tensor, error) {
 	dt, err := sameFloat("addmm", in, a, b)
 	if err != nil {
 		return nil, err
@@ -151,7 +153,7 @@ func (l *lowerer) opAddmm(name string, in, a, b *Tensor, beta, alpha *Scalar) (*
 	if _, err := broadcastShapes(in.shape, out); err != nil || in.Dim() > 2 {
 		return nil, ferr("args[0]", "addmm: input of shape %s does not broadcast to %s", shapeStr(in.shape), shapeStr(out))
 	}
-	return l.product(name, "addmm", out, dt, scaleScalars(beta, alpha), in, a, b)
+	return l.product(name, "addmm", out, final, dt, scaleScalars(beta, alpha), in, a, b)
 }
 
 // opLinear is torch.nn.functional.linear: input [..., K] times weight
@@ -181,27 +183,20 @@ func (l *lowerer) opLinear(x, w, bias *Tensor) (*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The product is the op's result when the input is 2-d; otherwise the
-	// result is a view of it.
-	name := l.own()
-	if x.Dim() != 2 {
-		name = l.derived("mm")
-	}
-	var y *Tensor
+	// The product is the op's result, of shape [..., N]; the call writes it
+	// as the [rows, N] view.
+	final := append(slices.Clone(x.shape[:x.Dim()-1]), n)
 	if bias == nil {
-		y, err = l.opMM(name, x2, wt)
-	} else {
-		y, err = l.opAddmm(name, bias, x2, wt, nil, nil)
+		return l.opMM(l.own(), final, x2, wt)
 	}
-	if err != nil || x.Dim() == 2 {
-		return y, err
-	}
-	return opReshape(y, append(slices.Clone(x.shape[:x.Dim()-1]), n))
+	return l.opAddmm(l.own(), final, bias, x2, wt, nil, nil)
 }
 
 // product adds the extern node name, a matrix product of the operands, each
-// passed as a strided view.
-func (l *lowerer) product(name, target string, shape []int64, dt ir.DType, scalars []ir.NamedScalar, operands ...*Tensor) (*Tensor, error) {
+// passed as a strided view. The call writes a result of shape; the node
+// has the shape final (the same elements, contiguous), or shape when final
+// is nil.
+func (l *lowerer) product(name, target string, shape, final []int64, dt ir.DType, scalars []ir.NamedScalar, operands ...*Tensor) (*Tensor, error) {
 	var args []ir.View
 	for i, t := range operands {
 		v, err := l.view(t, fmt.Sprintf("%s_arg%d", name, i))
@@ -210,7 +205,10 @@ func (l *lowerer) product(name, target string, shape []int64, dt ir.DType, scala
 		}
 		args = append(args, v)
 	}
-	return l.extern(name, target, shape, dt, args, scalars)
+	if final == nil || slices.Equal(final, shape) {
+		return l.extern(name, target, shape, nil, dt, args, scalars)
+	}
+	return l.extern(name, target, final, shape, dt, args, scalars)
 }
 
 // opBaddbmm is torch.baddbmm: beta*input + alpha*(batch1 @ batch2), input
@@ -230,7 +228,7 @@ func (l *lowerer) opBaddbmm(name string, in, a, b *Tensor, beta, alpha *Scalar) 
 	if sh, err := broadcastShapes(in.shape, out); err != nil || !slices.Equal(sh, out) {
 		return nil, ferr("args[0]", "baddbmm: input of shape %s does not broadcast to %s", shapeStr(in.shape), shapeStr(out))
 	}
-	return l.product(name, "baddbmm", out, dt, scaleScalars(beta, alpha), in, a, b)
+	return l.product(name, "baddbmm", out, nil, dt, scaleScalars(beta, alpha), in, a, b)
 }
 
 // scaleScalars are the beta and alpha of addmm and baddbmm, left out at 1.
@@ -275,24 +273,28 @@ func (l *lowerer) opMatmul(a, b *Tensor) (*Tensor, error) {
 		}
 		drop = append(drop, -1)
 	}
-	var y *Tensor
+	// The product is the op's result, of the result's shape (the dims of
+	// the vectors dropped); the call writes it as its own 2-d or 3-d view.
+	final := func(shape []int64) []int64 {
+		var out []int64
+		for d, n := range shape {
+			if !slices.Contains(drop, int64(d-len(shape))) {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
 	switch {
 	case a.Dim() == 2 && b.Dim() == 2:
-		name := l.derived("mm")
-		if len(drop) == 0 {
-			name = l.own() // the product is the result itself
-		}
-		y, err = l.opMM(name, a, b)
+		return l.opMM(l.own(), final([]int64{a.shape[0], b.shape[1]}), a, b)
 	case b.Dim() == 2:
 		// [..., M, K] @ [K, N]: the batch folds into the rows of one mm.
 		lead := slices.Clone(a.shape[:a.Dim()-1])
-		var a2 *Tensor
-		if a2, err = opReshape(a, []int64{ir.Product(lead), a.shape[a.Dim()-1]}); err != nil {
+		a2, err := opReshape(a, []int64{ir.Product(lead), a.shape[a.Dim()-1]})
+		if err != nil {
 			return nil, err
 		}
-		if y, err = l.opMM(l.derived("mm"), a2, b); err == nil {
-			y, err = opReshape(y, append(lead, b.shape[1]))
-		}
+		return l.opMM(l.own(), final(append(lead, b.shape[1])), a2, b)
 	default:
 		batchA, batchB := a.shape[:a.Dim()-2], b.shape[:b.Dim()-2]
 		batch, berr := broadcastShapes(batchA, batchB)
@@ -308,14 +310,8 @@ func (l *lowerer) opMatmul(a, b *Tensor) (*Tensor, error) {
 		if err != nil {
 			return nil, err
 		}
-		if y, err = l.opBMM(l.derived("bmm"), a3, b3); err == nil {
-			y, err = opReshape(y, append(slices.Clone(batch), m, n))
-		}
+		return l.opBMM(l.own(), final(append(slices.Clone(batch), m, n)), a3, b3)
 	}
-	if err != nil || len(drop) == 0 {
-		return y, err
-	}
-	return opSqueeze(y, drop, "args")
 }
 
 // batched expands t's batch dims to batch and folds them into one: [B, r, c].

@@ -258,13 +258,13 @@ var opTable = func() map[string]*opSpec {
 			return one(l.opEmbedding(a.args[0], a.args[1]))
 		}},
 		"mm": {2, 2, nil, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
-			return one(l.opMM(l.own(), a.args[0], a.args[1]))
+			return one(l.opMM(l.own(), nil, a.args[0], a.args[1]))
 		}},
 		"bmm": {2, 2, nil, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
-			return one(l.opBMM(l.own(), a.args[0], a.args[1]))
+			return one(l.opBMM(l.own(), nil, a.args[0], a.args[1]))
 		}},
 		"addmm": {3, 3, []string{"beta", "alpha"}, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
-			return one(l.opAddmm(l.own(), a.args[0], a.args[1], a.args[2], n.Attrs.Beta, n.Attrs.Alpha))
+			return one(l.opAddmm(l.own(), nil, a.args[0], a.args[1], a.args[2], n.Attrs.Beta, n.Attrs.Alpha))
 		}},
 		"baddbmm": {3, 3, []string{"beta", "alpha"}, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
 			return one(l.opBaddbmm(l.own(), a.args[0], a.args[1], a.args[2], n.Attrs.Beta, n.Attrs.Alpha))

@@ -570,7 +570,8 @@ def _extern_eval(interp, graph, node):
         r = torch.baddbmm(args[0], args[1], args[2], beta=scalars.get("beta", 1.0), alpha=scalars.get("alpha", 1.0))
     else:
         raise InterpError(f"node {node['name']}: no reference for extern target {target!r}")
-    return r.contiguous(), node["dtype"], None
+    # The call writes a view (out_shape) of the node's contiguous buffer.
+    return r.contiguous().reshape(tuple(node.get("ranges") or [])), node["dtype"], None
 
 
 def run_graph_ex(graph, inputs, device=None):
