@@ -18,7 +18,11 @@ func (s *Schedule) DOT() string {
 		fmt.Fprintf(&b, "  %s [shape=ellipse, label=%s];\n", q(in.Name), q(fmt.Sprintf("%s\n%s %v", in.Name, in.DType, in.Shape)))
 	}
 	for i, k := range s.Kernels {
-		fmt.Fprintf(&b, "  subgraph cluster_%d {\n    label=%s;\n    style=rounded;\n", i, q(fmt.Sprintf("kernel %d %s", i, k.Group)))
+		title := fmt.Sprintf("kernel %d %s", i, k.Group)
+		if k.IsExtern() {
+			title = fmt.Sprintf("kernel %d: extern %s", i, k.Nodes[0].Call.Target)
+		}
+		fmt.Fprintf(&b, "  subgraph cluster_%d {\n    label=%s;\n    style=rounded;\n", i, q(title))
 		for _, n := range k.Nodes {
 			label := fmt.Sprintf("%s\n%s %s %v", n.Name, n.Kind, n.DType, n.Ranges)
 			if n.Reduction != "" {
