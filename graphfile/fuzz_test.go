@@ -17,6 +17,8 @@ var fuzzGraphSeeds = []string{
 	`{"version":1,"name":"idx","inputs":[{"name":"w","dtype":"float16","shape":[10,4]},{"name":"ids","dtype":"int32","shape":[6]}],"nodes":[{"name":"e","kind":"pointwise","ranges":[6,4],"body":{"op":"load","buffer":"w","index":["$0","i1"],"indirect":[{"op":"load","buffer":"ids","index":["i0"]}]}}],"outputs":["e"]}`,
 	`{"version":1,"name":"split","inputs":[{"name":"x","dtype":"float32","shape":[6018]}],"nodes":[{"name":"y","kind":"reduction","ranges":[6],"reduction_ranges":[1003],"reduction":"argmax","body":{"op":"load","buffer":"x","index":["1003*((i0*1003 + r0) // 1003 % 6) + (r0 % 1003)"]}}],"outputs":["y"]}`,
 	`{"version":1,"name":"c","inputs":[],"nodes":[{"name":"k","kind":"pointwise","ranges":[3],"body":{"op":"where","args":[{"op":"constant","dtype":"bool","value":true},{"op":"index","dtype":"int32","expr":"i0 // 2"},{"op":"cast","dtype":"int32","args":[{"op":"constant","dtype":"float64","value":"-inf"}]}]}}],"outputs":["k"]}`,
+	`{"version":1,"name":"e","inputs":[{"name":"a","dtype":"float32","shape":[4,3]},{"name":"b","dtype":"float32","shape":[3,2]}],"nodes":[{"name":"y","kind":"extern","dtype":"float32","ranges":[4,2],"call":{"target":"mm","args":[{"buffer":"a","shape":[4,3],"strides":[3,1]},{"buffer":"b","shape":[3,2],"strides":[2,1]}]}},{"name":"z","kind":"pointwise","ranges":[4,2],"body":{"op":"neg","args":[{"op":"load","buffer":"y","index":["i0","i1"]}]}}],"outputs":["z"]}`,
+	`{"version":1,"name":"m","inputs":[{"name":"x","dtype":"float32","shape":[2,3,4]},{"name":"w","dtype":"float32","shape":[5,4]}],"nodes":[{"name":"y","op":"linear","args":["x","w"]},{"name":"z","op":"matmul","args":["x","v"]},{"name":"v","op":"select","args":["w"],"dim":0,"index":1}],"outputs":["y","z"]}`,
 	``,
 	`{`,
 	`[]`,
