@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -394,7 +396,7 @@ func (r *reader) call(v any, path string) *ir.ExternCall {
 	}
 	if sv, ok := m["scalars"]; ok && sv != nil {
 		sm := r.object(sv, join(path, "scalars"))
-		for _, name := range sortedNames(sm) {
+		for _, name := range slices.Sorted(maps.Keys(sm)) {
 			s, err := ParseScalar(sm[name])
 			if err != nil {
 				r.fail(join(join(path, "scalars"), name), "%v", err)
@@ -404,16 +406,6 @@ func (r *reader) call(v any, path string) *ir.ExternCall {
 		}
 	}
 	return c
-}
-
-// sortedNames returns an object's keys in order.
-func sortedNames(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func (r *reader) expr(v any, path string, depth int) *ir.Expr {

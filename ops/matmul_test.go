@@ -74,16 +74,7 @@ func TestMatrixProducts(t *testing.T) {
 			t.Errorf("an extern node shares a kernel: %v", k.Nodes)
 		}
 	}
-	storage := map[string][]float64{}
-	in := map[string]*nd{}
-	for _, buf := range g.Inputs {
-		storage[buf.Name] = fill(buf)
-		in[buf.Name] = logical(buf, storage[buf.Name])
-	}
-	got, err := runGraph(g, storage)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got, in := interpret(t, g)
 	wt := permuteND(in["w"], []int64{1, 0})
 	lin := broadcastND(matmulND(&nd{shape: []int64{15, 4}, data: in["x"].data}, wt), in["bias"], func(a, b float64) float64 { return a + b })
 	mm := matmulND(in["at"], wt)
@@ -93,17 +84,7 @@ func TestMatrixProducts(t *testing.T) {
 		"att": matmulND(in["q"], in["k"]),
 		"am":  broadcastND(mm, in["col"], func(p, c float64) float64 { return 0.5*c + 2*p }),
 	}
-	for name, w := range want {
-		y := got[name]
-		if len(y) != len(w.data) {
-			t.Fatalf("%s: %d values, want %d", name, len(y), len(w.data))
-		}
-		for i := range y {
-			if math.Abs(y[i]-w.data[i]) > 1e-4*(1+math.Abs(w.data[i])) {
-				t.Fatalf("%s[%d] = %v, want %v", name, i, y[i], w.data[i])
-			}
-		}
-	}
+	expectClose(t, got, want)
 }
 
 // Matrix products refuse what torch refuses, naming the op node.
@@ -161,16 +142,7 @@ func TestMatmulRankRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	storage := map[string][]float64{}
-	in := map[string]*nd{}
-	for _, buf := range g.Inputs {
-		storage[buf.Name] = fill(buf)
-		in[buf.Name] = logical(buf, storage[buf.Name])
-	}
-	got, err := runGraph(g, storage)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got, in := interpret(t, g)
 	row := func(a *nd) *nd { return &nd{shape: append([]int64{1}, a.shape...), data: a.data} }
 	col := func(a *nd) *nd { return &nd{shape: append(append([]int64{}, a.shape...), 1), data: a.data} }
 	// bc: x [2, 3, 5] broadcast against y's batch [2, 1] -> [2, 2]
@@ -193,6 +165,32 @@ func TestMatmulRankRules(t *testing.T) {
 		"bc":   bc,
 		"bd":   bd,
 	}
+	expectClose(t, got, want)
+	if n := g.Node("mmo"); n == nil || n.Kind != ir.Extern {
+		t.Errorf("matmul of two matrices is not one extern node named after its result: %+v", n)
+	}
+}
+
+// interpret runs g on fill's inputs: its outputs, and its inputs as dense
+// arrays.
+func interpret(t *testing.T, g *ir.Graph) (map[string][]float64, map[string]*nd) {
+	t.Helper()
+	storage := map[string][]float64{}
+	in := map[string]*nd{}
+	for _, buf := range g.Inputs {
+		storage[buf.Name] = fill(buf)
+		in[buf.Name] = logical(buf, storage[buf.Name])
+	}
+	got, err := runGraph(g, storage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got, in
+}
+
+// expectClose compares outputs with dense references, 1e-4 relative.
+func expectClose(t *testing.T, got map[string][]float64, want map[string]*nd) {
+	t.Helper()
 	for name, w := range want {
 		y := got[name]
 		if len(y) != len(w.data) {
@@ -203,8 +201,5 @@ func TestMatmulRankRules(t *testing.T) {
 				t.Fatalf("%s[%d] = %v, want %v", name, i, y[i], w.data[i])
 			}
 		}
-	}
-	if n := g.Node("mmo"); n == nil || n.Kind != ir.Extern {
-		t.Errorf("matmul of two matrices is not one extern node named after its result: %+v", n)
 	}
 }
