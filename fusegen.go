@@ -191,7 +191,14 @@ func checkReserved(g *ir.Graph, words []templates.ReservedName) error {
 // spells (extern/<target>), naming the node as ir.Validate does.
 func checkExternTargets(g *ir.Graph, r *templates.Renderer) error {
 	for _, n := range g.Nodes {
-		if n.Kind != ir.Extern || r.Has("extern/"+n.Call.Target) {
+		if n.Kind != ir.Extern {
+			continue
+		}
+		define := "extern/" + n.Call.Target
+		if ir.IsATen(n.Call.Target) {
+			define = "extern/aten"
+		}
+		if r.Has(define) {
 			continue
 		}
 		path := n.Name
@@ -200,7 +207,7 @@ func checkExternTargets(g *ir.Graph, r *templates.Renderer) error {
 				path = p.Path
 			}
 		}
-		return &ir.Error{Path: path, Msg: fmt.Sprintf("extern op %q: no template defines extern/%s for device %s (wrapper/extern.tmpl or the device file spells each extern op)", n.Call.Target, n.Call.Target, r.Device)}
+		return &ir.Error{Path: path, Msg: fmt.Sprintf("extern op %q: no template defines %s for device %s (wrapper/extern.tmpl or the device file spells each extern op)", n.Call.Target, define, r.Device)}
 	}
 	return nil
 }

@@ -106,11 +106,12 @@ func (r *reader) fail(path, format string, a ...any) {
 
 // The fields each kind of object may have.
 var (
-	bufferFields = []string{"name", "dtype", "shape", "strides", "offset"}
-	nodeFields   = []string{"name", "kind", "dtype", "ranges", "strides", "reduction_ranges", "reduction", "origin", "body", "call"}
-	callFields   = []string{"target", "args", "scalars", "out_shape"}
-	viewFields   = []string{"buffer", "shape", "strides", "offset"}
-	exprFields   = []string{"op", "args", "dtype", "buffer", "index", "indirect", "value", "expr"}
+	bufferFields  = []string{"name", "dtype", "shape", "strides", "offset"}
+	nodeFields    = []string{"name", "kind", "dtype", "ranges", "strides", "reduction_ranges", "reduction", "origin", "body", "call"}
+	callFields    = []string{"target", "args", "positional", "scalars", "out_shape"}
+	operandFields = []string{"arg", "value", "dtype"}
+	viewFields    = []string{"buffer", "shape", "strides", "offset"}
+	exprFields    = []string{"op", "args", "dtype", "buffer", "index", "indirect", "value", "expr"}
 )
 
 func join(path, field string) string {
@@ -394,6 +395,26 @@ func (r *reader) call(v any, path string) *ir.ExternCall {
 			Offset:  r.intAt(vm["offset"], at, "offset", false),
 		})
 	}
+	for i, o := range r.arrayAt(m["positional"], path, "positional", false) {
+		at := path + ".positional[" + strconv.Itoa(i) + "]"
+		om := r.object(o, at)
+		if r.err != nil {
+			return nil
+		}
+		r.fields(om, at, operandFields...)
+		op := ir.Operand{Arg: -1}
+		if om["arg"] != nil {
+			op.Arg = int(r.intAt(om["arg"], at, "arg", true))
+		} else {
+			s, err := ParseScalar(om["value"])
+			if err != nil {
+				r.fail(join(at, "value"), "%v", err)
+				return nil
+			}
+			op.Value, op.DType = s.Value, r.dtypeAt(om["dtype"], at, "dtype", true)
+		}
+		c.Positional = append(c.Positional, op)
+	}
 	if sv, ok := m["scalars"]; ok && sv != nil {
 		sm := r.object(sv, join(path, "scalars"))
 		for _, name := range slices.Sorted(maps.Keys(sm)) {
@@ -512,10 +533,17 @@ type fileNode struct {
 }
 
 type fileCall struct {
-	Target   string                     `json:"target"`
-	Args     []fileView                 `json:"args"`
-	Scalars  map[string]json.RawMessage `json:"scalars,omitempty"`
-	OutShape []int64                    `json:"out_shape,omitempty"`
+	Target     string                     `json:"target"`
+	Args       []fileView                 `json:"args"`
+	Positional []fileOperand              `json:"positional,omitempty"`
+	Scalars    map[string]json.RawMessage `json:"scalars,omitempty"`
+	OutShape   []int64                    `json:"out_shape,omitempty"`
+}
+
+type fileOperand struct {
+	Arg   *int            `json:"arg,omitempty"`
+	Value json.RawMessage `json:"value,omitempty"`
+	DType ir.DType        `json:"dtype,omitempty"`
 }
 
 type fileView struct {
@@ -584,6 +612,14 @@ func toFileNode(n *ir.Node) *fileNode {
 		fc := &fileCall{Target: c.Target, Args: []fileView{}, OutShape: c.OutShape}
 		for _, a := range c.Args {
 			fc.Args = append(fc.Args, fileView{Buffer: a.Buffer, Shape: nonNil(a.Shape), Strides: nonNil(a.Strides), Offset: a.Offset})
+		}
+		for _, o := range c.Positional {
+			if o.Arg >= 0 {
+				k := o.Arg
+				fc.Positional = append(fc.Positional, fileOperand{Arg: &k})
+				continue
+			}
+			fc.Positional = append(fc.Positional, fileOperand{Value: scalarJSON(&ops.Scalar{Value: o.Value}), DType: o.DType})
 		}
 		for _, s := range c.Scalars {
 			if fc.Scalars == nil {

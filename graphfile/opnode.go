@@ -185,6 +185,8 @@ func (r *reader) opNode(m map[string]any, pos string) *ops.OpNode {
 	a.Bias = r.stringAt(m["bias"], path, "bias", false)
 	a.IgnoreIndex = optInt("ignore_index")
 	a.Reduction = optString("reduction")
+	a.Target = optString("target")
+	a.Strides = optInts("strides")
 	return n
 }
 
@@ -281,6 +283,8 @@ type fileOpNode struct {
 	Bias            string            `json:"bias,omitempty"`
 	IgnoreIndex     *int64            `json:"ignore_index,omitempty"`
 	Reduction       *string           `json:"reduction,omitempty"`
+	Target          *string           `json:"target,omitempty"`
+	Strides         *[]int64          `json:"strides,omitempty"`
 }
 
 func scalarJSON(s *ops.Scalar) json.RawMessage {
@@ -316,6 +320,7 @@ func toFileOpNode(n *ops.OpNode) *fileOpNode {
 		Min: argJSON(a.Min), Max: argJSON(a.Max), Value: scalarJSON(a.Value), Beta: scalarJSON(a.Beta),
 		Threshold: scalarJSON(a.Threshold), Eps: scalarJSON(a.Eps), Correction: scalarJSON(a.Correction),
 		Weight: a.Weight, Bias: a.Bias, IgnoreIndex: a.IgnoreIndex, Reduction: a.Reduction,
+		Target: a.Target, Strides: a.Strides,
 	}
 	for i := range n.Args {
 		f.Args = append(f.Args, argJSON(&n.Args[i]))

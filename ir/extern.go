@@ -3,6 +3,7 @@ package ir
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Extern is the kind of a node whose buffer a library call computes (a
@@ -16,6 +17,10 @@ type ExternCall struct {
 	Target  string
 	Args    []View
 	Scalars []NamedScalar
+	// Positional, when set, is the call's argument list in order, each a
+	// buffer of Args or a literal (an ATen op's tensors and scalars); nil
+	// means Args in order.
+	Positional []Operand
 	// OutShape is the shape the call writes its result as, a view of the
 	// node's contiguous buffer (mm's [B*S, N] for a linear of [B, S, N]);
 	// nil: the node's ranges.
@@ -29,6 +34,30 @@ type View struct {
 	Shape   []int64
 	Strides []int64
 	Offset  int64
+}
+
+// Operand is one positional argument of an extern call: Args[Arg], or,
+// when Arg < 0, the literal Value of dtype DType (canonical spelling: int64
+// for a Python int, float64 for a float, bool).
+type Operand struct {
+	Arg   int
+	Value string
+	DType DType
+}
+
+// IsATen reports a target that names an ATen op (aten.<op>.<overload>),
+// which the wrapper calls through torch.ops and which returns its result.
+func IsATen(target string) bool {
+	parts := strings.Split(target, ".")
+	if len(parts) != 3 || parts[0] != "aten" {
+		return false
+	}
+	for _, p := range parts[1:] {
+		if !IsIdentifier(p) || strings.ToLower(p) != p {
+			return false
+		}
+	}
+	return true
 }
 
 // NamedScalar is a scalar argument of an extern call (alpha, beta), its
@@ -73,10 +102,14 @@ func validateExtern(g *Graph, table *Table, n *Node, path string) error {
 		return ErrorAt(path+".body", "an extern node has a call, not a body")
 	case len(n.ReductionRanges) != 0 || n.Reduction != "":
 		return ErrorAt(path+".reduction", "an extern node reduces nothing itself")
-	case !IsIdentifier(c.Target) || c.Target[0] == '_':
-		return ErrorAt(path+".call.target", "target %q is not an extern op name (letters, digits and _, not starting with _ or a digit)", c.Target)
-	case n.Strides != nil:
-		return ErrorAt(path+".strides", "an extern node's buffer is contiguous")
+	case !IsATen(c.Target) && (!IsIdentifier(c.Target) || c.Target[0] == '_'):
+		return ErrorAt(path+".call.target", "target %q is neither an extern op name (letters, digits and _, not starting with _ or a digit) nor an ATen op (aten.<op>.<overload>, lower case)", c.Target)
+	case n.Strides != nil && !IsATen(c.Target):
+		return ErrorAt(path+".strides", "a library call writes a contiguous buffer; only an ATen op's result has strides of its own")
+	case n.Strides != nil && len(n.Strides) != len(n.Ranges):
+		return ErrorAt(path+".strides", "%d strides for %d dims", len(n.Strides), len(n.Ranges))
+	case IsATen(c.Target) && c.OutShape != nil:
+		return ErrorAt(path+".call.out_shape", "an ATen op returns its result; it writes no view")
 	case !n.DType.Valid():
 		return ErrorAt(path+".dtype", "an extern node declares its dtype (want one of %v)", DTypes())
 	case len(c.Args) == 0:
@@ -100,6 +133,20 @@ func validateExtern(g *Graph, table *Table, n *Node, path string) error {
 		}
 		if err := checkView(a, b); err != nil {
 			return ErrorAt(at, "%v", err)
+		}
+	}
+	for i, o := range c.Positional {
+		at := path + ".call.positional[" + strconv.Itoa(i) + "]"
+		switch {
+		case o.Arg >= len(c.Args):
+			return ErrorAt(at, "names args[%d] of %d", o.Arg, len(c.Args))
+		case o.Arg < 0:
+			if o.DType != Int64 && o.DType != Float64 && o.DType != Bool {
+				return ErrorAt(at, "a literal is int64, float64 or bool, got %q", o.DType)
+			}
+			if _, err := CanonicalValue(o.Value, o.DType); err != nil {
+				return ErrorAt(at, "%v", err)
+			}
 		}
 	}
 	for i, s := range c.Scalars {

@@ -173,6 +173,21 @@ type Extern struct {
 	OutShape []int64
 	Args     []ExternArg
 	Scalars  []ir.NamedScalar
+	// Returns: an ATen op, called through torch.ops, returns its result
+	// (of Shape and Stride, checked) instead of writing Out; Positional are
+	// its arguments in order.
+	Returns       bool
+	Shape, Stride []int64
+	DType         ir.DType
+	Positional    []ExternOperand
+}
+
+// ExternOperand is one positional argument of an ATen call: a buffer view
+// (Arg), or a literal Value of DType.
+type ExternOperand struct {
+	Arg   *ExternArg
+	Value string
+	DType ir.DType
 }
 
 // ExternArg is a buffer an extern call reads, as a strided view.
@@ -214,6 +229,16 @@ func buildExtern(s *fusion.Schedule, n *ir.Node) *Kernel {
 		}
 	}
 	k.Pointers = append(k.Pointers, Pointer{Buffer: n.Name, DType: n.DType, Out: true})
+	if ir.IsATen(c.Target) {
+		e.Returns, e.Shape, e.Stride, e.DType = true, n.Ranges, n.Buffer().StridesOrContiguous(), n.DType
+		for _, o := range c.Positional {
+			if o.Arg >= 0 {
+				e.Positional = append(e.Positional, ExternOperand{Arg: &e.Args[o.Arg]})
+			} else {
+				e.Positional = append(e.Positional, ExternOperand{Value: o.Value, DType: o.DType})
+			}
+		}
+	}
 	return k
 }
 

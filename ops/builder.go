@@ -894,6 +894,19 @@ func (b *Builder) Baddbmm(input, batch1, batch2 *Tensor, opts ...Option) *Tensor
 // or bmm) and the views around them.
 func (b *Builder) Matmul(a, m *Tensor) *Tensor { return b.one("matmul", []any{a, m}, nil) }
 
+// Aten calls any ATen op by its qualified name (aten.cumsum.default) with
+// args in order (tensors, or Go numbers and bools for Python scalars); its
+// result has dtype dt and shape, contiguous unless the option Strides says
+// otherwise. An extern call through torch.ops.
+func (b *Builder) Aten(target string, dt ir.DType, shape []int64, args []any, opts ...Option) *Tensor {
+	return b.one("aten", args, opts, func(a *Attrs) {
+		a.Target, a.DType, a.Shape = &target, dt, ints(shape)
+	})
+}
+
+// Strides gives an ATen op's result strides.
+func Strides(s ...int64) Option { return func(a *Attrs) { a.Strides = ints(s) } }
+
 // Linear is torch.nn.functional.linear(x, weight, bias): x [..., K], weight
 // [N, K]; option Bias.
 func (b *Builder) Linear(x, weight *Tensor, opts ...Option) *Tensor {

@@ -2,6 +2,7 @@ package ops_test
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -200,6 +201,39 @@ func expectClose(t *testing.T, got map[string][]float64, want map[string]*nd) {
 			if math.Abs(y[i]-w.data[i]) > 1e-4*(1+math.Abs(w.data[i])) {
 				t.Fatalf("%s[%d] = %v, want %v", name, i, y[i], w.data[i])
 			}
+		}
+	}
+}
+
+// The ATen fallback: a call through torch.ops with its arguments in order,
+// tensors as views; a target is nothing but a qualified op name.
+func TestATenFallback(t *testing.T) {
+	b := ops.NewBuilder("a", "cuda")
+	x := b.Input("x", ir.Float32, 8, 16)
+	b.Output("y", b.Exp(b.Aten("aten.cumsum.default", ir.Float32, []int64{16, 8}, []any{b.Transpose(x, 0, 1), 1})))
+	g, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var call *ir.ExternCall
+	for _, n := range g.Nodes {
+		if n.Kind == ir.Extern {
+			call = n.Call
+		}
+	}
+	if call == nil || call.Target != "aten.cumsum.default" || len(call.Args) != 1 || len(call.Positional) != 2 ||
+		call.Positional[0].Arg != 0 || call.Positional[1].Value != "1" || call.Positional[1].DType != ir.Int64 {
+		t.Fatalf("call %+v", call)
+	}
+	if v := call.Args[0]; v.Buffer != "x" || !slices.Equal(v.Strides, []int64{1, 16}) {
+		t.Errorf("the transpose is not passed as a view: %+v", v)
+	}
+	for _, bad := range []string{"aten.cumsum.default; import os", "torch.ops.aten.cumsum.default", "aten.CumSum.default", "aten.cumsum", "aten..default", "os.system.default"} {
+		b := ops.NewBuilder("a", "cuda")
+		x := b.Input("x", ir.Float32, 4)
+		b.Output("y", b.Aten(bad, ir.Float32, []int64{4}, []any{x}))
+		if _, err := b.Build(); err == nil || !strings.Contains(err.Error(), "is not an ATen op name") {
+			t.Errorf("target %q: %v", bad, err)
 		}
 	}
 }

@@ -322,3 +322,47 @@ func batched(t *Tensor, batch []int64, r, c int64) (*Tensor, error) {
 	}
 	return opReshape(e, []int64{ir.Product(batch), r, c})
 }
+
+// opATen is the generic fallback: any ATen op by its qualified name
+// (aten.cumsum.default), called through torch.ops with the node's arguments
+// in order (tensors passed as strided views, numbers and bools as literals),
+// its result's dtype, shape and strides given (strides default to
+// contiguous; the module checks all three).
+func (l *lowerer) opATen(target string, args []*Tensor, dt ir.DType, shape []int64, strides *[]int64) (*Tensor, error) {
+	if !ir.IsATen(target) {
+		return nil, ferr("target", "%q is not an ATen op name: want aten.<op>.<overload>, lower-case letters, digits and _", target)
+	}
+	if dt == "" {
+		return nil, ferr("dtype", "an ATen op's result dtype must be given")
+	}
+	c := &ir.ExternCall{Target: target}
+	for i, t := range args {
+		if t.isScalar() {
+			lit := ir.Operand{Arg: -1, Value: t.scalar.Value}
+			switch t.scalar.Kind {
+			case ScalarBool:
+				lit.DType = ir.Bool
+			case ScalarInt:
+				lit.DType = ir.Int64
+			default:
+				lit.DType = ir.Float64
+			}
+			c.Positional = append(c.Positional, lit)
+			continue
+		}
+		v, err := l.view(t, fmt.Sprintf("%s_arg%d", l.own(), i))
+		if err != nil {
+			return nil, err
+		}
+		c.Positional = append(c.Positional, ir.Operand{Arg: len(c.Args)})
+		c.Args = append(c.Args, v)
+	}
+	if len(c.Args) == 0 {
+		return nil, ferr("args", "an ATen op reads at least one tensor")
+	}
+	n := &ir.Node{Name: l.own(), Kind: ir.Extern, DType: dt, Ranges: slices.Clone(shape), Origin: "aten", Call: c}
+	if strides != nil {
+		n.Strides = slices.Clone(*strides)
+	}
+	return l.addNode(n)
+}

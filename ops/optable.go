@@ -266,6 +266,9 @@ var opTable = func() map[string]*opSpec {
 		"addmm": {3, 3, []string{"beta", "alpha"}, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
 			return one(l.opAddmm(l.own(), nil, a.args[0], a.args[1], a.args[2], n.Attrs.Beta, n.Attrs.Alpha))
 		}},
+		"aten": {1, -1, []string{"target", "dtype", "shape", "strides"}, []string{"target", "dtype", "shape"}, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
+			return one(l.opATen(*n.Attrs.Target, a.args, n.Attrs.DType, *n.Attrs.Shape, n.Attrs.Strides))
+		}},
 		"baddbmm": {3, 3, []string{"beta", "alpha"}, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
 			return one(l.opBaddbmm(l.own(), a.args[0], a.args[1], a.args[2], n.Attrs.Beta, n.Attrs.Alpha))
 		}},

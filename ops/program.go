@@ -157,13 +157,15 @@ type Attrs struct {
 	Weight, Bias                      string
 	IgnoreIndex                       *int64
 	Reduction                         *string
+	Target                            *string  // aten: the qualified ATen op
+	Strides                           *[]int64 // aten: the result's strides
 }
 
 // AttrFields lists the op node attributes in canonical order.
 var AttrFields = []string{"dim", "dims", "dim0", "dim1", "start_dim", "end_dim", "keepdim", "dtype",
 	"shape", "normalized_shape", "start", "end", "step", "index", "length", "chunks", "split_size",
 	"alpha", "rounding_mode", "approximate", "min", "max", "value", "beta", "threshold", "eps",
-	"correction", "weight", "bias", "ignore_index", "reduction"}
+	"correction", "weight", "bias", "ignore_index", "reduction", "target", "strides"}
 
 // Has reports whether the attribute field is set.
 func (a *Attrs) Has(field string) bool {
@@ -230,6 +232,10 @@ func (a *Attrs) Has(field string) bool {
 		return a.IgnoreIndex != nil
 	case "reduction":
 		return a.Reduction != nil
+	case "target":
+		return a.Target != nil
+	case "strides":
+		return a.Strides != nil
 	}
 	return false
 }

@@ -45,6 +45,16 @@ func (m *Module) DirectLaunches() bool {
 	return false
 }
 
+// ATenCalls reports whether call() calls an ATen op, whose result it checks.
+func (m *Module) ATenCalls() bool {
+	for _, s := range m.Steps {
+		if s.Kind == "extern" && returns(s.Kernel) {
+			return true
+		}
+	}
+	return false
+}
+
 // InputNames lists the inputs' names in graph order.
 func (m *Module) InputNames() []string {
 	out := make([]string, len(m.Inputs))
@@ -187,7 +197,7 @@ func plan(s *fusion.Schedule, kernels []*kernel.Kernel) []Step {
 	key := func(n *ir.Node) string { return fmt.Sprint(n.DType, n.Ranges, n.Buffer().StridesOrContiguous()) }
 	for i, k := range kernels {
 		for _, p := range k.Pointers {
-			if !p.Out || !s.Materialized[p.Buffer] {
+			if !p.Out || !s.Materialized[p.Buffer] || returns(k) {
 				continue
 			}
 			n := s.Table.Node(p.Buffer)
@@ -210,7 +220,7 @@ func plan(s *fusion.Schedule, kernels []*kernel.Kernel) []Step {
 	for i, k := range kernels {
 		var args []string
 		for _, p := range k.Pointers {
-			if p.Out && s.Materialized[p.Buffer] {
+			if p.Out && s.Materialized[p.Buffer] && !returns(k) {
 				n := s.Table.Node(p.Buffer)
 				if old, ok := reuse[n.Name]; ok {
 					steps = append(steps, Step{Kind: "reuse", Name: n.Name, From: old})
@@ -239,6 +249,10 @@ func plan(s *fusion.Schedule, kernels []*kernel.Kernel) []Step {
 	}
 	return steps
 }
+
+// returns reports an extern call that returns its result, which call()
+// then binds instead of allocating a buffer for it.
+func returns(k *kernel.Kernel) bool { return k.Extern != nil && k.Extern.Returns }
 
 // indexSource finds the input load an indirect index comes from: a plain
 // load, a cast of one, or where(cond, load, constant), the shape of an

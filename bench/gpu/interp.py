@@ -550,6 +550,8 @@ def _extern_eval(interp, graph, node):
     specs = {b["name"]: (b["shape"], b.get("strides")) for b in graph.get("inputs") or []}
     specs.update({n["name"]: (n.get("ranges") or [], n.get("strides")) for n in graph.get("nodes") or []})
     call = node["call"]
+    if call["target"].startswith("aten."):
+        return _aten_eval(interp, specs, node)
     args = []
     for v in call["args"]:
         t, _, _ = interp.buffer(v["buffer"])
@@ -572,6 +574,31 @@ def _extern_eval(interp, graph, node):
         raise InterpError(f"node {node['name']}: no reference for extern target {target!r}")
     # The call writes a view (out_shape) of the node's contiguous buffer.
     return r.contiguous().reshape(tuple(node.get("ranges") or [])), node["dtype"], None
+
+
+def _view(interp, specs, v):
+    """A float64 copy of a buffer laid out as the graph lays it out, viewed."""
+    t, _, _ = interp.buffer(v["buffer"])
+    shape, strides = specs[v["buffer"]]
+    phys = torch.empty_strided(tuple(shape), tuple(strides or _contiguous_strides(shape)),
+                               dtype=torch.float64, device=interp.device)
+    phys.copy_(t.to(torch.float64))
+    return torch.as_strided(phys, tuple(v["shape"]), tuple(v["strides"]), v.get("offset", 0))
+
+
+def _aten_eval(interp, specs, node):
+    """An ATen fallback: the op itself, run on float64 copies of its tensors."""
+    call = node["call"]
+    _, op, overload = call["target"].split(".")
+    fn = getattr(getattr(torch.ops.aten, op), overload)
+    args = []
+    for o in call.get("positional") or []:
+        if "arg" in o:
+            args.append(_view(interp, specs, call["args"][o["arg"]]))
+        else:
+            args.append({"int64": int, "float64": float, "bool": bool}[o["dtype"]](o["value"]))
+    r = fn(*args)
+    return r.to(torch.float64).contiguous().reshape(tuple(node.get("ranges") or [])), node["dtype"], None
 
 
 def run_graph_ex(graph, inputs, device=None):
