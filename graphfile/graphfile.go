@@ -109,7 +109,7 @@ var (
 	bufferFields  = []string{"name", "dtype", "shape", "strides", "offset"}
 	nodeFields    = []string{"name", "kind", "dtype", "ranges", "strides", "reduction_ranges", "reduction", "origin", "body", "call"}
 	callFields    = []string{"target", "args", "positional", "scalars", "out_shape"}
-	operandFields = []string{"arg", "value", "dtype"}
+	operandFields = []string{"arg", "value", "dtype", "ints", "none"}
 	viewFields    = []string{"buffer", "shape", "strides", "offset"}
 	exprFields    = []string{"op", "args", "dtype", "buffer", "index", "indirect", "value", "expr"}
 )
@@ -403,9 +403,14 @@ func (r *reader) call(v any, path string) *ir.ExternCall {
 		}
 		r.fields(om, at, operandFields...)
 		op := ir.Operand{Arg: -1}
-		if om["arg"] != nil {
+		switch {
+		case om["arg"] != nil:
 			op.Arg = int(r.intAt(om["arg"], at, "arg", true))
-		} else {
+		case om["ints"] != nil:
+			op.Ints, op.List = r.intsAt(om["ints"], at, "ints", true), true
+		case om["none"] == true:
+			op.None = true
+		default:
 			s, err := ParseScalar(om["value"])
 			if err != nil {
 				r.fail(join(at, "value"), "%v", err)
@@ -544,6 +549,8 @@ type fileOperand struct {
 	Arg   *int            `json:"arg,omitempty"`
 	Value json.RawMessage `json:"value,omitempty"`
 	DType ir.DType        `json:"dtype,omitempty"`
+	Ints  *[]int64        `json:"ints,omitempty"`
+	None  bool            `json:"none,omitempty"`
 }
 
 type fileView struct {
@@ -619,7 +626,15 @@ func toFileNode(n *ir.Node) *fileNode {
 				fc.Positional = append(fc.Positional, fileOperand{Arg: &k})
 				continue
 			}
-			fc.Positional = append(fc.Positional, fileOperand{Value: scalarJSON(&ops.Scalar{Value: o.Value}), DType: o.DType})
+			switch {
+			case o.None:
+				fc.Positional = append(fc.Positional, fileOperand{None: true})
+			case o.List:
+				ints := nonNil(o.Ints)
+				fc.Positional = append(fc.Positional, fileOperand{Ints: &ints})
+			default:
+				fc.Positional = append(fc.Positional, fileOperand{Value: scalarJSON(&ops.Scalar{Value: o.Value}), DType: o.DType})
+			}
 		}
 		for _, s := range c.Scalars {
 			if fc.Scalars == nil {

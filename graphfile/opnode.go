@@ -193,6 +193,16 @@ func (r *reader) opNode(m map[string]any, pos string) *ops.OpNode {
 // arg reads an op argument: a string (a buffer name, or inf, -inf, nan), a
 // number or a bool.
 func (r *reader) arg(v any, path string) ops.Arg {
+	switch x := v.(type) {
+	case nil:
+		return ops.Arg{None: true}
+	case []any:
+		ints := r.ints(x, path, true)
+		if ints == nil {
+			ints = []int64{}
+		}
+		return ops.Arg{Ints: &ints}
+	}
 	if s, ok := v.(string); ok {
 		if s == "" {
 			r.fail(path, "empty buffer name")
@@ -302,8 +312,14 @@ func argJSON(a *ops.Arg) json.RawMessage {
 	if a == nil {
 		return nil
 	}
-	if a.Scalar != nil {
+	switch {
+	case a.Scalar != nil:
 		return scalarJSON(a.Scalar)
+	case a.None:
+		return json.RawMessage("null")
+	case a.Ints != nil:
+		b, _ := json.Marshal(*a.Ints)
+		return b
 	}
 	b, _ := json.Marshal(a.Name)
 	return b

@@ -43,21 +43,18 @@ type Operand struct {
 	Arg   int
 	Value string
 	DType DType
+	// A literal list of ints (List, possibly empty), or None.
+	Ints []int64
+	List bool
+	None bool
 }
 
-// IsATen reports a target that names an ATen op (aten.<op>.<overload>),
-// which the wrapper calls through torch.ops and which returns its result.
+// IsATen reports a target that names an ATen op (aten.<op>.<overload>: a
+// lower-case op, an overload such as default, Tensor or dim_IntList), which
+// the wrapper calls through torch.ops and which returns its result.
 func IsATen(target string) bool {
 	parts := strings.Split(target, ".")
-	if len(parts) != 3 || parts[0] != "aten" {
-		return false
-	}
-	for _, p := range parts[1:] {
-		if !IsIdentifier(p) || strings.ToLower(p) != p {
-			return false
-		}
-	}
-	return true
+	return len(parts) == 3 && parts[0] == "aten" && IsIdentifier(parts[1]) && strings.ToLower(parts[1]) == parts[1] && IsIdentifier(parts[2])
 }
 
 // NamedScalar is a scalar argument of an extern call (alpha, beta), its
@@ -103,7 +100,7 @@ func validateExtern(g *Graph, table *Table, n *Node, path string) error {
 	case len(n.ReductionRanges) != 0 || n.Reduction != "":
 		return ErrorAt(path+".reduction", "an extern node reduces nothing itself")
 	case !IsATen(c.Target) && (!IsIdentifier(c.Target) || c.Target[0] == '_'):
-		return ErrorAt(path+".call.target", "target %q is neither an extern op name (letters, digits and _, not starting with _ or a digit) nor an ATen op (aten.<op>.<overload>, lower case)", c.Target)
+		return ErrorAt(path+".call.target", "target %q is neither an extern op name (letters, digits and _, not starting with _ or a digit) nor an ATen op (aten.<op>.<overload>, the op in lower case)", c.Target)
 	case n.Strides != nil && !IsATen(c.Target):
 		return ErrorAt(path+".strides", "a library call writes a contiguous buffer; only an ATen op's result has strides of its own")
 	case n.Strides != nil && len(n.Strides) != len(n.Ranges):
@@ -140,6 +137,10 @@ func validateExtern(g *Graph, table *Table, n *Node, path string) error {
 		switch {
 		case o.Arg >= len(c.Args):
 			return ErrorAt(at, "names args[%d] of %d", o.Arg, len(c.Args))
+		case o.Arg < 0 && (o.List || o.None):
+			if o.Value != "" || o.DType != "" || o.List && o.None {
+				return ErrorAt(at, "a literal is one of a value, a list of ints or None")
+			}
 		case o.Arg < 0:
 			if o.DType != Int64 && o.DType != Float64 && o.DType != Bool {
 				return ErrorAt(at, "a literal is int64, float64 or bool, got %q", o.DType)

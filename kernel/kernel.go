@@ -188,6 +188,10 @@ type ExternOperand struct {
 	Arg   *ExternArg
 	Value string
 	DType ir.DType
+	// A list of ints (List, possibly empty), or None.
+	Ints []int64
+	List bool
+	None bool
 }
 
 // ExternArg is a buffer an extern call reads, as a strided view.
@@ -235,7 +239,7 @@ func buildExtern(s *fusion.Schedule, n *ir.Node) *Kernel {
 			if o.Arg >= 0 {
 				e.Positional = append(e.Positional, ExternOperand{Arg: &e.Args[o.Arg]})
 			} else {
-				e.Positional = append(e.Positional, ExternOperand{Value: o.Value, DType: o.DType})
+				e.Positional = append(e.Positional, ExternOperand{Value: o.Value, DType: o.DType, Ints: o.Ints, List: o.List, None: o.None})
 			}
 		}
 	}

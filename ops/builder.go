@@ -284,6 +284,14 @@ func (b *Builder) op(op string, args []any, opts []Option, nOut int, set ...func
 			n.Args = append(n.Args, Arg{Name: t.name})
 			continue
 		}
+		switch v := a.(type) {
+		case []int64:
+			n.Args = append(n.Args, Arg{Ints: ints(v)})
+			continue
+		case nil:
+			n.Args = append(n.Args, Arg{None: true})
+			continue
+		}
 		s, err := toScalar(a)
 		if err != nil {
 			b.fail(fmt.Errorf("%s: args[%d]: %v", op, i, err))

@@ -228,6 +228,25 @@ func TestATenFallback(t *testing.T) {
 	if v := call.Args[0]; v.Buffer != "x" || !slices.Equal(v.Strides, []int64{1, 16}) {
 		t.Errorf("the transpose is not passed as a view: %+v", v)
 	}
+	// Lists of ints, None and bools are literals of an aten op only.
+	b = ops.NewBuilder("a", "cuda")
+	x = b.Input("x", ir.Float32, 8, 16)
+	b.Output("s", b.Aten("aten.sum.dim_IntList", ir.Float32, []int64{8}, []any{x, []int64{1}, false}))
+	b.Output("c", b.Aten("aten.clamp.default", ir.Float32, []int64{8, 16}, []any{x, nil, 0.5}))
+	if g, err = b.Build(); err != nil {
+		t.Fatal(err)
+	}
+	s, c := g.Node("s").Call.Positional, g.Node("c").Call.Positional
+	if !s[1].List || !slices.Equal(s[1].Ints, []int64{1}) || s[2].DType != ir.Bool || !c[1].None || c[2].Value != "0.5" {
+		t.Errorf("literals: %+v, %+v", s, c)
+	}
+	b = ops.NewBuilder("a", "cuda")
+	x = b.Input("x", ir.Float32, 8, 16)
+	b.Output("y", b.Aten("aten.sum.dim_IntList", ir.Float32, []int64{8}, []any{x, []int64{1}}))
+	b.Output("z", b.Add(x, 1))
+	if _, err := b.Build(); err != nil {
+		t.Fatal(err)
+	}
 	for _, bad := range []string{"aten.cumsum.default; import os", "torch.ops.aten.cumsum.default", "aten.CumSum.default", "aten.cumsum", "aten..default", "os.system.default"} {
 		b := ops.NewBuilder("a", "cuda")
 		x := b.Input("x", ir.Float32, 4)

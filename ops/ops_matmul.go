@@ -328,15 +328,23 @@ func batched(t *Tensor, batch []int64, r, c int64) (*Tensor, error) {
 // in order (tensors passed as strided views, numbers and bools as literals),
 // its result's dtype, shape and strides given (strides default to
 // contiguous; the module checks all three).
-func (l *lowerer) opATen(target string, args []*Tensor, dt ir.DType, shape []int64, strides *[]int64) (*Tensor, error) {
+func (l *lowerer) opATen(target string, raw []Arg, args []*Tensor, dt ir.DType, shape []int64, strides *[]int64) (*Tensor, error) {
 	if !ir.IsATen(target) {
-		return nil, ferr("target", "%q is not an ATen op name: want aten.<op>.<overload>, lower-case letters, digits and _", target)
+		return nil, ferr("target", "%q is not an ATen op name: want aten.<op>.<overload>, letters, digits and _, the op in lower case", target)
 	}
 	if dt == "" {
 		return nil, ferr("dtype", "an ATen op's result dtype must be given")
 	}
 	c := &ir.ExternCall{Target: target}
 	for i, t := range args {
+		if t == nil { // a list of ints or None
+			if raw[i].None {
+				c.Positional = append(c.Positional, ir.Operand{Arg: -1, None: true})
+			} else {
+				c.Positional = append(c.Positional, ir.Operand{Arg: -1, Ints: slices.Clone(*raw[i].Ints), List: true})
+			}
+			continue
+		}
 		if t.isScalar() {
 			lit := ir.Operand{Arg: -1, Value: t.scalar.Value}
 			switch t.scalar.Kind {

@@ -267,7 +267,7 @@ var opTable = func() map[string]*opSpec {
 			return one(l.opAddmm(l.own(), nil, a.args[0], a.args[1], a.args[2], n.Attrs.Beta, n.Attrs.Alpha))
 		}},
 		"aten": {1, -1, []string{"target", "dtype", "shape", "strides"}, []string{"target", "dtype", "shape"}, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
-			return one(l.opATen(*n.Attrs.Target, a.args, n.Attrs.DType, *n.Attrs.Shape, n.Attrs.Strides))
+			return one(l.opATen(*n.Attrs.Target, n.Args, a.args, n.Attrs.DType, *n.Attrs.Shape, n.Attrs.Strides))
 		}},
 		"baddbmm": {3, 3, []string{"beta", "alpha"}, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
 			return one(l.opBaddbmm(l.own(), a.args[0], a.args[1], a.args[2], n.Attrs.Beta, n.Attrs.Alpha))
@@ -385,6 +385,13 @@ func (l *lowerer) lowerOp(n *OpNode, resolve func(a Arg, field string) (*Tensor,
 	}
 	a := &opArgs{}
 	for i, arg := range n.Args {
+		if arg.Ints != nil || arg.None {
+			if n.Op != "aten" {
+				return nil, ferr("args["+strconv.Itoa(i)+"]", "%s takes tensors and numbers; only an aten op takes a list or null", n.Op)
+			}
+			a.args = append(a.args, nil) // a literal opATen reads from n.Args
+			continue
+		}
 		t, err := resolve(arg, "args["+strconv.Itoa(i)+"]")
 		if err != nil {
 			return nil, err

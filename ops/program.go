@@ -58,6 +58,9 @@ func (n *OpNode) Results() []string {
 type Arg struct {
 	Name   string  // a buffer (input, loop node or op result); "inf", "-inf", "nan" when no buffer has that name
 	Scalar *Scalar // a number or bool
+	// An ATen op's list of ints (dims, sizes) or None; no other op takes them.
+	Ints *[]int64
+	None bool
 }
 
 // ScalarKind is the Python type of a scalar: bool, int or float.

@@ -87,7 +87,8 @@ def references():
         "op_softmax": lambda xt, x3, h, xl: (t.softmax(xt, 1), t.softmax(x3, 0), t.softmax(h, -1), t.softmax(h, -1, dtype=t.float32),
                                              t.softmax(xl, 1)),
         "op_log_softmax": lambda xt, h, xl: (t.log_softmax(xt, 1), t.log_softmax(h, 0), t.log_softmax(xl, -1)),
-        "op_aten": lambda x, h: (torch.exp(torch.cumsum(x.t(), 1)), torch.tril(h, -1), torch.clamp_min(x, 0.5)),
+        "op_aten": lambda x, h: (torch.exp(torch.cumsum(x.t(), 1)), torch.tril(h, -1), torch.clamp_min(x, 0.5),
+                                 torch.flip(h, [0, 1]), x.sum(1), torch.clamp(x, None, 0.5)),
         "op_matmul": lambda x, w, b, at, m, q, k, c, a16, m16, v, T, U, bi: (
             F.linear(x, w, b), F.linear(at, m.t()), torch.relu(at @ m), torch.bmm(q, k),
             torch.addmm(c, a16, m16, beta=0.5, alpha=2), torch.matmul(at, v), torch.matmul(T, m),

@@ -595,6 +595,10 @@ def _aten_eval(interp, specs, node):
     for o in call.get("positional") or []:
         if "arg" in o:
             args.append(_view(interp, specs, call["args"][o["arg"]]))
+        elif "ints" in o:
+            args.append(list(o["ints"]))
+        elif o.get("none"):
+            args.append(None)
         else:
             args.append({"int64": int, "float64": float, "bool": bool}[o["dtype"]](o["value"]))
     r = fn(*args)
