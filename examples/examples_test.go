@@ -451,7 +451,10 @@ const docInputs = `[{"name": "x", "dtype": "float32", "shape": [8, 16]}, {"name"
   {"name": "x3", "dtype": "float32", "shape": [4, 8, 16]}, {"name": "idx", "dtype": "int64", "shape": [8, 4]},
   {"name": "ids", "dtype": "int64", "shape": [5]}, {"name": "t", "dtype": "int64", "shape": [8]},
   {"name": "wm", "dtype": "float32", "shape": [16, 16]}, {"name": "x3t", "dtype": "float32", "shape": [4, 16, 8]},
-  {"name": "r8", "dtype": "float32", "shape": [8]}]`
+  {"name": "r8", "dtype": "float32", "shape": [8]}, {"name": "seq", "dtype": "float32", "shape": [2, 4, 17]},
+  {"name": "kw1", "dtype": "float32", "shape": [8, 4, 3]}, {"name": "img", "dtype": "float32", "shape": [2, 4, 9, 9]},
+  {"name": "kw", "dtype": "float32", "shape": [8, 4, 3, 3]}, {"name": "kb", "dtype": "float32", "shape": [8]},
+  {"name": "vol", "dtype": "float32", "shape": [1, 4, 5, 6, 7]}, {"name": "kw3", "dtype": "float32", "shape": [8, 2, 3, 3, 3]}]`
 
 // TestFormatDocOpExamples: every tensor op has an example node in
 // docs/graph-format.md, and every example lowers in a graph of the inputs

@@ -187,6 +187,23 @@ func (r *reader) opNode(m map[string]any, pos string) *ops.OpNode {
 	a.Reduction = optString("reduction")
 	a.Target = optString("target")
 	a.Strides = optInts("strides")
+	intsOrOne := func(field string) *ops.IntsOrOne {
+		v := m[field]
+		if v == nil {
+			return nil
+		}
+		if _, isList := v.([]any); isList {
+			return &ops.IntsOrOne{Ints: nonNil(r.ints(v, join(path, field), true)), List: true}
+		}
+		return &ops.IntsOrOne{Ints: []int64{r.int(v, join(path, field), true)}}
+	}
+	a.Stride, a.Dilation = intsOrOne("stride"), intsOrOne("dilation")
+	if s, ok := m["padding"].(string); ok {
+		a.PaddingMode = &s
+	} else {
+		a.Padding = intsOrOne("padding")
+	}
+	a.Groups = optInt("groups")
 	return n
 }
 
@@ -295,6 +312,10 @@ type fileOpNode struct {
 	Reduction       *string           `json:"reduction,omitempty"`
 	Target          *string           `json:"target,omitempty"`
 	Strides         *[]int64          `json:"strides,omitempty"`
+	Stride          json.RawMessage   `json:"stride,omitempty"`
+	Padding         json.RawMessage   `json:"padding,omitempty"`
+	Dilation        json.RawMessage   `json:"dilation,omitempty"`
+	Groups          *int64            `json:"groups,omitempty"`
 }
 
 func scalarJSON(s *ops.Scalar) json.RawMessage {
@@ -306,6 +327,18 @@ func scalarJSON(s *ops.Scalar) json.RawMessage {
 		return json.RawMessage(strconv.Quote(s.Value))
 	}
 	return json.RawMessage(s.Value)
+}
+
+func intsOrOneJSON(v *ops.IntsOrOne) json.RawMessage {
+	if v == nil {
+		return nil
+	}
+	var x any = v.Ints
+	if !v.List && len(v.Ints) == 1 {
+		x = v.Ints[0]
+	}
+	b, _ := json.Marshal(x)
+	return b
 }
 
 func argJSON(a *ops.Arg) json.RawMessage {
@@ -336,7 +369,8 @@ func toFileOpNode(n *ops.OpNode) *fileOpNode {
 		Min: argJSON(a.Min), Max: argJSON(a.Max), Value: scalarJSON(a.Value), Beta: scalarJSON(a.Beta),
 		Threshold: scalarJSON(a.Threshold), Eps: scalarJSON(a.Eps), Correction: scalarJSON(a.Correction),
 		Weight: a.Weight, Bias: a.Bias, IgnoreIndex: a.IgnoreIndex, Reduction: a.Reduction,
-		Target: a.Target, Strides: a.Strides,
+		Target: a.Target, Strides: a.Strides, Groups: a.Groups,
+		Stride: intsOrOneJSON(a.Stride), Padding: intsOrOneJSON(a.Padding), Dilation: intsOrOneJSON(a.Dilation),
 	}
 	for i := range n.Args {
 		f.Args = append(f.Args, argJSON(&n.Args[i]))
@@ -348,6 +382,9 @@ func toFileOpNode(n *ops.OpNode) *fileOpNode {
 		}
 		// Indented like the rest of the file by the encoder.
 		f.SplitSize, _ = json.Marshal(v)
+	}
+	if a.PaddingMode != nil {
+		f.Padding, _ = json.Marshal(*a.PaddingMode)
 	}
 	return f
 }

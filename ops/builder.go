@@ -912,6 +912,42 @@ func (b *Builder) Aten(target string, dt ir.DType, shape []int64, args []any, op
 	})
 }
 
+// Conv1d, Conv2d and Conv3d are torch.nn.functional.conv1d/2d/3d on a
+// batched input [N, C, *spatial] and a weight [O, C/groups, *kernel];
+// options Bias, Stride, Padding, PaddingMode, Dilation and Groups.
+func (b *Builder) Conv1d(x, weight *Tensor, opts ...Option) *Tensor {
+	return b.one("conv1d", []any{x, weight}, opts)
+}
+
+// Conv2d is torch.nn.functional.conv2d; see Conv1d.
+func (b *Builder) Conv2d(x, weight *Tensor, opts ...Option) *Tensor {
+	return b.one("conv2d", []any{x, weight}, opts)
+}
+
+// Conv3d is torch.nn.functional.conv3d; see Conv1d.
+func (b *Builder) Conv3d(x, weight *Tensor, opts ...Option) *Tensor {
+	return b.one("conv3d", []any{x, weight}, opts)
+}
+
+// intsOrOne is one int for every spatial dim, or a list of them.
+func intsOrOne(v []int64) *IntsOrOne { return &IntsOrOne{Ints: slices.Clone(v), List: len(v) != 1} }
+
+// Stride sets a convolution's stride: one for every spatial dim, or one each.
+func Stride(s ...int64) Option { return func(a *Attrs) { a.Stride = intsOrOne(s) } }
+
+// Padding sets a convolution's zero padding: one for every spatial dim, or
+// one each.
+func Padding(p ...int64) Option { return func(a *Attrs) { a.Padding = intsOrOne(p) } }
+
+// PaddingMode sets a convolution's padding to "same" or "valid".
+func PaddingMode(mode string) Option { return func(a *Attrs) { a.PaddingMode = &mode } }
+
+// Dilation sets a convolution's dilation.
+func Dilation(d ...int64) Option { return func(a *Attrs) { a.Dilation = intsOrOne(d) } }
+
+// Groups sets a convolution's groups.
+func Groups(g int64) Option { return func(a *Attrs) { a.Groups = &g } }
+
 // Strides gives an ATen op's result strides.
 func Strides(s ...int64) Option { return func(a *Attrs) { a.Strides = ints(s) } }
 

@@ -269,6 +269,15 @@ var opTable = func() map[string]*opSpec {
 		"aten": {1, -1, []string{"target", "dtype", "shape", "strides"}, []string{"target", "dtype", "shape"}, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
 			return one(l.opATen(*n.Attrs.Target, n.Args, a.args, n.Attrs.DType, *n.Attrs.Shape, n.Attrs.Strides))
 		}},
+		"conv1d": {2, 2, []string{"bias", "stride", "padding", "dilation", "groups"}, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
+			return one(l.opConv(1, a.args[0], a.args[1], a.bias, &n.Attrs))
+		}},
+		"conv2d": {2, 2, []string{"bias", "stride", "padding", "dilation", "groups"}, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
+			return one(l.opConv(2, a.args[0], a.args[1], a.bias, &n.Attrs))
+		}},
+		"conv3d": {2, 2, []string{"bias", "stride", "padding", "dilation", "groups"}, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
+			return one(l.opConv(3, a.args[0], a.args[1], a.bias, &n.Attrs))
+		}},
 		"baddbmm": {3, 3, []string{"beta", "alpha"}, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
 			return one(l.opBaddbmm(l.own(), a.args[0], a.args[1], a.args[2], n.Attrs.Beta, n.Attrs.Alpha))
 		}},

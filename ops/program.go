@@ -162,13 +162,26 @@ type Attrs struct {
 	Reduction                         *string
 	Target                            *string  // aten: the qualified ATen op
 	Strides                           *[]int64 // aten: the result's strides
+	// convolutions: an int (every spatial dim) or a list; padding may be
+	// "same" or "valid" instead (PaddingMode)
+	Stride, Padding, Dilation *IntsOrOne
+	PaddingMode               *string
+	Groups                    *int64
+}
+
+// IntsOrOne is a field written as one int (List false: Ints has it alone)
+// or as a list of ints.
+type IntsOrOne struct {
+	Ints []int64
+	List bool
 }
 
 // AttrFields lists the op node attributes in canonical order.
 var AttrFields = []string{"dim", "dims", "dim0", "dim1", "start_dim", "end_dim", "keepdim", "dtype",
 	"shape", "normalized_shape", "start", "end", "step", "index", "length", "chunks", "split_size",
 	"alpha", "rounding_mode", "approximate", "min", "max", "value", "beta", "threshold", "eps",
-	"correction", "weight", "bias", "ignore_index", "reduction", "target", "strides"}
+	"correction", "weight", "bias", "ignore_index", "reduction", "target", "strides",
+	"stride", "padding", "dilation", "groups"}
 
 // Has reports whether the attribute field is set.
 func (a *Attrs) Has(field string) bool {
@@ -239,6 +252,14 @@ func (a *Attrs) Has(field string) bool {
 		return a.Target != nil
 	case "strides":
 		return a.Strides != nil
+	case "stride":
+		return a.Stride != nil
+	case "padding":
+		return a.Padding != nil || a.PaddingMode != nil
+	case "dilation":
+		return a.Dilation != nil
+	case "groups":
+		return a.Groups != nil
 	}
 	return false
 }

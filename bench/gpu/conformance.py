@@ -87,6 +87,10 @@ def references():
         "op_softmax": lambda xt, x3, h, xl: (t.softmax(xt, 1), t.softmax(x3, 0), t.softmax(h, -1), t.softmax(h, -1, dtype=t.float32),
                                              t.softmax(xl, 1)),
         "op_log_softmax": lambda xt, h, xl: (t.log_softmax(xt, 1), t.log_softmax(h, 0), t.log_softmax(xl, -1)),
+        "op_conv": lambda x, w, b, s, w4, xc, seq, k1, vol, k3: (
+            torch.relu(F.conv2d(x, w, b, padding=1) * s), F.conv2d(x, w4, padding="same", groups=2, dilation=(1, 2)),
+            F.conv2d(x, w, stride=2), F.conv2d(xc, w, b), F.conv1d(seq, k1, padding="valid", stride=2),
+            F.conv3d(vol, k3, groups=2, padding=(1, 0, 1))),
         "op_aten": lambda x, h: (torch.exp(torch.cumsum(x.t(), 1)), torch.tril(h, -1), torch.clamp_min(x, 0.5),
                                  torch.flip(h, [0, 1]), x.sum(1), torch.clamp(x, None, 0.5)),
         "op_matmul": lambda x, w, b, at, m, q, k, c, a16, m16, v, T, U, bi: (

@@ -1,0 +1,160 @@
+package ops
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/fusegen/fusegen/ir"
+)
+
+// opConv is torch.nn.functional.conv1d, conv2d and conv3d (dims spatial
+// dims) on a batched input [N, C, *spatial] and a weight [O, C/groups,
+// *kernel]: an extern call of aten.convolution, padding "same" as torch
+// does it (symmetric, the odd element padded on the right first).
+func (l *lowerer) opConv(dims int, x, w, bias *Tensor, a *Attrs) (*Tensor, error) {
+	op := "conv" + string(rune('0'+dims)) + "d"
+	ts := []*Tensor{x, w}
+	if bias != nil {
+		ts = append(ts, bias)
+	}
+	dt, err := sameFloat(op, ts...)
+	if err != nil {
+		return nil, err
+	}
+	if x.Dim() != dims+2 || w.Dim() != dims+2 {
+		return nil, ferr("args", "%s takes a %d-d batched input and a %d-d weight, got %d-d and %d-d", op, dims+2, dims+2, x.Dim(), w.Dim())
+	}
+	groups := i64(a.Groups, 1)
+	c, o := x.shape[1], w.shape[0]
+	if groups < 1 || c%groups != 0 || o%groups != 0 || w.shape[1]*groups != c {
+		return nil, ferr("args", "%s: input of %d channels, weight %s and groups %d do not match (want weight [O, C/groups, ...] with groups dividing C and O)", op, c, shapeStr(w.shape), groups)
+	}
+	if bias != nil && (bias.Dim() != 1 || bias.shape[0] != o) {
+		return nil, ferr("bias", "%s: bias of shape %s, want [%d]", op, shapeStr(bias.shape), o)
+	}
+	spread := func(v *IntsOrOne, field string, def int64) ([]int64, error) {
+		if v == nil {
+			return slices.Repeat([]int64{def}, dims), nil
+		}
+		if !v.List {
+			return slices.Repeat(v.Ints, dims), nil
+		}
+		if len(v.Ints) != dims {
+			return nil, ferr(field, "%s: %s has %d entries, want %d", op, field, len(v.Ints), dims)
+		}
+		return slices.Clone(v.Ints), nil
+	}
+	stride, err := spread(a.Stride, "stride", 1)
+	if err != nil {
+		return nil, err
+	}
+	dilation, err := spread(a.Dilation, "dilation", 1)
+	if err != nil {
+		return nil, err
+	}
+	padding, err := spread(a.Padding, "padding", 0)
+	if err != nil {
+		return nil, err
+	}
+	for d := 0; d < dims; d++ {
+		if stride[d] < 1 || dilation[d] < 1 || padding[d] < 0 {
+			return nil, ferr("stride", "%s: stride and dilation must be positive and padding not negative", op)
+		}
+	}
+	in := x
+	if mode := a.PaddingMode; mode != nil {
+		switch *mode {
+		case "valid":
+			padding = make([]int64, dims)
+		case "same":
+			for _, s := range stride {
+				if s != 1 {
+					return nil, ferr("padding", "%s: padding \"same\" is not supported for strided convolutions", op)
+				}
+			}
+			// Symmetric padding of half the total; an odd total pads one
+			// more element on the right of that dim first.
+			var extra []int64 // constant_pad_nd's pairs, last dim first
+			odd := false
+			for d := dims - 1; d >= 0; d-- {
+				total := dilation[d] * (w.shape[d+2] - 1)
+				padding[d] = total / 2
+				extra = append(extra, 0, total%2)
+				odd = odd || total%2 == 1
+			}
+			if odd {
+				shape := slices.Clone(x.shape)
+				for d := 0; d < dims; d++ {
+					shape[d+2] += extra[2*(dims-1-d)+1]
+				}
+				if in, err = l.atenCall(l.derived("pad"), "aten.constant_pad_nd.default", dt, shape, nil,
+					atenArg{tensor: x}, atenArg{ints: extra, list: true}, atenArg{value: FloatScalar(0).Value, dtype: ir.Float64}); err != nil {
+					return nil, err
+				}
+			}
+		default:
+			return nil, ferr("padding", "%s: padding %q: want an int, a list of ints, \"same\" or \"valid\"", op, *mode)
+		}
+	}
+	out := []int64{in.shape[0], o}
+	for d := 0; d < dims; d++ {
+		n := (in.shape[d+2]+2*padding[d]-dilation[d]*(w.shape[d+2]-1)-1)/stride[d] + 1
+		if n < 1 {
+			return nil, ferr("args", "%s: the kernel %s does not fit the padded input %s", op, shapeStr(w.shape[2:]), shapeStr(in.shape[2:]))
+		}
+		out = append(out, n)
+	}
+	// cuDNN keeps a channels_last input's layout, as torch does.
+	var strides []int64
+	if in.format != nil || w.format != nil {
+		order := []int{0}
+		for d := 2; d < dims+2; d++ {
+			order = append(order, d)
+		}
+		strides = ir.StridesFor(out, append(order, 1))
+	}
+	b := atenArg{none: true}
+	if bias != nil {
+		b = atenArg{tensor: bias}
+	}
+	return l.atenCall(l.own(), "aten.convolution.default", dt, out, strides,
+		atenArg{tensor: in}, atenArg{tensor: w}, b, atenArg{ints: stride, list: true}, atenArg{ints: padding, list: true},
+		atenArg{ints: dilation, list: true}, atenArg{value: "false", dtype: ir.Bool}, atenArg{ints: make([]int64, dims), list: true},
+		atenArg{value: IntScalar(groups).Value, dtype: ir.Int64})
+}
+
+// atenArg is one argument of an ATen call the lowering makes.
+type atenArg struct {
+	tensor *Tensor
+	value  string
+	dtype  ir.DType
+	ints   []int64
+	list   bool
+	none   bool
+}
+
+// atenCall adds the extern node name, a call of the ATen op target on the
+// operands (tensors passed as strided views) returning a result of dtype,
+// shape and strides (nil: contiguous).
+func (l *lowerer) atenCall(name, target string, dt ir.DType, shape, strides []int64, operands ...atenArg) (*Tensor, error) {
+	c := &ir.ExternCall{Target: target}
+	for i, o := range operands {
+		switch {
+		case o.tensor != nil:
+			v, err := l.view(o.tensor, name+"_arg"+strconv.Itoa(i))
+			if err != nil {
+				return nil, err
+			}
+			c.Positional = append(c.Positional, ir.Operand{Arg: len(c.Args)})
+			c.Args = append(c.Args, v)
+		case o.none:
+			c.Positional = append(c.Positional, ir.Operand{Arg: -1, None: true})
+		case o.list:
+			c.Positional = append(c.Positional, ir.Operand{Arg: -1, Ints: o.ints, List: true})
+		default:
+			c.Positional = append(c.Positional, ir.Operand{Arg: -1, Value: o.value, DType: o.dtype})
+		}
+	}
+	n := &ir.Node{Name: name, Kind: ir.Extern, DType: dt, Ranges: slices.Clone(shape), Strides: strides, Origin: "convolution", Call: c}
+	return l.addNode(n)
+}
