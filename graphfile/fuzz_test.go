@@ -20,6 +20,7 @@ var fuzzGraphSeeds = []string{
 	`{"version":1,"name":"e","inputs":[{"name":"a","dtype":"float32","shape":[4,3]},{"name":"b","dtype":"float32","shape":[3,2]}],"nodes":[{"name":"y","kind":"extern","dtype":"float32","ranges":[4,2],"call":{"target":"mm","args":[{"buffer":"a","shape":[4,3],"strides":[3,1]},{"buffer":"b","shape":[3,2],"strides":[2,1]}]}},{"name":"z","kind":"pointwise","ranges":[4,2],"body":{"op":"neg","args":[{"op":"load","buffer":"y","index":["i0","i1"]}]}}],"outputs":["z"]}`,
 	`{"version":1,"name":"m","inputs":[{"name":"x","dtype":"float32","shape":[2,3,4]},{"name":"w","dtype":"float32","shape":[5,4]}],"nodes":[{"name":"y","op":"linear","args":["x","w"]},{"name":"z","op":"matmul","args":["x","v"]},{"name":"v","op":"select","args":["w"],"dim":0,"index":1}],"outputs":["y","z"]}`,
 	`{"version":1,"name":"a","inputs":[{"name":"x","dtype":"float32","shape":[8,16]}],"nodes":[{"name":"c","op":"aten","target":"aten.cumsum.default","args":["x",1],"dtype":"float32","shape":[8,16]}],"outputs":["c"]}`,
+	`{"version":1,"name":"c","inputs":[{"name":"x","dtype":"float32","shape":[1,4,7,7]},{"name":"w","dtype":"float32","shape":[2,2,3,2]}],"nodes":[{"name":"y","op":"conv2d","args":["x","w"],"padding":"same","groups":2,"dilation":[2,1]},{"name":"s","op":"aten","target":"aten.sum.dim_IntList","args":["x",[1],false],"dtype":"float32","shape":[1,7,7]}],"outputs":["y","s"]}`,
 	``,
 	`{`,
 	`[]`,
