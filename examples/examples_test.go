@@ -27,7 +27,8 @@ const (
 	schemaPath = "../docs/graph.schema.json"
 	formatPath = "../docs/graph-format.md"
 	benchDir   = "../bench/gpu/graphs"
-	rankDir    = "../bench/gpu/rank" // the rank-N and layout suite
+	rankDir    = "../bench/gpu/rank"   // the rank-N and layout suite
+	externDir  = "../bench/gpu/extern" // the extern-call blocks
 
 	// canonicalExample names the graph that docs/graph-format.md shows in
 	// canonical form.
@@ -301,6 +302,7 @@ func TestGraphFilesAreCanonical(t *testing.T) {
 	files := append(graphFiles(t, "."), graphFiles(t, benchDir)...)
 	files = append(files, graphFiles(t, rawDir)...)
 	files = append(files, graphFiles(t, rankDir)...)
+	files = append(files, graphFiles(t, externDir)...)
 	for _, path := range files {
 		t.Run(path, func(t *testing.T) {
 			data, err := os.ReadFile(path)

@@ -11,6 +11,7 @@
 #   python3 bench/gpu/gen_times.py .gpu/gen_times_gpu_host.json --test-binary .gpu/fusegen.test --commit "$(cat .gpu/commit)"
 #   python3 bench/gpu/bench.py .gpu/bench --gen-times .gpu/gen_times_gpu_host.json --out "$OUT"
 #   python3 bench/gpu/bench.py .gpu/rank --out "$OUT/rank"   (committed as rank-<device>.md)
+#   python3 bench/gpu/bench.py .gpu/extern --out "$OUT/extern" (committed as extern-<device>.md)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fusegen-bench.XXXXXX")
@@ -28,6 +29,13 @@ for g in bench/gpu/rank/*.json bench/gpu/graphs/tiny_pointwise.json; do
   "$tmp/gen" -o ".gpu/rank/$(basename "$g" .json).py" "$g"
 done
 echo "bench.sh: $(ls .gpu/rank/*.py | wc -l) modules in .gpu/rank"
+# The extern-call blocks (bench/gpu/extern): an MLP, an attention core and a
+# conv + batch-norm + ReLU, for bench.py .gpu/extern.
+rm -rf .gpu/extern && mkdir -p .gpu/extern
+for g in bench/gpu/extern/*.json bench/gpu/graphs/tiny_pointwise.json; do
+  "$tmp/gen" -o ".gpu/extern/$(basename "$g" .json).py" "$g"
+done
+echo "bench.sh: $(ls .gpu/extern/*.py | wc -l) modules in .gpu/extern"
 
 # Generation times here (this machine) ...
 python3 bench/gpu/gen_times.py .gpu/gen_times.json --benchtime "${BENCHTIME:-0.3s}"

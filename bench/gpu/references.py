@@ -24,6 +24,13 @@ def _causal_softmax(x):
     return (torch.softmax(x.masked_fill(~keep, float("-inf")), -1),)
 
 
+def _attention_core(q, k, v):
+    s = q.shape[-2]
+    keep = torch.ones(s, s, dtype=torch.bool, device=q.device).tril()
+    p = torch.softmax((q @ k.transpose(-2, -1) * 0.125).masked_fill(~keep, float("-inf")), -1)
+    return (p @ v,)
+
+
 # Reference functions by graph name (an "_odd" suffix is dropped): they take
 # the inputs in graph order and return the outputs in graph order.
 REFERENCES = {
@@ -67,6 +74,12 @@ REFERENCES = {
     "extern_products": lambda at, m, q, k, c, a16, m16, x, w, b: (
         at @ m, torch.bmm(q, k), torch.addmm(c, a16, m16, beta=0.5, alpha=2),
         F.gelu(F.linear(x, w, b), approximate="tanh")),
+    # The extern-call blocks (bench/gpu/extern/*.json; bench/gpu/bench.sh
+    # generates them into .gpu/extern).
+    "mlp_block": lambda x, w1, b1, w2, b2: (
+        F.linear(F.gelu(F.linear(x, w1, b1), approximate="tanh"), w2, b2) + x,),
+    "attention_core": _attention_core,
+    "conv_bn_relu": lambda x, w, scale, shift: (torch.relu(F.conv2d(x, w, padding=1) * scale + shift),),
     # pointwise_chain at [1, 1024], for launch overhead; its own function, so
     # that torch.compile never sees one code object at two sizes.
     "tiny_pointwise": lambda a, b, c: (torch.sigmoid(torch.relu(a * b + c)) * 2,),
