@@ -617,51 +617,28 @@ func topoOrder(g *Graph, skipSelf bool) ([]*Node, error) {
 	for i, n := range g.Nodes {
 		index[n.Name] = i
 	}
-	const (
-		unvisited = iota
-		visiting
-		done
-	)
-	state := make([]int, len(g.Nodes))
-	order := make([]*Node, 0, len(g.Nodes))
-	var stack []string
-	var visit func(i int) error
-	visit = func(i int) error {
-		switch state[i] {
-		case done:
-			return nil
-		case visiting:
-			start := 0
-			for k, s := range stack {
-				if s == g.Nodes[i].Name {
-					start = k
-				}
-			}
-			cycle := append(append([]string{}, stack[start:]...), g.Nodes[i].Name)
-			return ErrorAt(fmt.Sprintf("nodes[%d] %q", i, g.Nodes[i].Name), "cycle: %s", strings.Join(cycle, " -> "))
-		}
-		state[i] = visiting
-		stack = append(stack, g.Nodes[i].Name)
-		{
-			for _, r := range g.Nodes[i].Reads() {
-				if j, ok := index[r]; ok && !(skipSelf && j == i) {
-					if err := visit(j); err != nil {
-						return err
-					}
-				}
+	order, cycle := DependencyOrder(len(g.Nodes), func(i int) []int {
+		var deps []int
+		for _, r := range g.Nodes[i].Reads() {
+			if j, ok := index[r]; ok && !(skipSelf && j == i) {
+				deps = append(deps, j)
 			}
 		}
-		stack = stack[:len(stack)-1]
-		state[i] = done
-		order = append(order, g.Nodes[i])
-		return nil
-	}
-	for i := range g.Nodes {
-		if err := visit(i); err != nil {
-			return nil, err
+		return deps
+	})
+	if cycle != nil {
+		names := make([]string, len(cycle))
+		for k, j := range cycle {
+			names[k] = g.Nodes[j].Name
 		}
+		last := cycle[len(cycle)-1]
+		return nil, ErrorAt(fmt.Sprintf("nodes[%d] %q", last, g.Nodes[last].Name), "cycle: %s", strings.Join(names, " -> "))
 	}
-	return order, nil
+	nodes := make([]*Node, len(order))
+	for k, i := range order {
+		nodes[k] = g.Nodes[i]
+	}
+	return nodes, nil
 }
 
 // CanonicalValue checks a constant's spelling against its dtype and returns

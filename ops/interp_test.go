@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/fusegen/fusegen/ir"
+	"github.com/fusegen/fusegen/ops"
 )
 
 // A reference interpreter of the loop IR, for tests: it runs a validated
@@ -140,26 +141,6 @@ func convert(v float64, t ir.DType) float64 {
 	return v
 }
 
-func constValue(s string) float64 {
-	switch s {
-	case "true":
-		return 1
-	case "false":
-		return 0
-	case "inf":
-		return math.Inf(1)
-	case "-inf":
-		return math.Inf(-1)
-	case "nan":
-		return math.NaN()
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		panic(err)
-	}
-	return f
-}
-
 func b2f(b bool) float64 {
 	if b {
 		return 1
@@ -170,7 +151,7 @@ func b2f(b bool) float64 {
 func (it *interp) eval(e *ir.Expr, env map[string]int64) (float64, error) {
 	switch e.Op {
 	case ir.OpConstant:
-		return constValue(e.Value), nil
+		return ops.Scalar{Value: e.Value}.Float(), nil
 	case ir.OpIndex:
 		return float64(e.Expr.Eval(env)), nil
 	case ir.OpLoad:

@@ -2,7 +2,6 @@ package ops
 
 import (
 	"errors"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -219,53 +218,29 @@ func (n Node) deps() []string {
 // fileOrder orders the file's nodes so that each comes after the nodes it
 // reads, keeping file order where the dependencies allow.
 func fileOrder(f *Program, producer map[string]int, paths []string) ([]int, error) {
-	const (
-		unvisited = iota
-		visiting
-		done
-	)
-	state := make([]int, len(f.Nodes))
-	var order []int
-	var stack []int
-	var visit func(i int) error
-	visit = func(i int) error {
-		switch state[i] {
-		case done:
-			return nil
-		case visiting:
-			start := slices.Index(stack, i)
-			var names []string
-			for _, j := range append(stack[start:], i) {
-				names = append(names, f.Nodes[j].Names()[0])
-			}
-			return ir.ErrorAt(paths[i], "cycle: %s", strings.Join(names, " -> "))
-		}
-		state[i] = visiting
-		stack = append(stack, i)
-		for _, r := range f.Nodes[i].deps() {
+	deps := make([][]int, len(f.Nodes))
+	for i, n := range f.Nodes {
+		for _, r := range n.deps() {
 			j, ok := producer[r]
 			if !ok {
 				continue
 			}
 			if j == i {
-				if f.Nodes[i].Loop != nil {
+				if n.Loop != nil {
 					continue // ir.ValidateNode names the load
 				}
-				return ir.ErrorAt(paths[i], "the op reads its own result %q", r)
+				return nil, ir.ErrorAt(paths[i], "the op reads its own result %q", r)
 			}
-			if err := visit(j); err != nil {
-				return err
-			}
+			deps[i] = append(deps[i], j)
 		}
-		stack = stack[:len(stack)-1]
-		state[i] = done
-		order = append(order, i)
-		return nil
 	}
-	for i := range f.Nodes {
-		if err := visit(i); err != nil {
-			return nil, err
+	order, cycle := ir.DependencyOrder(len(f.Nodes), func(i int) []int { return deps[i] })
+	if cycle != nil {
+		names := make([]string, len(cycle))
+		for k, j := range cycle {
+			names[k] = f.Nodes[j].Names()[0]
 		}
+		return nil, ir.ErrorAt(paths[cycle[len(cycle)-1]], "cycle: %s", strings.Join(names, " -> "))
 	}
 	return order, nil
 }

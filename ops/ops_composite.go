@@ -65,9 +65,15 @@ func (l *lowerer) opSoftmax(x *Tensor, dim int64, dt ir.DType, log bool) (*Tenso
 	return withOps(mustCast(r, out), name), nil
 }
 
-// normDims checks normalized_shape against x's trailing dims and returns
-// the reduced dims.
-func normDims(x *Tensor, ns []int64) ([]bool, error) {
+// normDims checks a norm's float input x, its normalized_shape against x's
+// trailing dims and its weight, and returns the reduced dims.
+func normDims(x *Tensor, op string, ns []int64, weight *Tensor) ([]bool, error) {
+	if err := needTensor(x, op, "args[0]"); err != nil {
+		return nil, err
+	}
+	if !x.dtype.IsFloat() {
+		return nil, ferr("args[0]", "%s needs a float tensor, got %s", op, x.dtype)
+	}
 	k := len(ns)
 	n := len(x.shape)
 	if k == 0 || k > n || !slices.Equal(x.shape[n-k:], ns) {
@@ -76,6 +82,9 @@ func normDims(x *Tensor, ns []int64) ([]bool, error) {
 	red := make([]bool, n)
 	for d := n - k; d < n; d++ {
 		red[d] = true
+	}
+	if err := checkAffine(weight, ns, "weight"); err != nil {
+		return nil, err
 	}
 	return red, nil
 }
@@ -116,17 +125,8 @@ func affine(y, weight, bias *Tensor) (*Tensor, error) {
 // opLayerNorm is torch.nn.functional.layer_norm: a welford pass for mean
 // and variance (biased), then (x - mean) * rsqrt(var + eps) * weight + bias.
 func (l *lowerer) opLayerNorm(x *Tensor, ns []int64, weight, bias *Tensor, eps *Scalar) (*Tensor, error) {
-	if err := needTensor(x, "layer_norm", "args[0]"); err != nil {
-		return nil, err
-	}
-	if !x.dtype.IsFloat() {
-		return nil, ferr("args[0]", "layer_norm needs a float tensor, got %s", x.dtype)
-	}
-	red, err := normDims(x, ns)
+	red, err := normDims(x, "layer_norm", ns, weight)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkAffine(weight, ns, "weight"); err != nil {
 		return nil, err
 	}
 	if err := checkAffine(bias, ns, "bias"); err != nil {
@@ -164,17 +164,8 @@ func (l *lowerer) opLayerNorm(x *Tensor, ns []int64, weight, bias *Tensor, eps *
 // opRMSNorm is torch.nn.functional.rms_norm: x * rsqrt(mean(x^2) + eps) *
 // weight; eps left out is the compute type's machine epsilon.
 func (l *lowerer) opRMSNorm(x *Tensor, ns []int64, weight *Tensor, eps *Scalar) (*Tensor, error) {
-	if err := needTensor(x, "rms_norm", "args[0]"); err != nil {
-		return nil, err
-	}
-	if !x.dtype.IsFloat() {
-		return nil, ferr("args[0]", "rms_norm needs a float tensor, got %s", x.dtype)
-	}
-	red, err := normDims(x, ns)
+	red, err := normDims(x, "rms_norm", ns, weight)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkAffine(weight, ns, "weight"); err != nil {
 		return nil, err
 	}
 	out := x.dtype
