@@ -39,15 +39,7 @@ func (l *lowerer) opSoftmax(x *Tensor, dim int64, dt ir.DType, log bool) (*Tenso
 		}
 		return full(x.shape, out, v, name), nil
 	}
-	mx, err := l.reduce(l.derived("max"), xc, red, true, ir.Max, xc.load)
-	if err != nil {
-		return nil, err
-	}
-	e, err := pointwiseN([]*Tensor{xc, mx}, nil, c, "", func(a []*ir.Expr) *ir.Expr { return eop("exp", eop("sub", a[0], a[1])) })
-	if err != nil {
-		return nil, err
-	}
-	s, err := l.reduce(l.derived("sum"), e, red, true, ir.Sum, e.load)
+	mx, e, s, err := l.expOverMax(xc, red, c)
 	if err != nil {
 		return nil, err
 	}
@@ -63,6 +55,22 @@ func (l *lowerer) opSoftmax(x *Tensor, dim int64, dt ir.DType, log bool) (*Tenso
 		return nil, err
 	}
 	return withOps(mustCast(r, out), name), nil
+}
+
+// expOverMax is the stable softmax's first steps over the reduced dims red of
+// xc (compute type c): the row max, exp(x - max) and the row sum of that.
+func (l *lowerer) expOverMax(xc *Tensor, red []bool, c ir.DType) (mx, e, s *Tensor, err error) {
+	if mx, err = l.reduce(l.derived("max"), xc, red, true, ir.Max, xc.load); err != nil {
+		return nil, nil, nil, err
+	}
+	e, err = pointwiseN([]*Tensor{xc, mx}, nil, c, "", func(a []*ir.Expr) *ir.Expr { return eop("exp", eop("sub", a[0], a[1])) })
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if s, err = l.reduce(l.derived("sum"), e, red, true, ir.Sum, e.load); err != nil {
+		return nil, nil, nil, err
+	}
+	return mx, e, s, nil
 }
 
 // normDims checks a norm's float input x, its normalized_shape against x's
@@ -235,15 +243,7 @@ func (l *lowerer) opCrossEntropy(x, target *Tensor, ignore int64, reduction stri
 	c := computeType(out)
 	xc := mustCast(x, c)
 	red := []bool{false, true}
-	mx, err := l.reduce(l.derived("max"), xc, red, true, ir.Max, xc.load)
-	if err != nil {
-		return nil, err
-	}
-	e, err := pointwiseN([]*Tensor{xc, mx}, nil, c, "", func(a []*ir.Expr) *ir.Expr { return eop("exp", eop("sub", a[0], a[1])) })
-	if err != nil {
-		return nil, err
-	}
-	s, err := l.reduce(l.derived("sum"), e, red, true, ir.Sum, e.load)
+	mx, _, s, err := l.expOverMax(xc, red, c)
 	if err != nil {
 		return nil, err
 	}
