@@ -176,6 +176,15 @@ func TestMatmulRankRules(t *testing.T) {
 // arrays.
 func interpret(t *testing.T, g *ir.Graph) (map[string][]float64, map[string]*nd) {
 	t.Helper()
+	got, in, err := runOnFill(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got, in
+}
+
+// runOnFill is interpret for callers that report the error themselves.
+func runOnFill(g *ir.Graph) (map[string][]float64, map[string]*nd, error) {
 	storage := map[string][]float64{}
 	in := map[string]*nd{}
 	for _, buf := range g.Inputs {
@@ -183,10 +192,7 @@ func interpret(t *testing.T, g *ir.Graph) (map[string][]float64, map[string]*nd)
 		in[buf.Name] = logical(buf, storage[buf.Name])
 	}
 	got, err := runGraph(g, storage)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return got, in
+	return got, in, err
 }
 
 // expectClose compares outputs with dense references, 1e-4 relative.

@@ -282,6 +282,9 @@ func reduceND(a *nd, dims []int64, keep bool, op string) *nd {
 	return out
 }
 
+// defaultNames are the names templates/triton/names.tmpl gives.
+var defaultNames = kernel.Names{X: "xindex", Y: "yindex", R: "r0_index", XMask: "xmask", TileMask: "ymask & xmask", RowMask: "r0_mask & xmask"}
+
 // checkRankProgram builds, lowers, schedules and interprets p, and compares
 // with the reference; it returns the first disagreement.
 func checkRankProgram(p rankProgram) error {
@@ -294,17 +297,10 @@ func checkRankProgram(p rankProgram) error {
 	if err != nil {
 		return fmt.Errorf("plan: %v", err)
 	}
-	names := kernel.Names{X: "xindex", Y: "yindex", R: "r0_index", XMask: "xmask", TileMask: "ymask & xmask", RowMask: "r0_mask & xmask"}
-	if _, err := kernel.Build(s, heuristics.Rules{}, names); err != nil {
+	if _, err := kernel.Build(s, heuristics.Rules{}, defaultNames); err != nil {
 		return fmt.Errorf("kernels: %v", err)
 	}
-	storage := map[string][]float64{}
-	in := map[string]*nd{}
-	for _, buf := range g.Inputs {
-		storage[buf.Name] = fill(buf)
-		in[buf.Name] = logical(buf, storage[buf.Name])
-	}
-	got, err := runGraph(g, storage)
+	got, in, err := runOnFill(g)
 	if err != nil {
 		return fmt.Errorf("interpret: %v", err)
 	}
@@ -355,7 +351,6 @@ func TestRandomRankPrograms(t *testing.T) {
 // one kernel (the row is not split), so is every rank.
 func TestRowReductionEpilogueFusesAsIn2D(t *testing.T) {
 	r := rand.New(rand.NewSource(9))
-	names := kernel.Names{X: "xindex", Y: "yindex", R: "r0_index", XMask: "xmask", TileMask: "ymask & xmask", RowMask: "r0_mask & xmask"}
 	kernels := func(shape []int64, k, epilogue int) string {
 		b := ops.NewBuilder("row", "cuda")
 		x := b.Input("x", ir.Float32, shape...)
@@ -381,7 +376,7 @@ func TestRowReductionEpilogueFusesAsIn2D(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ks, err := kernel.Build(s, heuristics.Rules{}, names)
+		ks, err := kernel.Build(s, heuristics.Rules{}, defaultNames)
 		if err != nil {
 			t.Fatal(err)
 		}
