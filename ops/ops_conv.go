@@ -87,7 +87,7 @@ func (l *lowerer) opConv(dims int, x, w, bias *Tensor, a *Attrs) (*Tensor, error
 				for d := 0; d < dims; d++ {
 					shape[d+2] += extra[2*(dims-1-d)+1]
 				}
-				if in, err = l.atenCall(l.derived("pad"), "aten.constant_pad_nd.default", dt, shape, nil,
+				if in, err = l.atenCall(l.derived("pad"), "convolution", "aten.constant_pad_nd.default", dt, shape, nil,
 					atenArg{tensor: x}, atenArg{ints: extra, list: true}, atenArg{value: FloatScalar(0).Value, dtype: ir.Float64}); err != nil {
 					return nil, err
 				}
@@ -117,7 +117,7 @@ func (l *lowerer) opConv(dims int, x, w, bias *Tensor, a *Attrs) (*Tensor, error
 	if bias != nil {
 		b = atenArg{tensor: bias}
 	}
-	return l.atenCall(l.own(), "aten.convolution.default", dt, out, strides,
+	return l.atenCall(l.own(), "convolution", "aten.convolution.default", dt, out, strides,
 		atenArg{tensor: in}, atenArg{tensor: w}, b, atenArg{ints: stride, list: true}, atenArg{ints: padding, list: true},
 		atenArg{ints: dilation, list: true}, atenArg{value: "false", dtype: ir.Bool}, atenArg{ints: make([]int64, dims), list: true},
 		atenArg{value: IntScalar(groups).Value, dtype: ir.Int64})
@@ -133,10 +133,10 @@ type atenArg struct {
 	none   bool
 }
 
-// atenCall adds the extern node name, a call of the ATen op target on the
-// operands (tensors passed as strided views) returning a result of dtype,
-// shape and strides (nil: contiguous).
-func (l *lowerer) atenCall(name, target string, dt ir.DType, shape, strides []int64, operands ...atenArg) (*Tensor, error) {
+// atenCall adds the extern node name, made for the op origin: a call of the
+// ATen op target on the operands (tensors passed as strided views) returning
+// a result of dtype, shape and strides (nil: contiguous).
+func (l *lowerer) atenCall(name, origin, target string, dt ir.DType, shape, strides []int64, operands ...atenArg) (*Tensor, error) {
 	c := &ir.ExternCall{Target: target}
 	for i, o := range operands {
 		switch {
@@ -155,6 +155,6 @@ func (l *lowerer) atenCall(name, target string, dt ir.DType, shape, strides []in
 			c.Positional = append(c.Positional, ir.Operand{Arg: -1, Value: o.value, DType: o.dtype})
 		}
 	}
-	n := &ir.Node{Name: name, Kind: ir.Extern, DType: dt, Ranges: slices.Clone(shape), Strides: strides, Origin: "convolution", Call: c}
+	n := &ir.Node{Name: name, Kind: ir.Extern, DType: dt, Ranges: slices.Clone(shape), Strides: strides, Origin: origin, Call: c}
 	return l.addNode(n)
 }

@@ -79,9 +79,8 @@ func (l *lowerer) stridedView(t *Tensor) (ir.View, bool) {
 	return v, true
 }
 
-// extern adds an extern node computing a result of shape and dtype.
-// extern adds an extern node of the given shape; the call writes it as
-// outShape (nil: shape).
+// extern adds an extern node of the given shape and dtype; the call writes
+// it as outShape (nil: shape).
 func (l *lowerer) extern(name, target string, shape, outShape []int64, dt ir.DType, args []ir.View, scalars []ir.NamedScalar) (*Tensor, error) {
 	n := &ir.Node{Name: name, Kind: ir.Extern, DType: dt, Ranges: slices.Clone(shape), Origin: target,
 		Call: &ir.ExternCall{Target: target, Args: args, Scalars: scalars, OutShape: outShape}}
@@ -335,42 +334,33 @@ func (l *lowerer) opATen(target string, raw []Arg, args []*Tensor, dt ir.DType, 
 	if dt == "" {
 		return nil, ferr("dtype", "an ATen op's result dtype must be given")
 	}
-	c := &ir.ExternCall{Target: target}
+	operands := make([]atenArg, len(args))
+	tensors := 0
 	for i, t := range args {
-		if t == nil { // a list of ints or None
-			if raw[i].None {
-				c.Positional = append(c.Positional, ir.Operand{Arg: -1, None: true})
-			} else {
-				c.Positional = append(c.Positional, ir.Operand{Arg: -1, Ints: slices.Clone(*raw[i].Ints), List: true})
-			}
-			continue
-		}
-		if t.isScalar() {
-			lit := ir.Operand{Arg: -1, Value: t.scalar.Value}
+		switch {
+		case t == nil && raw[i].None: // a list of ints or None
+			operands[i] = atenArg{none: true}
+		case t == nil:
+			operands[i] = atenArg{ints: slices.Clone(*raw[i].Ints), list: true}
+		case t.isScalar():
+			operands[i] = atenArg{value: t.scalar.Value, dtype: ir.Float64}
 			switch t.scalar.Kind {
 			case ScalarBool:
-				lit.DType = ir.Bool
+				operands[i].dtype = ir.Bool
 			case ScalarInt:
-				lit.DType = ir.Int64
-			default:
-				lit.DType = ir.Float64
+				operands[i].dtype = ir.Int64
 			}
-			c.Positional = append(c.Positional, lit)
-			continue
+		default:
+			operands[i] = atenArg{tensor: t}
+			tensors++
 		}
-		v, err := l.view(t, fmt.Sprintf("%s_arg%d", l.own(), i))
-		if err != nil {
-			return nil, err
-		}
-		c.Positional = append(c.Positional, ir.Operand{Arg: len(c.Args)})
-		c.Args = append(c.Args, v)
 	}
-	if len(c.Args) == 0 {
+	if tensors == 0 {
 		return nil, ferr("args", "an ATen op reads at least one tensor")
 	}
-	n := &ir.Node{Name: l.own(), Kind: ir.Extern, DType: dt, Ranges: slices.Clone(shape), Origin: "aten", Call: c}
+	var st []int64
 	if strides != nil {
-		n.Strides = slices.Clone(*strides)
+		st = slices.Clone(*strides)
 	}
-	return l.addNode(n)
+	return l.atenCall(l.own(), "aten", target, dt, shape, st, operands...)
 }
