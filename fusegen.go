@@ -194,10 +194,7 @@ func checkExternTargets(g *ir.Graph, r *templates.Renderer) error {
 		if n.Kind != ir.Extern {
 			continue
 		}
-		define := "extern/" + n.Call.Target
-		if ir.IsATen(n.Call.Target) {
-			define = "extern/aten"
-		}
+		define := kernel.ExternDefine(n.Call.Target)
 		if r.Has(define) {
 			continue
 		}

@@ -164,9 +164,10 @@ func Build(s *fusion.Schedule, h heuristics.Rules, names Names) ([]*Kernel, erro
 }
 
 // Extern is the view model of an extern call: the templates spell it with
-// "extern/<Target>".
+// the template Define names.
 type Extern struct {
 	Target string
+	Define string // ExternDefine(Target)
 	Out    string // the buffer it writes
 	// OutShape is the shape the call writes Out as (a view of it), when it
 	// is not Out's own
@@ -215,11 +216,20 @@ func sameStrides(shape, a, b []int64) bool {
 	return true
 }
 
+// ExternDefine names the template that spells a call of target:
+// "extern/aten" for every ATen op, else "extern/<target>".
+func ExternDefine(target string) string {
+	if ir.IsATen(target) {
+		return "extern/aten"
+	}
+	return "extern/" + target
+}
+
 // buildExtern makes the view model of an extern node: a Kernel whose
 // Extern is set, whose Pointers are the buffers it reads and writes.
 func buildExtern(s *fusion.Schedule, n *ir.Node) *Kernel {
 	c := n.Call
-	e := &Extern{Target: c.Target, Out: n.Name, Scalars: c.Scalars}
+	e := &Extern{Target: c.Target, Define: ExternDefine(c.Target), Out: n.Name, Scalars: c.Scalars}
 	if c.OutShape != nil && !slices.Equal(c.OutShape, n.Ranges) {
 		e.OutShape = c.OutShape
 	}
