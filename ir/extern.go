@@ -2,6 +2,7 @@ package ir
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -72,20 +73,11 @@ func (n *Node) Reads() []string {
 	}
 	var out []string
 	for _, a := range n.Call.Args {
-		if !contains(out, a.Buffer) {
+		if !slices.Contains(out, a.Buffer) {
 			out = append(out, a.Buffer)
 		}
 	}
 	return out
-}
-
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // validateExtern checks an extern node: a known target spelling, no body, a
@@ -119,12 +111,7 @@ func validateExtern(g *Graph, table *Table, n *Node, path string) error {
 		if a.Buffer == n.Name {
 			return ErrorAt(at+".buffer", "an extern node cannot read its own buffer")
 		}
-		var b *Buffer
-		if table != nil {
-			b = table.Buffer(a.Buffer)
-		} else {
-			b = g.Lookup(a.Buffer)
-		}
+		b := bufferIn(g, table, a.Buffer)
 		if b == nil {
 			return ErrorAt(at+".buffer", "undefined buffer %q", a.Buffer)
 		}

@@ -468,16 +468,20 @@ func (v *exprChecker) result(e *Expr, t DType) (DType, error) {
 	return t, nil
 }
 
+// bufferIn looks name up in the table when there is one, else in g (a
+// graph still being built).
+func bufferIn(g *Graph, table *Table, name string) *Buffer {
+	if table != nil {
+		return table.Buffer(name)
+	}
+	return g.Lookup(name)
+}
+
 func (v *exprChecker) checkLoad(e *Expr) (DType, error) {
 	if e.Buffer == v.self {
 		return "", ErrorAt(v.path()+".buffer", "node reads its own buffer %q (a cycle)", e.Buffer)
 	}
-	var b *Buffer
-	if v.table != nil {
-		b = v.table.Buffer(e.Buffer)
-	} else {
-		b = v.g.Lookup(e.Buffer) // a graph still being built
-	}
+	b := bufferIn(v.g, v.table, e.Buffer)
 	if b == nil {
 		return "", ErrorAt(v.path()+".buffer", "undefined buffer %q", e.Buffer)
 	}
