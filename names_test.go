@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -164,7 +165,7 @@ func TestReservedNames(t *testing.T) {
 					Inputs: res.inputs, Nodes: res.nodes, Globals: idents[d.name+"/"+v.name].Globals})
 			}
 		}
-		t.Logf("%s: %d candidate names, %d accepted (%d not as a softmax: %v), %d refused", d.name, len(candidates), len(accepted), len(noOp), sortedKeys(noOp), len(refused))
+		t.Logf("%s: %d candidate names, %d accepted (%d not as a softmax: %v), %d refused", d.name, len(candidates), len(accepted), len(noOp), slices.Sorted(maps.Keys(noOp)), len(refused))
 	}
 	input := map[string]namesCheck{}
 	for _, c := range checks {
@@ -319,15 +320,6 @@ func trySoftmaxName(gen *Generator, device, name string) error {
 		"inputs": [{"name": `+x+`, "dtype": "float32", "shape": [4, 8]}],
 		"nodes": [{"name": `+q+`, "op": "softmax", "args": [`+x+`], "dim": -1}], "outputs": [`+q+`]}`), Options{})
 	return err
-}
-
-func sortedKeys(m map[string]bool) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // tryNodeName generates a small graph whose node is called name.

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -335,7 +336,7 @@ func varOp(which string) func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, erro
 
 // OpNames lists the tensor ops of the graph file, sorted.
 func OpNames() []string {
-	out := sortedKeys(opTable)
+	out := slices.Sorted(maps.Keys(opTable))
 	sort.Strings(out)
 	return out
 }

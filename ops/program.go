@@ -2,7 +2,6 @@ package ops
 
 import (
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -284,16 +283,6 @@ func NodePath(pos string, n *OpNode) string {
 		return pos + " " + strconv.Quote(strings.Join(n.Outputs, ", "))
 	}
 	return pos
-}
-
-// sortedKeys returns the keys of m, sorted.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // LoopGraph returns the graph of a program of loop nodes only, as written

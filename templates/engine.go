@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -92,7 +93,7 @@ func load(builtin fs.FS, overlay fs.FS, overlayName string) (*Set, error) {
 		return nil, err
 	}
 	s.base.Option("missingkey=error")
-	for _, name := range sortedKeys(s.files) {
+	for _, name := range slices.Sorted(maps.Keys(s.files)) {
 		t, ok := s.parsed[name]
 		if !ok {
 			if t, err = s.parse(name, s.files[name]); err != nil {
@@ -174,13 +175,13 @@ func (s *Set) knownDir(dir string) bool {
 
 // unknown explains an overlay path that matches no template or device slot.
 func (s *Set) unknown(p string, dir bool) string {
-	known := append(sortedKeys(s.files), DeviceDir+"/<name>.tmpl", DeviceDir+"/<name>.json")
+	known := append(slices.Sorted(maps.Keys(s.files)), DeviceDir+"/<name>.tmpl", DeviceDir+"/<name>.json")
 	what := "file"
 	if dir {
 		what = "folder"
 	}
 	hint := ""
-	if c := overrides.Closest(p, sortedKeys(s.files)); c != "" && !dir {
+	if c := overrides.Closest(p, slices.Sorted(maps.Keys(s.files))); c != "" && !dir {
 		hint = fmt.Sprintf("; did you mean %s?", c)
 	} else if strings.HasPrefix(p, DeviceDir+"/") {
 		hint = fmt.Sprintf("; a device is %s/<name>.tmpl and %s/<name>.json", DeviceDir, DeviceDir)
@@ -286,7 +287,7 @@ func (s *Set) checkDevice(name string) error {
 		def, inBase := s.definer[n]
 		if !inBase {
 			hint := ""
-			if c := overrides.Closest(n, append(slices.Clone(overrides.Required), sortedKeys(s.definer)...)); c != "" {
+			if c := overrides.Closest(n, append(slices.Clone(overrides.Required), slices.Sorted(maps.Keys(s.definer))...)); c != "" {
 				hint = fmt.Sprintf("; did you mean %q?", c)
 			}
 			return fmt.Errorf("%s: defines %q, which is neither a device template (%s) nor a template of the other files%s",
@@ -306,15 +307,6 @@ func quoteAll(names []string) string {
 		q[i] = fmt.Sprintf("%q", n)
 	}
 	return strings.Join(q, ", ")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // Devices lists the known devices (embedded and overlay), sorted.

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"sort"
+	"slices"
 	"strconv"
 	"sync"
 	"text/template"
@@ -106,12 +106,7 @@ func pyTuple(xs any) (string, error) {
 
 // sortedMapKeys returns a map's keys in sorted order (sprig's keys is unordered).
 func sortedMapKeys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(m))
 }
 
 // isFloat reports whether a dtype name is a floating-point type.
