@@ -194,7 +194,7 @@ func checkExternTargets(g *ir.Graph, r *templates.Renderer) error {
 		if n.Kind != ir.Extern {
 			continue
 		}
-		define := kernel.ExternDefine(n.Call.Target)
+		define := kernel.ExternDefine(n.Call)
 		if r.Has(define) {
 			continue
 		}

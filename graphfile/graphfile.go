@@ -108,8 +108,8 @@ func (r *reader) fail(path, format string, a ...any) {
 var (
 	bufferFields  = []string{"name", "dtype", "shape", "strides", "offset"}
 	nodeFields    = []string{"name", "kind", "dtype", "ranges", "strides", "reduction_ranges", "reduction", "origin", "body", "call"}
-	callFields    = []string{"target", "args", "positional", "scalars", "out_shape"}
-	operandFields = []string{"arg", "value", "dtype", "ints", "none"}
+	callFields    = []string{"target", "args", "positional", "keywords", "scalars", "out_shape", "results", "result_of", "index"}
+	operandFields = []string{"kind", "name", "arg", "args", "value", "dtype", "items"}
 	viewFields    = []string{"buffer", "shape", "strides", "offset"}
 	exprFields    = []string{"op", "args", "dtype", "buffer", "index", "indirect", "value", "expr"}
 )
@@ -396,29 +396,18 @@ func (r *reader) call(v any, path string) *ir.ExternCall {
 		})
 	}
 	for i, o := range r.arrayAt(m["positional"], path, "positional", false) {
-		at := path + ".positional[" + strconv.Itoa(i) + "]"
-		om := r.object(o, at)
-		if r.err != nil {
-			return nil
-		}
-		r.fields(om, at, operandFields...)
-		op := ir.Operand{Arg: -1}
-		switch {
-		case om["arg"] != nil:
-			op.Arg = int(r.intAt(om["arg"], at, "arg", true))
-		case om["ints"] != nil:
-			op.Ints, op.List = r.intsAt(om["ints"], at, "ints", true), true
-		case om["none"] == true:
-			op.None = true
-		default:
-			s, err := ParseScalar(om["value"])
-			if err != nil {
-				r.fail(join(at, "value"), "%v", err)
-				return nil
-			}
-			op.Value, op.DType = s.Value, r.dtypeAt(om["dtype"], at, "dtype", true)
-		}
-		c.Positional = append(c.Positional, op)
+		c.Positional = append(c.Positional, r.operand(o, path+".positional["+strconv.Itoa(i)+"]"))
+	}
+	for i, o := range r.arrayAt(m["keywords"], path, "keywords", false) {
+		c.Keywords = append(c.Keywords, r.operand(o, path+".keywords["+strconv.Itoa(i)+"]"))
+	}
+	for i, v := range r.arrayAt(m["results"], path, "results", false) {
+		c.Results = append(c.Results, r.string(v, path+".results["+strconv.Itoa(i)+"]", true))
+	}
+	c.ResultOf = r.stringAt(m["result_of"], path, "result_of", false)
+	c.Index = int(r.intAt(m["index"], path, "index", false))
+	if r.err != nil {
+		return nil
 	}
 	if sv, ok := m["scalars"]; ok && sv != nil {
 		sm := r.object(sv, join(path, "scalars"))
@@ -432,6 +421,56 @@ func (r *reader) call(v any, path string) *ir.ExternCall {
 		}
 	}
 	return c
+}
+
+// operand reads one argument of an ATen call: {"kind": "tensor", "arg": 0},
+// {"kind": "scalar", "value": 1, "dtype": "int64"}, {"kind": "list",
+// "dtype": "int64", "items": [0, 1]}, {"kind": "tensors", "args": [0, -1]},
+// {"kind": "string", "value": "tanh"}, {"kind": "dtype", "dtype":
+// "float32"}, {"kind": "none"}, ...; a keyword argument has a "name".
+func (r *reader) operand(v any, at string) ir.Operand {
+	om := r.object(v, at)
+	if r.err != nil {
+		return ir.Operand{}
+	}
+	r.fields(om, at, operandFields...)
+	op := ir.Operand{Kind: ir.OperandKind(r.stringAt(om["kind"], at, "kind", true)), Name: r.stringAt(om["name"], at, "name", false)}
+	literal := func(v any, path string) string {
+		s, err := ParseScalar(v)
+		if err != nil {
+			r.fail(path, "%v", err)
+			return ""
+		}
+		return s.Value
+	}
+	switch op.Kind {
+	case ir.OperandTensor:
+		op.Arg = int(r.intAt(om["arg"], at, "arg", true))
+	case ir.OperandTensors:
+		for _, a := range r.intsAt(om["args"], at, "args", false) {
+			op.Tensors = append(op.Tensors, int(a))
+		}
+		if op.Tensors == nil {
+			op.Tensors = []int{}
+		}
+	case ir.OperandScalar:
+		op.DType = r.dtypeAt(om["dtype"], at, "dtype", true)
+		op.Value = literal(om["value"], join(at, "value"))
+	case ir.OperandList:
+		op.DType = r.dtypeAt(om["dtype"], at, "dtype", true)
+		op.Items = []string{}
+		for i, it := range r.arrayAt(om["items"], at, "items", true) {
+			op.Items = append(op.Items, literal(it, join(at, "items")+"["+strconv.Itoa(i)+"]"))
+		}
+	case ir.OperandDType:
+		op.DType = r.dtypeAt(om["dtype"], at, "dtype", true)
+	case ir.OperandString, ir.OperandLayout, ir.OperandMemoryFormat:
+		op.Value = r.stringAt(om["value"], at, "value", true)
+	case ir.OperandNone, ir.OperandDevice:
+	default:
+		r.fail(join(at, "kind"), "unknown operand kind %q (want tensor, tensors, scalar, list, none, string, dtype, device, layout or memory_format)", op.Kind)
+	}
+	return op
 }
 
 func (r *reader) expr(v any, path string, depth int) *ir.Expr {
@@ -541,16 +580,43 @@ type fileCall struct {
 	Target     string                     `json:"target"`
 	Args       []fileView                 `json:"args"`
 	Positional []fileOperand              `json:"positional,omitempty"`
+	Keywords   []fileOperand              `json:"keywords,omitempty"`
 	Scalars    map[string]json.RawMessage `json:"scalars,omitempty"`
 	OutShape   []int64                    `json:"out_shape,omitempty"`
+	Results    []string                   `json:"results,omitempty"`
+	ResultOf   string                     `json:"result_of,omitempty"`
+	Index      int                        `json:"index,omitempty"`
 }
 
 type fileOperand struct {
-	Arg   *int            `json:"arg,omitempty"`
-	Value json.RawMessage `json:"value,omitempty"`
-	DType ir.DType        `json:"dtype,omitempty"`
-	Ints  *[]int64        `json:"ints,omitempty"`
-	None  bool            `json:"none,omitempty"`
+	Kind  ir.OperandKind    `json:"kind"`
+	Name  string            `json:"name,omitempty"`
+	Arg   *int              `json:"arg,omitempty"`
+	Args  []int             `json:"args,omitempty"`
+	Value json.RawMessage   `json:"value,omitempty"`
+	DType ir.DType          `json:"dtype,omitempty"`
+	Items []json.RawMessage `json:"items,omitempty"`
+}
+
+func toFileOperand(o ir.Operand) fileOperand {
+	fo := fileOperand{Kind: o.Kind, Name: o.Name, DType: o.DType}
+	switch o.Kind {
+	case ir.OperandTensor:
+		k := o.Arg
+		fo.Arg = &k
+	case ir.OperandTensors:
+		fo.Args = append([]int{}, o.Tensors...)
+	case ir.OperandScalar:
+		fo.Value = scalarJSON(&ops.Scalar{Value: o.Value})
+	case ir.OperandList:
+		fo.Items = []json.RawMessage{}
+		for _, it := range o.Items {
+			fo.Items = append(fo.Items, scalarJSON(&ops.Scalar{Value: it}))
+		}
+	case ir.OperandString, ir.OperandLayout, ir.OperandMemoryFormat:
+		fo.Value, _ = json.Marshal(o.Value)
+	}
+	return fo
 }
 
 type fileView struct {
@@ -621,21 +687,12 @@ func toFileNode(n *ir.Node) *fileNode {
 			fc.Args = append(fc.Args, fileView{Buffer: a.Buffer, Shape: nonNil(a.Shape), Strides: nonNil(a.Strides), Offset: a.Offset})
 		}
 		for _, o := range c.Positional {
-			if o.Arg >= 0 {
-				k := o.Arg
-				fc.Positional = append(fc.Positional, fileOperand{Arg: &k})
-				continue
-			}
-			switch {
-			case o.None:
-				fc.Positional = append(fc.Positional, fileOperand{None: true})
-			case o.List:
-				ints := nonNil(o.Ints)
-				fc.Positional = append(fc.Positional, fileOperand{Ints: &ints})
-			default:
-				fc.Positional = append(fc.Positional, fileOperand{Value: scalarJSON(&ops.Scalar{Value: o.Value}), DType: o.DType})
-			}
+			fc.Positional = append(fc.Positional, toFileOperand(o))
 		}
+		for _, o := range c.Keywords {
+			fc.Keywords = append(fc.Keywords, toFileOperand(o))
+		}
+		fc.Results, fc.ResultOf, fc.Index = c.Results, c.ResultOf, c.Index
 		for _, s := range c.Scalars {
 			if fc.Scalars == nil {
 				fc.Scalars = map[string]json.RawMessage{}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -187,6 +189,28 @@ func (r *reader) opNode(m map[string]any, pos string) *ops.OpNode {
 	a.Reduction = optString("reduction")
 	a.Target = optString("target")
 	a.Strides = optInts("strides")
+	if v := m["kwargs"]; v != nil {
+		km := r.object(v, join(path, "kwargs"))
+		kw := []ops.KeywordArg{}
+		for _, name := range slices.Sorted(maps.Keys(km)) {
+			kw = append(kw, ops.KeywordArg{Name: name, Arg: r.arg(km[name], join(join(path, "kwargs"), name))})
+		}
+		a.Kwargs = &kw
+	}
+	if v := m["results"]; v != nil {
+		res := []ops.ResultSpec{}
+		for i, e := range r.arrayAt(v, path, "results", true) {
+			at := path + ".results[" + strconv.Itoa(i) + "]"
+			em := r.object(e, at)
+			if r.err != nil {
+				break
+			}
+			r.fields(em, at, "dtype", "shape", "strides")
+			res = append(res, ops.ResultSpec{DType: r.dtypeAt(em["dtype"], at, "dtype", true),
+				Shape: nonNil(r.intsAt(em["shape"], at, "shape", true)), Strides: r.intsAt(em["strides"], at, "strides", false)})
+		}
+		a.Results = &res
+	}
 	intsOrOne := func(field string) *ops.IntsOrOne {
 		v := m[field]
 		if v == nil {
@@ -208,17 +232,41 @@ func (r *reader) opNode(m map[string]any, pos string) *ops.OpNode {
 }
 
 // arg reads an op argument: a string (a buffer name, or inf, -inf, nan), a
-// number or a bool.
+// number or a bool; for an aten op also null, a list (of ints, or of other
+// arguments) or a literal object ({"dtype": "float32"}).
 func (r *reader) arg(v any, path string) ops.Arg {
 	switch x := v.(type) {
 	case nil:
 		return ops.Arg{None: true}
 	case []any:
-		ints := r.ints(x, path, true)
-		if ints == nil {
-			ints = []int64{}
+		if allInts(x) {
+			ints := nonNil(r.ints(x, path, true))
+			return ops.Arg{Ints: &ints}
 		}
-		return ops.Arg{Ints: &ints}
+		var list []ops.Arg
+		for i, e := range x {
+			at := path + "[" + strconv.Itoa(i) + "]"
+			if _, nested := e.([]any); nested {
+				r.fail(at, "a list argument holds no lists")
+				break
+			}
+			list = append(list, r.arg(e, at))
+		}
+		return ops.Arg{List: &list}
+	case map[string]any:
+		if len(x) != 1 {
+			r.fail(path, "a literal object has one field (%s)", literalFields())
+			return ops.Arg{}
+		}
+		for _, lk := range ops.LiteralKinds {
+			if fv, ok := x[lk.Field]; ok {
+				return ops.Arg{Literal: &ops.Literal{Kind: lk.Kind, Value: r.stringAt(fv, path, lk.Field, true)}}
+			}
+		}
+		for k := range x {
+			r.fail(path, "unknown literal object field %q (want one of %s)", k, literalFields())
+		}
+		return ops.Arg{}
 	}
 	if s, ok := v.(string); ok {
 		if s == "" {
@@ -228,6 +276,27 @@ func (r *reader) arg(v any, path string) ops.Arg {
 	}
 	s := r.scalar(v, path)
 	return ops.Arg{Scalar: &s}
+}
+
+// allInts reports a JSON list of integers (a list of ints, as dims and
+// sizes are written); the empty list is one.
+func allInts(x []any) bool {
+	for _, e := range x {
+		n, ok := e.(json.Number)
+		if !ok || strings.ContainsAny(string(n), ".eE") {
+			return false
+		}
+	}
+	return true
+}
+
+// literalFields lists the fields of the literal objects.
+func literalFields() string {
+	var fs []string
+	for _, lk := range ops.LiteralKinds {
+		fs = append(fs, lk.Field)
+	}
+	return strings.Join(fs, ", ")
 }
 
 // scalar reads a Python scalar: a JSON number (an integer when written
@@ -312,10 +381,18 @@ type fileOpNode struct {
 	Reduction       *string           `json:"reduction,omitempty"`
 	Target          *string           `json:"target,omitempty"`
 	Strides         *[]int64          `json:"strides,omitempty"`
+	Kwargs          json.RawMessage   `json:"kwargs,omitempty"`
+	Results         []fileResult      `json:"results,omitempty"`
 	Stride          json.RawMessage   `json:"stride,omitempty"`
 	Padding         json.RawMessage   `json:"padding,omitempty"`
 	Dilation        json.RawMessage   `json:"dilation,omitempty"`
 	Groups          *int64            `json:"groups,omitempty"`
+}
+
+type fileResult struct {
+	DType   ir.DType `json:"dtype"`
+	Shape   []int64  `json:"shape"`
+	Strides []int64  `json:"strides,omitempty"`
 }
 
 func scalarJSON(s *ops.Scalar) json.RawMessage {
@@ -353,6 +430,20 @@ func argJSON(a *ops.Arg) json.RawMessage {
 	case a.Ints != nil:
 		b, _ := json.Marshal(*a.Ints)
 		return b
+	case a.List != nil:
+		items := []json.RawMessage{}
+		for i := range *a.List {
+			items = append(items, argJSON(&(*a.List)[i]))
+		}
+		b, _ := json.Marshal(items)
+		return b
+	case a.Literal != nil:
+		for _, lk := range ops.LiteralKinds {
+			if lk.Kind == a.Literal.Kind {
+				b, _ := json.Marshal(map[string]string{lk.Field: a.Literal.Value})
+				return b
+			}
+		}
 	}
 	b, _ := json.Marshal(a.Name)
 	return b
@@ -374,6 +465,19 @@ func toFileOpNode(n *ops.OpNode) *fileOpNode {
 	}
 	for i := range n.Args {
 		f.Args = append(f.Args, argJSON(&n.Args[i]))
+	}
+	if a.Kwargs != nil {
+		kw := map[string]json.RawMessage{}
+		for i := range *a.Kwargs {
+			kw[(*a.Kwargs)[i].Name] = argJSON(&(*a.Kwargs)[i].Arg)
+		}
+		f.Kwargs, _ = json.Marshal(kw)
+	}
+	if a.Results != nil {
+		f.Results = []fileResult{}
+		for _, res := range *a.Results {
+			f.Results = append(f.Results, fileResult{DType: res.DType, Shape: nonNil(res.Shape), Strides: res.Strides})
+		}
 	}
 	if a.SplitSize != nil {
 		var v any = *a.SplitSize

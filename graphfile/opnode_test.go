@@ -113,7 +113,10 @@ func TestOpFileStructureErrors(t *testing.T) {
 		{`{"name": "y", "op": "sum", "args": ["x"], "dims": 1}`, `nodes[0] "y".dims: want an array, got a number`},
 		{`{"op": "exp", "args": ["x"]}`, `nodes[0].name: missing (want a string, or outputs for an op with several results)`},
 		{`{"name": "y", "outputs": ["a"], "op": "chunk", "args": ["x"], "chunks": 1}`, `nodes[0] "y".outputs: a node has either name or outputs, not both`},
-		{`{"name": "y", "op": "exp", "args": [{"a": 1}]}`, `nodes[0] "y".args[0]: want a number, a bool, or one of "inf", "-inf", "nan"; got an object`},
+		{`{"name": "y", "op": "exp", "args": [{"a": 1}]}`, `nodes[0] "y".args[0]: unknown literal object field "a" (want one of device, dtype, layout, memory_format, str)`},
+		{`{"name": "y", "op": "exp", "args": [{"str": "a", "dtype": "float32"}]}`, `nodes[0] "y".args[0]: a literal object has one field (device, dtype, layout, memory_format, str)`},
+		{`{"name": "y", "op": "aten", "target": "aten.foo.default", "args": [[[1]]], "dtype": "float32", "shape": [1]}`, `nodes[0] "y".args[0][0]: a list argument holds no lists`},
+		{`{"outputs": ["a", "b"], "op": "aten", "target": "aten.sort.default", "args": ["x"], "results": [{"dtype": "float32"}]}`, `nodes[0] "a, b".results[0].shape: missing`},
 		{`{"name": "y", "op": "sum", "args": ["x"], "dtype": "float8"}`, `nodes[0] "y".dtype: unknown dtype "float8"`},
 	}
 	for _, c := range cases {
@@ -278,5 +281,66 @@ func TestBuilderOutputs(t *testing.T) {
 	}
 	if g.Node("e2") == nil || g.Node("e") == nil {
 		t.Errorf("e and e2 should be nodes")
+	}
+}
+
+// An aten node's keywords, several results, lists and literal objects come
+// back from the canonical form as written; its loop-node form (-graph)
+// round-trips too.
+func TestAtenFallbackRoundTrip(t *testing.T) {
+	const graph = `{"version": 1, "name": "a", "device": "cuda",
+ "inputs": [{"name": "x", "dtype": "float32", "shape": [4, 10]}],
+ "nodes": [
+  {"outputs": ["v", "i"], "op": "aten", "target": "aten.sort.default", "args": ["x", -1, true],
+   "results": [{"dtype": "float32", "shape": [4, 10]}, {"dtype": "int64", "shape": [4, 10], "strides": [10, 1]}]},
+  {"name": "st", "op": "aten", "target": "aten.stack.default", "args": [["x", "v"], 0], "dtype": "float32", "shape": [2, 4, 10]},
+  {"name": "u", "op": "aten", "target": "aten.arange.start_step", "args": [0, 3, 1], "dtype": "float32", "shape": [3],
+   "kwargs": {"layout": {"layout": "strided"}, "dtype": {"dtype": "float32"}, "device": {"device": "cuda"}}},
+  {"name": "g", "op": "aten", "target": "aten.gelu.default", "args": ["x"], "kwargs": {"approximate": {"str": "tanh"}}, "dtype": "float32", "shape": [4, 10]},
+  {"name": "f", "op": "aten", "target": "aten.foo.default", "args": ["x", [1.5, 2], [true, false], null], "dtype": "float32", "shape": [4, 10]}
+ ],
+ "outputs": ["i", "st", "u", "g", "f"]}`
+	p, err := ReadProgram([]byte(graph))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Write(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`"kwargs": {` + "\n        \"device\": {\n          \"device\": \"cuda\"\n        },\n        \"dtype\"",
+		`"str": "tanh"`, `"results": [`, `"strides": [`, `1.5,`, `true,`, "null\n",
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("canonical form lacks %q:\n%s", want, out)
+		}
+	}
+	p2, err := ReadProgram(out)
+	if err != nil {
+		t.Fatalf("canonical form does not read back: %v\n%s", err, out)
+	}
+	if out2, _ := Write(p2); !bytes.Equal(out, out2) {
+		t.Errorf("second round differs:\n%s", out2)
+	}
+	g, err := Read([]byte(graph))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loops, err := WriteGraph(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g2, err := Read(loops)
+	if err != nil {
+		t.Fatalf("loop-node form does not read back: %v\n%s", err, loops)
+	}
+	if again, _ := WriteGraph(g2); !bytes.Equal(loops, again) {
+		t.Errorf("loop-node form differs on the second round:\n%s", again)
+	}
+	for _, want := range []string{`"result_of": "v"`, `"kind": "tensors"`, `"kind": "layout"`, `"name": "approximate"`, `"items": [`} {
+		if !strings.Contains(string(loops), want) {
+			t.Errorf("loop-node form lacks %q", want)
+		}
 	}
 }

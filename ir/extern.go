@@ -20,12 +20,21 @@ type ExternCall struct {
 	Scalars []NamedScalar
 	// Positional, when set, is the call's argument list in order, each a
 	// buffer of Args or a literal (an ATen op's tensors and scalars); nil
-	// means Args in order.
+	// means Args in order. Keywords are an ATen op's keyword arguments,
+	// sorted by Name.
 	Positional []Operand
+	Keywords   []Operand
 	// OutShape is the shape the call writes its result as, a view of the
 	// node's contiguous buffer (mm's [B*S, N] for a linear of [B, S, N]);
 	// nil: the node's ranges.
 	OutShape []int64
+	// Results names the nodes that hold an ATen op's further results
+	// (results 1, 2, ... of a call whose result 0 is this node).
+	Results []string
+	// ResultOf, on such a node, is the node whose call returned it, as
+	// its result Index; the node makes no call of its own.
+	ResultOf string
+	Index    int
 }
 
 // View is a strided view of a buffer, as a library call receives it: Offset
@@ -37,17 +46,60 @@ type View struct {
 	Offset  int64
 }
 
-// Operand is one positional argument of an extern call: Args[Arg], or,
-// when Arg < 0, the literal Value of dtype DType (canonical spelling: int64
-// for a Python int, float64 for a float, bool).
+// OperandKind is what one argument of an ATen call is.
+type OperandKind string
+
+// The kinds of ATen call arguments, as torch's schema types them.
+const (
+	OperandTensor       OperandKind = "tensor"        // Args[Arg], as a strided view
+	OperandTensors      OperandKind = "tensors"       // a list of Args[i] for i in Tensors (-1: None)
+	OperandScalar       OperandKind = "scalar"        // Value of DType
+	OperandList         OperandKind = "list"          // Items, each of DType
+	OperandNone         OperandKind = "none"          // None
+	OperandString       OperandKind = "string"        // Value, a plain string ("tanh", "ij,jk->ik")
+	OperandDType        OperandKind = "dtype"         // DType, as a torch.dtype
+	OperandDevice       OperandKind = "device"        // the graph's device
+	OperandLayout       OperandKind = "layout"        // Value, one of Layouts
+	OperandMemoryFormat OperandKind = "memory_format" // Value, one of MemoryFormats
+)
+
+// Layouts and MemoryFormats are the torch.layout and torch.memory_format
+// values an ATen call may take.
+var (
+	Layouts       = []string{"strided"}
+	MemoryFormats = []string{"channels_last", "channels_last_3d", "contiguous_format", "preserve_format"}
+)
+
+// Operand is one argument of an ATen call. Literal values are in canonical
+// spelling, of dtype int64 (a Python int), float64 (a float) or bool.
 type Operand struct {
-	Arg   int
-	Value string
-	DType DType
-	// A literal list of ints (List, possibly empty), or None.
-	Ints []int64
-	List bool
-	None bool
+	Kind OperandKind
+	// Name is a keyword argument's name ("" for a positional one).
+	Name    string
+	Arg     int
+	Tensors []int
+	Value   string
+	DType   DType
+	Items   []string
+}
+
+// maxOperandString bounds a string argument: these are names and short
+// equations, never data.
+const maxOperandString = 64
+
+// IsOperandString reports a string an ATen call may take as an argument:
+// short, of letters, digits, spaces and _ , . - > only, so that it needs no
+// escaping in any target language.
+func IsOperandString(s string) bool {
+	if len(s) > maxOperandString {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(" _,.->", r)) {
+			return false
+		}
+	}
+	return true
 }
 
 // IsATen reports a target that names an ATen op (aten.<op>.<overload>: a
@@ -70,6 +122,9 @@ type NamedScalar struct {
 func (n *Node) Reads() []string {
 	if n.Call == nil {
 		return n.Body.Reads()
+	}
+	if n.Call.ResultOf != "" {
+		return []string{n.Call.ResultOf}
 	}
 	var out []string
 	for _, a := range n.Call.Args {
@@ -101,7 +156,11 @@ func validateExtern(g *Graph, table *Table, n *Node, path string) error {
 		return ErrorAt(path+".call.out_shape", "an ATen op returns its result; it writes no view")
 	case !n.DType.Valid():
 		return ErrorAt(path+".dtype", "an extern node declares its dtype (want one of %v)", DTypes())
-	case len(c.Args) == 0:
+	case (c.Results != nil || c.ResultOf != "" || c.Keywords != nil) && !IsATen(c.Target):
+		return ErrorAt(path+".call", "only an ATen op takes keyword arguments or returns several results")
+	case c.ResultOf != "":
+		return validateResultOf(g, table, n, path)
+	case len(c.Args) == 0 && !IsATen(c.Target):
 		return ErrorAt(path+".call.args", "an extern call reads at least one buffer")
 	case c.OutShape != nil && (CheckShape(c.OutShape, "") != nil || Product(c.OutShape) != n.Numel()):
 		return ErrorAt(path+".call.out_shape", "out_shape %v does not view the node's %d elements", c.OutShape, n.Numel())
@@ -120,21 +179,31 @@ func validateExtern(g *Graph, table *Table, n *Node, path string) error {
 		}
 	}
 	for i, o := range c.Positional {
-		at := path + ".call.positional[" + strconv.Itoa(i) + "]"
+		if o.Name != "" {
+			return ErrorAt(path+".call.positional["+strconv.Itoa(i)+"]", "a positional argument has no name (%q)", o.Name)
+		}
+		if err := CheckOperand(o, len(c.Args), path+".call.positional["+strconv.Itoa(i)+"]"); err != nil {
+			return err
+		}
+	}
+	for i, o := range c.Keywords {
+		at := path + ".call.keywords[" + strconv.Itoa(i) + "]"
 		switch {
-		case o.Arg >= len(c.Args):
-			return ErrorAt(at, "names args[%d] of %d", o.Arg, len(c.Args))
-		case o.Arg < 0 && (o.List || o.None):
-			if o.Value != "" || o.DType != "" || o.List && o.None {
-				return ErrorAt(at, "a literal is one of a value, a list of ints or None")
-			}
-		case o.Arg < 0:
-			if o.DType != Int64 && o.DType != Float64 && o.DType != Bool {
-				return ErrorAt(at, "a literal is int64, float64 or bool, got %q", o.DType)
-			}
-			if _, err := CanonicalValue(o.Value, o.DType); err != nil {
-				return ErrorAt(at, "%v", err)
-			}
+		case !IsIdentifier(o.Name) || o.Name[0] == '_':
+			return ErrorAt(at+".name", "keyword %q is not a name (letters, digits and _, not starting with _ or a digit)", o.Name)
+		case o.Name == "out":
+			return ErrorAt(at+".name", "an ATen op returns its results; it takes no out=")
+		case i > 0 && c.Keywords[i-1].Name >= o.Name:
+			return ErrorAt(at+".name", "keywords are sorted by name, each once (%q after %q)", o.Name, c.Keywords[i-1].Name)
+		}
+		if err := CheckOperand(o, len(c.Args), at); err != nil {
+			return err
+		}
+	}
+	for i, r := range c.Results {
+		at := path + ".call.results[" + strconv.Itoa(i) + "]"
+		if r == n.Name || slices.Contains(c.Results[:i], r) {
+			return ErrorAt(at, "result %q is named twice", r)
 		}
 	}
 	for i, s := range c.Scalars {
@@ -145,6 +214,81 @@ func validateExtern(g *Graph, table *Table, n *Node, path string) error {
 		if _, err := CanonicalValue(s.Value, Float64); err != nil {
 			return ErrorAt(at+".value", "%v", err)
 		}
+	}
+	return nil
+}
+
+// validateResultOf checks a node that holds a further result of an ATen
+// call: it names that call's node, defined before it, which lists it.
+func validateResultOf(g *Graph, table *Table, n *Node, path string) error {
+	c := n.Call
+	if len(c.Args) != 0 || c.Positional != nil || c.Keywords != nil || c.Results != nil || c.Scalars != nil {
+		return ErrorAt(path+".call", "a further result of a call makes no call of its own")
+	}
+	of := nodeIn(g, table, c.ResultOf)
+	switch {
+	case of == nil || of.Call == nil || of.Call.ResultOf != "":
+		return ErrorAt(path+".call.result_of", "%q is no extern node that returns several results", c.ResultOf)
+	case c.Index < 1 || c.Index > len(of.Call.Results) || of.Call.Results[c.Index-1] != n.Name:
+		return ErrorAt(path+".call.index", "%q does not list %q as its result %d", c.ResultOf, n.Name, c.Index)
+	case c.Target != of.Call.Target:
+		return ErrorAt(path+".call.target", "target %q is not that of %q (%q)", c.Target, c.ResultOf, of.Call.Target)
+	}
+	return nil
+}
+
+// checkOperand checks one argument of an ATen call with nargs buffer views.
+func CheckOperand(o Operand, nargs int, at string) error {
+	literal := func(v string, dt DType) error {
+		if dt != Int64 && dt != Float64 && dt != Bool {
+			return ErrorAt(at, "a literal is int64, float64 or bool, got %q", dt)
+		}
+		if _, err := CanonicalValue(v, dt); err != nil {
+			return ErrorAt(at, "%v", err)
+		}
+		return nil
+	}
+	switch o.Kind {
+	case OperandTensor:
+		if o.Arg < 0 || o.Arg >= nargs {
+			return ErrorAt(at, "names args[%d] of %d", o.Arg, nargs)
+		}
+	case OperandTensors:
+		for _, a := range o.Tensors {
+			if a < -1 || a >= nargs {
+				return ErrorAt(at, "names args[%d] of %d", a, nargs)
+			}
+		}
+	case OperandScalar:
+		return literal(o.Value, o.DType)
+	case OperandList:
+		for _, v := range o.Items {
+			if err := literal(v, o.DType); err != nil {
+				return err
+			}
+		}
+		if o.DType != Int64 && o.DType != Float64 && o.DType != Bool {
+			return ErrorAt(at, "a list holds int64, float64 or bool, got %q", o.DType)
+		}
+	case OperandNone, OperandDevice:
+	case OperandString:
+		if !IsOperandString(o.Value) {
+			return ErrorAt(at, "string %q: at most %d letters, digits, spaces and _ , . - >", o.Value, maxOperandString)
+		}
+	case OperandDType:
+		if !o.DType.Valid() {
+			return ErrorAt(at, "unknown dtype %q", o.DType)
+		}
+	case OperandLayout:
+		if !slices.Contains(Layouts, o.Value) {
+			return ErrorAt(at, "unknown layout %q (want one of %v)", o.Value, Layouts)
+		}
+	case OperandMemoryFormat:
+		if !slices.Contains(MemoryFormats, o.Value) {
+			return ErrorAt(at, "unknown memory format %q (want one of %v)", o.Value, MemoryFormats)
+		}
+	default:
+		return ErrorAt(at, "unknown operand kind %q", o.Kind)
 	}
 	return nil
 }

@@ -143,6 +143,16 @@ func Validate(g *Graph) error {
 			return err
 		}
 	}
+	for i, n := range g.Nodes {
+		if n.Call == nil {
+			continue
+		}
+		for k, r := range n.Call.Results {
+			if m := table.Node(r); m == nil || m.Call == nil || m.Call.ResultOf != n.Name {
+				return ErrorAt("nodes["+strconv.Itoa(i)+"] "+strconv.Quote(n.Name)+".call.results["+strconv.Itoa(k)+"]", "no node %q holds result %d of this call", r, k+1)
+			}
+		}
+	}
 	if len(g.Outputs) == 0 {
 		return ErrorAt("outputs", "the graph has no outputs")
 	}
@@ -470,6 +480,14 @@ func (v *exprChecker) result(e *Expr, t DType) (DType, error) {
 
 // bufferIn looks name up in the table when there is one, else in g (a
 // graph still being built).
+// nodeIn is bufferIn for nodes.
+func nodeIn(g *Graph, table *Table, name string) *Node {
+	if table != nil {
+		return table.Node(name)
+	}
+	return g.Node(name)
+}
+
 func bufferIn(g *Graph, table *Table, name string) *Buffer {
 	if table != nil {
 		return table.Buffer(name)

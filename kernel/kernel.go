@@ -167,7 +167,7 @@ func Build(s *fusion.Schedule, h heuristics.Rules, names Names) ([]*Kernel, erro
 // the template Define names.
 type Extern struct {
 	Target string
-	Define string // ExternDefine(Target)
+	Define string // ExternDefine(call)
 	Out    string // the buffer it writes
 	// OutShape is the shape the call writes Out as (a view of it), when it
 	// is not Out's own
@@ -175,24 +175,30 @@ type Extern struct {
 	Args     []ExternArg
 	Scalars  []ir.NamedScalar
 	// Returns: an ATen op, called through torch.ops, returns its result
-	// (of Shape and Stride, checked) instead of writing Out; Positional are
-	// its arguments in order.
+	// (of Shape and Stride, checked) instead of writing Out; Positional and
+	// Keywords are its arguments, Results the buffers that take its further
+	// results. A further result of a call (ResultOf, the buffer that made
+	// it) has only Out, DType, Shape and Stride, for its checks.
 	Returns       bool
 	Shape, Stride []int64
 	DType         ir.DType
 	Positional    []ExternOperand
+	Keywords      []ExternOperand
+	Results       []string
+	ResultOf      string
 }
 
-// ExternOperand is one positional argument of an ATen call: a buffer view
-// (Arg), or a literal Value of DType.
+// ExternOperand is one argument of an ATen call, as ir.Operand has it,
+// with its buffer views resolved: Arg for a tensor, Tensors for a list of
+// them (nil entries: None).
 type ExternOperand struct {
-	Arg   *ExternArg
-	Value string
-	DType ir.DType
-	// A list of ints (List, possibly empty), or None.
-	Ints []int64
-	List bool
-	None bool
+	Kind    ir.OperandKind
+	Name    string
+	Arg     *ExternArg
+	Tensors []*ExternArg
+	Value   string
+	DType   ir.DType
+	Items   []string
 }
 
 // ExternArg is a buffer an extern call reads, as a strided view.
@@ -216,20 +222,24 @@ func sameStrides(shape, a, b []int64) bool {
 	return true
 }
 
-// ExternDefine names the template that spells a call of target:
-// "extern/aten" for every ATen op, else "extern/<target>".
-func ExternDefine(target string) string {
-	if ir.IsATen(target) {
+// ExternDefine names the template that spells an extern call:
+// "extern/result" for a further result of a call, "extern/aten" for every
+// ATen op, else "extern/<target>".
+func ExternDefine(c *ir.ExternCall) string {
+	switch {
+	case c.ResultOf != "":
+		return "extern/result"
+	case ir.IsATen(c.Target):
 		return "extern/aten"
 	}
-	return "extern/" + target
+	return "extern/" + c.Target
 }
 
 // buildExtern makes the view model of an extern node: a Kernel whose
 // Extern is set, whose Pointers are the buffers it reads and writes.
 func buildExtern(s *fusion.Schedule, n *ir.Node) *Kernel {
 	c := n.Call
-	e := &Extern{Target: c.Target, Define: ExternDefine(c.Target), Out: n.Name, Scalars: c.Scalars}
+	e := &Extern{Target: c.Target, Define: ExternDefine(c), Out: n.Name, Scalars: c.Scalars, Results: c.Results, ResultOf: c.ResultOf}
 	if c.OutShape != nil && !slices.Equal(c.OutShape, n.Ranges) {
 		e.OutShape = c.OutShape
 	}
@@ -242,15 +252,35 @@ func buildExtern(s *fusion.Schedule, n *ir.Node) *Kernel {
 			k.Pointers = append(k.Pointers, Pointer{Buffer: a.Buffer, DType: b.DType})
 		}
 	}
+	if c.ResultOf != "" {
+		// Read, so that the call that binds it runs first.
+		k.Pointers = append(k.Pointers, Pointer{Buffer: c.ResultOf, DType: s.Table.Buffer(c.ResultOf).DType})
+	}
 	k.Pointers = append(k.Pointers, Pointer{Buffer: n.Name, DType: n.DType, Out: true})
 	if ir.IsATen(c.Target) {
 		e.Returns, e.Shape, e.Stride, e.DType = true, n.Ranges, n.Buffer().StridesOrContiguous(), n.DType
-		for _, o := range c.Positional {
-			if o.Arg >= 0 {
-				e.Positional = append(e.Positional, ExternOperand{Arg: &e.Args[o.Arg]})
-			} else {
-				e.Positional = append(e.Positional, ExternOperand{Value: o.Value, DType: o.DType, Ints: o.Ints, List: o.List, None: o.None})
+		operand := func(o ir.Operand) ExternOperand {
+			eo := ExternOperand{Kind: o.Kind, Name: o.Name, Value: o.Value, DType: o.DType, Items: o.Items}
+			switch o.Kind {
+			case ir.OperandTensor:
+				eo.Arg = &e.Args[o.Arg]
+			case ir.OperandTensors:
+				eo.Tensors = []*ExternArg{}
+				for _, a := range o.Tensors {
+					var ea *ExternArg
+					if a >= 0 {
+						ea = &e.Args[a]
+					}
+					eo.Tensors = append(eo.Tensors, ea)
+				}
 			}
+			return eo
+		}
+		for _, o := range c.Positional {
+			e.Positional = append(e.Positional, operand(o))
+		}
+		for _, o := range c.Keywords {
+			e.Keywords = append(e.Keywords, operand(o))
 		}
 	}
 	return k

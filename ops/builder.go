@@ -3,8 +3,10 @@ package ops
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
+	"strconv"
 
 	"github.com/fusegen/fusegen/ir"
 )
@@ -263,8 +265,81 @@ func (b *Builder) autoName(op string) string {
 	}
 }
 
+// arg converts one Go argument of op (at names it): a tensor of this
+// builder, a Go number or bool, and for an aten op (top, not inside a list)
+// also []int64, nil, a Literal, []float64, []bool or []*Tensor. It reports
+// a failure and returns false.
+func (b *Builder) arg(op, at string, a any, top bool) (Arg, bool) {
+	tensorName := func(t *Tensor) (string, bool) {
+		if t == nil || t.name == "" || t.b != b {
+			if t == nil || t.name != "" {
+				b.fail(fmt.Errorf("%s: %s: not a tensor of this builder", op, at))
+			}
+			return "", false // t.name == "": an earlier error
+		}
+		return t.name, true
+	}
+	switch v := a.(type) {
+	case *Tensor:
+		name, ok := tensorName(v)
+		return Arg{Name: name}, ok
+	case []int64:
+		return Arg{Ints: ints(v)}, true
+	case nil:
+		return Arg{None: true}, true
+	case Literal:
+		return Arg{Literal: &v}, true
+	case []float64:
+		return b.listArg(op, at, top, toAny(v))
+	case []bool:
+		return b.listArg(op, at, top, toAny(v))
+	case []*Tensor:
+		return b.listArg(op, at, top, toAny(v))
+	}
+	s, err := toScalar(a)
+	if err != nil {
+		b.fail(fmt.Errorf("%s: %s: %v", op, at, err))
+		return Arg{}, false
+	}
+	return Arg{Scalar: &s}, true
+}
+
+// listArg converts the items of a list argument, which holds no lists.
+func (b *Builder) listArg(op, at string, top bool, items []any) (Arg, bool) {
+	if !top {
+		b.fail(fmt.Errorf("%s: %s: a list argument holds no lists", op, at))
+		return Arg{}, false
+	}
+	list := []Arg{}
+	for i, it := range items {
+		if t, ok := it.(*Tensor); ok && t == nil {
+			list = append(list, Arg{None: true})
+			continue
+		}
+		e, ok := b.arg(op, at+"["+strconv.Itoa(i)+"]", it, false)
+		if !ok {
+			return Arg{}, false
+		}
+		list = append(list, e)
+	}
+	return Arg{List: &list}, true
+}
+
+func toAny[T any](v []T) []any {
+	out := make([]any, len(v))
+	for i, x := range v {
+		out[i] = x
+	}
+	return out
+}
+
 // op records and lowers one op node with nOut results (0: one, named).
 func (b *Builder) op(op string, args []any, opts []Option, nOut int, set ...func(*Attrs)) []*Tensor {
+	return b.opKw(op, args, nil, opts, nOut, set...)
+}
+
+// opKw is op with keyword arguments (an aten op's).
+func (b *Builder) opKw(op string, args []any, kwargs map[string]any, opts []Option, nOut int, set ...func(*Attrs)) []*Tensor {
 	n := &OpNode{Op: op}
 	for _, o := range opts {
 		o(&n.Attrs)
@@ -273,31 +348,22 @@ func (b *Builder) op(op string, args []any, opts []Option, nOut int, set ...func
 		s(&n.Attrs)
 	}
 	for i, a := range args {
-		if t, ok := a.(*Tensor); ok {
-			if t == nil || t.name == "" || t.b != b {
-				if t != nil && t.name == "" {
-					return nil // an earlier error
-				}
-				b.fail(fmt.Errorf("%s: args[%d]: not a tensor of this builder", op, i))
-				return nil
-			}
-			n.Args = append(n.Args, Arg{Name: t.name})
-			continue
-		}
-		switch v := a.(type) {
-		case []int64:
-			n.Args = append(n.Args, Arg{Ints: ints(v)})
-			continue
-		case nil:
-			n.Args = append(n.Args, Arg{None: true})
-			continue
-		}
-		s, err := toScalar(a)
-		if err != nil {
-			b.fail(fmt.Errorf("%s: args[%d]: %v", op, i, err))
+		arg, ok := b.arg(op, "args["+strconv.Itoa(i)+"]", a, true)
+		if !ok {
 			return nil
 		}
-		n.Args = append(n.Args, Arg{Scalar: &s})
+		n.Args = append(n.Args, arg)
+	}
+	if kwargs != nil {
+		list := []KeywordArg{}
+		for _, name := range slices.Sorted(maps.Keys(kwargs)) {
+			arg, ok := b.arg(op, "kwargs."+name, kwargs[name], true)
+			if !ok {
+				return nil
+			}
+			list = append(list, KeywordArg{Name: name, Arg: arg})
+		}
+		n.Attrs.Kwargs = &list
 	}
 	for _, name := range []string{n.Attrs.Weight, n.Attrs.Bias} {
 		if name == "\x00invalid" {
@@ -910,6 +976,31 @@ func (b *Builder) Aten(target string, dt ir.DType, shape []int64, args []any, op
 	return b.one("aten", args, opts, func(a *Attrs) {
 		a.Target, a.DType, a.Shape = &target, dt, ints(shape)
 	})
+}
+
+// AtenCall calls any ATen op by its qualified name with positional args
+// and keyword kwargs (each as Aten takes them, plus a Literal, []float64,
+// []bool or []*Tensor; a nil tensor in a []*Tensor is None), returning one
+// tensor per result, each of the dtype, shape and strides (nil:
+// contiguous) results gives. An op of one result is Aten with keywords.
+func (b *Builder) AtenCall(target string, results []ResultSpec, args []any, kwargs map[string]any) []*Tensor {
+	set := func(a *Attrs) {
+		a.Target = &target
+		if len(results) == 1 {
+			a.DType, a.Shape = results[0].DType, ints(results[0].Shape)
+			if results[0].Strides != nil {
+				a.Strides = ints(results[0].Strides)
+			}
+			return
+		}
+		rs := slices.Clone(results)
+		a.Results = &rs
+	}
+	nOut := len(results)
+	if nOut == 1 {
+		nOut = 0
+	}
+	return b.opKw("aten", args, kwargs, nil, nOut, set)
 }
 
 // Conv1d, Conv2d and Conv3d are torch.nn.functional.conv1d/2d/3d on a

@@ -26,11 +26,11 @@ func TestConvolutions(t *testing.T) {
 		t.Fatal(err)
 	}
 	pad := g.Node("same_pad")
-	if pad == nil || pad.Call.Target != "aten.constant_pad_nd.default" || !slices.Equal(pad.Call.Positional[1].Ints, []int64{0, 0, 0, 1}) {
+	if pad == nil || pad.Call.Target != "aten.constant_pad_nd.default" || !slices.Equal(pad.Call.Positional[1].Items, []string{"0", "0", "0", "1"}) {
 		t.Fatalf("same padding: %+v", pad)
 	}
-	if n := g.Node("same"); !slices.Equal(n.Ranges, []int64{2, 16, 13, 11}) || !slices.Equal(n.Call.Positional[4].Ints, []int64{1, 1}) {
-		t.Errorf("same: ranges %v, padding %v", n.Ranges, n.Call.Positional[4].Ints)
+	if n := g.Node("same"); !slices.Equal(n.Ranges, []int64{2, 16, 13, 11}) || !slices.Equal(n.Call.Positional[4].Items, []string{"1", "1"}) {
+		t.Errorf("same: ranges %v, padding %v", n.Ranges, n.Call.Positional[4].Items)
 	}
 	if n := g.Node("strided"); !slices.Equal(n.Ranges, []int64{2, 16, 7, 6}) {
 		t.Errorf("strided: ranges %v, want [2 16 7 6]", n.Ranges)

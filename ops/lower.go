@@ -158,6 +158,11 @@ func dropDead(nodes []*ir.Node, f *Program) []*ir.Node {
 		for _, r := range n.Reads() {
 			mark(r)
 		}
+		if n.Call != nil { // a call binds all of its results
+			for _, r := range n.Call.Results {
+				mark(r)
+			}
+		}
 	}
 	for _, o := range f.Outputs {
 		mark(o)

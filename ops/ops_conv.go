@@ -2,7 +2,6 @@ package ops
 
 import (
 	"slices"
-	"strconv"
 
 	"github.com/fusegen/fusegen/ir"
 )
@@ -87,8 +86,8 @@ func (l *lowerer) opConv(dims int, x, w, bias *Tensor, a *Attrs) (*Tensor, error
 				for d := 0; d < dims; d++ {
 					shape[d+2] += extra[2*(dims-1-d)+1]
 				}
-				if in, err = l.atenCall(l.derived("pad"), "convolution", "aten.constant_pad_nd.default", dt, shape, nil,
-					atenArg{tensor: x}, atenArg{ints: extra, list: true}, atenArg{value: FloatScalar(0).Value, dtype: ir.Float64}); err != nil {
+				if in, err = l.atenOne(l.derived("pad"), "convolution", "aten.constant_pad_nd.default", atenResult{dt, shape, nil},
+					tensorArg(x), intsArg(extra), scalarArg(FloatScalar(0))); err != nil {
 					return nil, err
 				}
 			}
@@ -113,48 +112,11 @@ func (l *lowerer) opConv(dims int, x, w, bias *Tensor, a *Attrs) (*Tensor, error
 		}
 		strides = ir.StridesFor(out, append(order, 1))
 	}
-	b := atenArg{none: true}
+	b := literalArg(ir.Operand{Kind: ir.OperandNone})
 	if bias != nil {
-		b = atenArg{tensor: bias}
+		b = tensorArg(bias)
 	}
-	return l.atenCall(l.own(), "convolution", "aten.convolution.default", dt, out, strides,
-		atenArg{tensor: in}, atenArg{tensor: w}, b, atenArg{ints: stride, list: true}, atenArg{ints: padding, list: true},
-		atenArg{ints: dilation, list: true}, atenArg{value: "false", dtype: ir.Bool}, atenArg{ints: make([]int64, dims), list: true},
-		atenArg{value: IntScalar(groups).Value, dtype: ir.Int64})
-}
-
-// atenArg is one argument of an ATen call the lowering makes.
-type atenArg struct {
-	tensor *Tensor
-	value  string
-	dtype  ir.DType
-	ints   []int64
-	list   bool
-	none   bool
-}
-
-// atenCall adds the extern node name, made for the op origin: a call of the
-// ATen op target on the operands (tensors passed as strided views) returning
-// a result of dtype, shape and strides (nil: contiguous).
-func (l *lowerer) atenCall(name, origin, target string, dt ir.DType, shape, strides []int64, operands ...atenArg) (*Tensor, error) {
-	c := &ir.ExternCall{Target: target}
-	for i, o := range operands {
-		switch {
-		case o.tensor != nil:
-			v, err := l.view(o.tensor, name+"_arg"+strconv.Itoa(i))
-			if err != nil {
-				return nil, err
-			}
-			c.Positional = append(c.Positional, ir.Operand{Arg: len(c.Args)})
-			c.Args = append(c.Args, v)
-		case o.none:
-			c.Positional = append(c.Positional, ir.Operand{Arg: -1, None: true})
-		case o.list:
-			c.Positional = append(c.Positional, ir.Operand{Arg: -1, Ints: o.ints, List: true})
-		default:
-			c.Positional = append(c.Positional, ir.Operand{Arg: -1, Value: o.value, DType: o.dtype})
-		}
-	}
-	n := &ir.Node{Name: name, Kind: ir.Extern, DType: dt, Ranges: slices.Clone(shape), Strides: strides, Origin: origin, Call: c}
-	return l.addNode(n)
+	return l.atenOne(l.own(), "convolution", "aten.convolution.default", atenResult{dt, out, strides},
+		tensorArg(in), tensorArg(w), b, intsArg(stride), intsArg(padding), intsArg(dilation),
+		scalarArg(BoolScalar(false)), intsArg(make([]int64, dims)), scalarArg(IntScalar(groups)))
 }

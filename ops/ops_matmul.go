@@ -275,7 +275,7 @@ func (l *lowerer) opMatmul(a, b *Tensor) (*Tensor, error) {
 	// The product is the op's result, of the result's shape (the dims of
 	// the vectors dropped); the call writes it as its own 2-d or 3-d view.
 	final := func(shape []int64) []int64 {
-		var out []int64
+		out := []int64{} // non-nil: a dot product's 0-d result is a final shape
 		for d, n := range shape {
 			if !slices.Contains(drop, int64(d-len(shape))) {
 				out = append(out, n)
@@ -320,47 +320,4 @@ func batched(t *Tensor, batch []int64, r, c int64) (*Tensor, error) {
 		return nil, err
 	}
 	return opReshape(e, []int64{ir.Product(batch), r, c})
-}
-
-// opATen is the generic fallback: any ATen op by its qualified name
-// (aten.cumsum.default), called through torch.ops with the node's arguments
-// in order (tensors passed as strided views, numbers and bools as literals),
-// its result's dtype, shape and strides given (strides default to
-// contiguous; the module checks all three).
-func (l *lowerer) opATen(target string, raw []Arg, args []*Tensor, dt ir.DType, shape []int64, strides *[]int64) (*Tensor, error) {
-	if !ir.IsATen(target) {
-		return nil, ferr("target", "%q is not an ATen op name: want aten.<op>.<overload>, letters, digits and _, the op in lower case", target)
-	}
-	if dt == "" {
-		return nil, ferr("dtype", "an ATen op's result dtype must be given")
-	}
-	operands := make([]atenArg, len(args))
-	tensors := 0
-	for i, t := range args {
-		switch {
-		case t == nil && raw[i].None: // a list of ints or None
-			operands[i] = atenArg{none: true}
-		case t == nil:
-			operands[i] = atenArg{ints: slices.Clone(*raw[i].Ints), list: true}
-		case t.isScalar():
-			operands[i] = atenArg{value: t.scalar.Value, dtype: ir.Float64}
-			switch t.scalar.Kind {
-			case ScalarBool:
-				operands[i].dtype = ir.Bool
-			case ScalarInt:
-				operands[i].dtype = ir.Int64
-			}
-		default:
-			operands[i] = atenArg{tensor: t}
-			tensors++
-		}
-	}
-	if tensors == 0 {
-		return nil, ferr("args", "an ATen op reads at least one tensor")
-	}
-	var st []int64
-	if strides != nil {
-		st = slices.Clone(*strides)
-	}
-	return l.atenCall(l.own(), "aten", target, dt, shape, st, operands...)
 }

@@ -15,6 +15,9 @@ import (
 type opArgs struct {
 	args                   []*Tensor
 	weight, bias, min, max *Tensor
+	// resolve gives the tensor of an argument an op reads itself (an aten
+	// op's lists and keywords)
+	resolve func(a Arg, field string) (*Tensor, error)
 }
 
 // opSpec describes one tensor op of the graph file.
@@ -267,8 +270,9 @@ var opTable = func() map[string]*opSpec {
 		"addmm": {3, 3, []string{"beta", "alpha"}, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
 			return one(l.opAddmm(l.own(), nil, a.args[0], a.args[1], a.args[2], n.Attrs.Beta, n.Attrs.Alpha))
 		}},
-		"aten": {1, -1, []string{"target", "dtype", "shape", "strides"}, []string{"target", "dtype", "shape"}, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
-			return one(l.opATen(*n.Attrs.Target, n.Args, a.args, n.Attrs.DType, *n.Attrs.Shape, n.Attrs.Strides))
+		// aten names one result with name or several with outputs.
+		"aten": {0, -1, []string{"target", "dtype", "shape", "strides", "kwargs", "results"}, []string{"target"}, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
+			return l.opATen(n, a.args, a.resolve)
 		}},
 		"conv1d": {2, 2, []string{"bias", "stride", "padding", "dilation", "groups"}, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
 			return one(l.opConv(1, a.args[0], a.args[1], a.bias, &n.Attrs))
@@ -364,6 +368,7 @@ func (l *lowerer) lowerOp(n *OpNode, resolve func(a Arg, field string) (*Tensor,
 		return nil, ferr("op", "unknown op %q (known: %s)", n.Op, strings.Join(OpNames(), ", "))
 	}
 	switch {
+	case n.Op == "aten": // either: results are data of the node
 	case spec.multi && n.Outputs == nil:
 		return nil, ferr("name", "%s has several results: name them with outputs instead of name", n.Op)
 	case !spec.multi && n.Outputs != nil:
@@ -393,11 +398,11 @@ func (l *lowerer) lowerOp(n *OpNode, resolve func(a Arg, field string) (*Tensor,
 			return nil, ferr(f, "%s needs the field %s", n.Op, f)
 		}
 	}
-	a := &opArgs{}
+	a := &opArgs{resolve: resolve}
 	for i, arg := range n.Args {
-		if arg.Ints != nil || arg.None {
+		if arg.Ints != nil || arg.None || arg.List != nil || arg.Literal != nil {
 			if n.Op != "aten" {
-				return nil, ferr("args["+strconv.Itoa(i)+"]", "%s takes tensors and numbers; only an aten op takes a list or null", n.Op)
+				return nil, ferr("args["+strconv.Itoa(i)+"]", "%s takes tensors and numbers; only an aten op takes a list, null or a literal object", n.Op)
 			}
 			a.args = append(a.args, nil) // a literal opATen reads from n.Args
 			continue

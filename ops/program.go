@@ -57,9 +57,13 @@ func (n *OpNode) Results() []string {
 type Arg struct {
 	Name   string  // a buffer (input, loop node or op result); "inf", "-inf", "nan" when no buffer has that name
 	Scalar *Scalar // a number or bool
-	// An ATen op's list of ints (dims, sizes) or None; no other op takes them.
-	Ints *[]int64
-	None bool
+	// An ATen op's list of ints (dims, sizes), any other list (floats,
+	// bools, tensors and None), None, or a literal of another kind; no
+	// other op takes them.
+	Ints    *[]int64
+	List    *[]Arg
+	None    bool
+	Literal *Literal
 }
 
 // ScalarKind is the Python type of a scalar: bool, int or float.
@@ -161,6 +165,10 @@ type Attrs struct {
 	Reduction                         *string
 	Target                            *string  // aten: the qualified ATen op
 	Strides                           *[]int64 // aten: the result's strides
+	// aten: keyword arguments, sorted by name; the results of an op with
+	// several (named by outputs)
+	Kwargs  *[]KeywordArg
+	Results *[]ResultSpec
 	// convolutions: an int (every spatial dim) or a list; padding may be
 	// "same" or "valid" instead (PaddingMode)
 	Stride, Padding, Dilation *IntsOrOne
@@ -180,7 +188,7 @@ var AttrFields = []string{"dim", "dims", "dim0", "dim1", "start_dim", "end_dim",
 	"shape", "normalized_shape", "start", "end", "step", "index", "length", "chunks", "split_size",
 	"alpha", "rounding_mode", "approximate", "min", "max", "value", "beta", "threshold", "eps",
 	"correction", "weight", "bias", "ignore_index", "reduction", "target", "strides",
-	"stride", "padding", "dilation", "groups"}
+	"kwargs", "results", "stride", "padding", "dilation", "groups"}
 
 // Has reports whether the attribute field is set.
 func (a *Attrs) Has(field string) bool {
@@ -251,6 +259,10 @@ func (a *Attrs) Has(field string) bool {
 		return a.Target != nil
 	case "strides":
 		return a.Strides != nil
+	case "kwargs":
+		return a.Kwargs != nil
+	case "results":
+		return a.Results != nil
 	case "stride":
 		return a.Stride != nil
 	case "padding":

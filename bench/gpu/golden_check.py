@@ -24,6 +24,11 @@ import traceback
 
 import torch
 
+# float32 convolutions in full precision: cuDNN's default is TF32 (10-bit
+# mantissa), which no float32 tolerance here allows, in eager as in the
+# module (both call the same aten op; the module follows the process's flag).
+torch.backends.cudnn.allow_tf32 = False
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from interp import grid_elements, run_graph_ex  # noqa: E402
 

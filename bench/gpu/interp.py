@@ -154,7 +154,9 @@ def topo_order(graph):
     by_name = {n["name"]: n for n in nodes}
     def reads(n):
         if n["kind"] == "extern":
-            return {v["buffer"] for v in n["call"]["args"]}
+            if n["call"].get("result_of"):  # a further result of that node's call
+                return {n["call"]["result_of"]}
+            return {v["buffer"] for v in n["call"].get("args") or []}
         return _collect_buffers(n["body"], set())
 
     deps = {n["name"]: [b for b in sorted(reads(n)) if b in by_name] for n in nodes}
@@ -519,6 +521,7 @@ class _Interp:
         self.graph = graph
         self.device = device
         self.buffers = {}  # name -> (tensor in interpreter representation, dtype, undef)
+        self.pending = {}  # further results of an ATen call -> tensor, until their node runs
         specs = graph.get("inputs") or []
         if len(specs) != len(inputs):
             raise InterpError(f"graph has {len(specs)} inputs, got {len(inputs)} tensors")
@@ -553,7 +556,7 @@ def _extern_eval(interp, graph, node):
     if call["target"].startswith("aten."):
         return _aten_eval(interp, specs, node)
     args = []
-    for v in call["args"]:
+    for v in call.get("args") or []:
         t, _, _ = interp.buffer(v["buffer"])
         shape, strides = specs[v["buffer"]]
         phys = torch.empty_strided(tuple(shape), tuple(strides or _contiguous_strides(shape)),
@@ -576,33 +579,69 @@ def _extern_eval(interp, graph, node):
     return r.contiguous().reshape(tuple(node.get("ranges") or [])), node["dtype"], None
 
 
-def _view(interp, specs, v):
-    """A float64 copy of a buffer laid out as the graph lays it out, viewed."""
+def _view(interp, specs, v, dtype=torch.float64):
+    """A copy of a buffer (float64, or dtype) laid out as the graph lays it
+    out, viewed."""
     t, _, _ = interp.buffer(v["buffer"])
     shape, strides = specs[v["buffer"]]
     phys = torch.empty_strided(tuple(shape), tuple(strides or _contiguous_strides(shape)),
-                               dtype=torch.float64, device=interp.device)
-    phys.copy_(t.to(torch.float64))
+                               dtype=dtype, device=interp.device)
+    phys.copy_(t.to(dtype))
     return torch.as_strided(phys, tuple(v["shape"]), tuple(v["strides"]), v.get("offset", 0))
 
 
+_LITERAL = {"int64": int, "float64": float, "bool": lambda v: v if isinstance(v, bool) else v == "true"}
+
+
+def _operand(interp, specs, dtypes, call, o):
+    """One argument of an ATen call (graph-file operand form) as a Python value."""
+    kind = o["kind"]
+
+    def tensor(k):
+        v = call["args"][k]
+        return _view(interp, specs, v, DTYPES[dtypes[v["buffer"]]])
+
+    if kind == "tensor":
+        return tensor(o["arg"])
+    if kind == "tensors":
+        return [None if k < 0 else tensor(k) for k in o.get("args") or []]
+    if kind == "scalar":
+        return _LITERAL[o["dtype"]](o["value"])
+    if kind == "list":
+        return [_LITERAL[o["dtype"]](v) for v in o["items"]]
+    if kind == "none":
+        return None
+    if kind == "string":
+        return o["value"]
+    if kind == "dtype":
+        return DTYPES[o["dtype"]]
+    if kind == "device":
+        return interp.device
+    if kind in ("layout", "memory_format"):
+        return getattr(torch, o["value"])
+    raise InterpError(f"unknown operand kind {kind!r}")
+
+
 def _aten_eval(interp, specs, node):
-    """An ATen fallback: the op itself, run on float64 copies of its tensors."""
+    """An ATen fallback: the op itself, on copies of its tensors in their own
+    dtypes (the op is its own reference; what is checked is how the module
+    passes arguments and binds results). Further results wait in
+    interp.pending for the nodes that hold them."""
     call = node["call"]
+    if call.get("result_of"):
+        return _repr(interp.pending.pop(node["name"]), node["dtype"]), node["dtype"], None
+    dtypes = {b["name"]: b["dtype"] for b in interp.graph.get("inputs") or []}
+    dtypes.update({n["name"]: n["dtype"] for n in interp.graph.get("nodes") or []})
     _, op, overload = call["target"].split(".")
     fn = getattr(getattr(torch.ops.aten, op), overload)
-    args = []
-    for o in call.get("positional") or []:
-        if "arg" in o:
-            args.append(_view(interp, specs, call["args"][o["arg"]]))
-        elif "ints" in o:
-            args.append(list(o["ints"]))
-        elif o.get("none"):
-            args.append(None)
-        else:
-            args.append({"int64": int, "float64": float, "bool": bool}[o["dtype"]](o["value"]))
-    r = fn(*args)
-    return r.to(torch.float64).contiguous().reshape(tuple(node.get("ranges") or [])), node["dtype"], None
+    args = [_operand(interp, specs, dtypes, call, o) for o in call.get("positional") or []]
+    kwargs = {o["name"]: _operand(interp, specs, dtypes, call, o) for o in call.get("keywords") or []}
+    r = fn(*args, **kwargs)
+    if call.get("results"):
+        for name, t in zip(call["results"], r[1:]):
+            interp.pending[name] = t.contiguous()
+        r = r[0]
+    return _repr(r.contiguous().reshape(tuple(node.get("ranges") or [])), node["dtype"]), node["dtype"], None
 
 
 def run_graph_ex(graph, inputs, device=None):

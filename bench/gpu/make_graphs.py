@@ -99,3 +99,62 @@ graphs = [
 for g in graphs:
     with open(f"bench/gpu/graphs/{g['name']}.json", "w") as f:
         json.dump(g, f)
+
+
+def extern_ops(name, dt):
+    """Every extern op in one dtype, at odd sizes, on non-contiguous inputs
+    (a transposed mm operand, a permuted bmm batch, a sliced linear input, a
+    channels_last conv2d input) and contiguous ones."""
+    def inp(n, shape, strides=None):
+        d = {"name": n, "dtype": dt, "shape": shape}
+        if strides:
+            d["strides"] = strides
+        return d
+
+    def node(n, o, *args, **kw):
+        d = {"name": n, "op": o, "args": list(args)}
+        d.update(kw)
+        return d
+
+    inputs = [
+        inp("a", [301, 517]), inp("bt", [203, 517]),          # mm(a, bt.T): a transposed view
+        inp("p", [65, 5, 33]), inp("k", [5, 33, 47]),          # bmm(p.permute(1, 0, 2), k)
+        inp("c", [203]),                                      # addmm / linear bias
+        inp("r", [5, 1, 47]),                                 # baddbmm input, broadcast over M
+        inp("v", [517]), inp("x4", [2, 3, 7, 33]), inp("m2", [33, 19]),
+        inp("x3", [3, 7, 33]), inp("y3", [2, 1, 33, 11]),     # matmul rank rules
+        inp("xs", [3, 50, 1100]), inp("w", [203, 517]),       # linear on a slice of xs
+        inp("seq", [2, 6, 37]), inp("k1", [8, 3, 5]), inp("b1", [8]),
+        inp("img", [2, 8, 19, 23], [3496, 1, 184, 8]), inp("k2", [12, 4, 3, 3]),  # channels_last
+        inp("vol", [1, 4, 7, 9, 11]), inp("k3", [6, 4, 3, 2, 3]), inp("b3", [6]),
+    ]
+    nodes = [
+        node("bT", "transpose", "bt", dim0=0, dim1=1),
+        node("mm_out", "mm", "a", "bT"),
+        node("pb", "permute", "p", dims=[1, 0, 2]),
+        node("bmm_out", "bmm", "pb", "k"),
+        node("addmm_out", "addmm", "c", "a", "bT", beta=0.5, alpha=2),
+        node("baddbmm_out", "baddbmm", "r", "pb", "k", beta=2, alpha=0.5),
+        node("dot", "matmul", "v", "v"),
+        node("vm", "matmul", "v", "bT"),
+        node("mv", "matmul", "a", "v"),
+        node("nd2", "matmul", "x4", "m2"),
+        node("bcast", "matmul", "x3", "y3"),
+        node("xl", "slice", "xs", dim=2, start=3, end=520),
+        node("lin", "linear", "xl", "w", bias="c"),
+        node("lin_nb", "linear", "a", "w"),
+        node("c1", "conv1d", "seq", "k1", bias="b1", stride=2, padding=1, groups=2),
+        node("c1s", "conv1d", "seq", "k1", padding="same", dilation=2, groups=2),
+        node("c2", "conv2d", "img", "k2", stride=[2, 1], padding=[1, 2], dilation=[1, 2], groups=2),
+        node("c3", "conv3d", "vol", "k3", bias="b3", padding="same"),
+        node("cs", "aten", "a", 1, target="aten.cumsum.default", dtype=dt, shape=[301, 517]),
+    ]
+    outs = ["mm_out", "bmm_out", "addmm_out", "baddbmm_out", "dot", "vm", "mv", "nd2", "bcast",
+            "lin", "lin_nb", "c1", "c1s", "c2", "c3", "cs"]
+    return {"version": 1, "name": name, "device": "cuda", "inputs": inputs, "nodes": nodes, "outputs": outs}
+
+
+for dt, tag in (("float32", "f32"), ("bfloat16", "bf16"), ("float16", "f16")):
+    g = extern_ops(f"extern_ops_{tag}", dt)
+    with open(f"bench/gpu/graphs/{g['name']}.json", "w") as f:
+        json.dump(g, f)

@@ -24,6 +24,17 @@ def _causal_softmax(x):
     return (torch.softmax(x.masked_fill(~keep, float("-inf")), -1),)
 
 
+def _extern_ops(a, bt, p, k, c, r, v, x4, m2, x3, y3, xs, w, seq, k1, b1, img, k2, vol, k3, b3):
+    pb = p.permute(1, 0, 2)
+    return (a @ bt.T, torch.bmm(pb, k), torch.addmm(c, a, bt.T, beta=0.5, alpha=2),
+            torch.baddbmm(r, pb, k, beta=2, alpha=0.5), v @ v, v @ bt.T, a @ v, x4 @ m2, x3 @ y3,
+            F.linear(xs[:, :, 3:520], w, c), F.linear(a, w),
+            F.conv1d(seq, k1, b1, stride=2, padding=1, groups=2),
+            F.conv1d(seq, k1, padding="same", dilation=2, groups=2),
+            F.conv2d(img, k2, stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=2),
+            F.conv3d(vol, k3, b3, padding="same"), torch.cumsum(a, 1))
+
+
 def _attention_core(q, k, v):
     s = q.shape[-2]
     keep = torch.ones(s, s, dtype=torch.bool, device=q.device).tril()
@@ -74,6 +85,9 @@ REFERENCES = {
     "extern_products": lambda at, m, q, k, c, a16, m16, x, w, b: (
         at @ m, torch.bmm(q, k), torch.addmm(c, a16, m16, beta=0.5, alpha=2),
         F.gelu(F.linear(x, w, b), approximate="tanh")),
+    "extern_ops_f32": _extern_ops,
+    "extern_ops_bf16": _extern_ops,
+    "extern_ops_f16": _extern_ops,
     # The extern-call blocks (bench/gpu/extern/*.json; bench/gpu/bench.sh
     # generates them into .gpu/extern).
     "mlp_block": lambda x, w1, b1, w2, b2: (

@@ -1,0 +1,94 @@
+package ops_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/fusegen/fusegen/ir"
+	"github.com/fusegen/fusegen/ops"
+)
+
+// The ATen fallback's keyword arguments, literal kinds and several results,
+// as the IR records them.
+func TestAtenCallKeywordsAndResults(t *testing.T) {
+	b := ops.NewBuilder("a", "cuda")
+	x := b.Input("x", ir.Float32, 4, 10)
+	e := b.Exp(x)
+	sorted := b.AtenCall("aten.sort.default", []ops.ResultSpec{
+		{DType: ir.Float32, Shape: []int64{4, 10}}, {DType: ir.Int64, Shape: []int64{4, 10}}}, []any{x, -1, true}, nil)
+	b.Output("v", sorted[0])
+	b.Output("i", sorted[1])
+	b.Output("c", b.AtenCall("aten.cumsum.default", []ops.ResultSpec{{DType: ir.Float64, Shape: []int64{4, 10}}},
+		[]any{x, 0}, map[string]any{"dtype": ops.DTypeLiteral(ir.Float64)})[0])
+	b.Output("s", b.AtenCall("aten.stack.default", []ops.ResultSpec{{DType: ir.Float32, Shape: []int64{2, 4, 10}}},
+		[]any{[]*ops.Tensor{x, e}, 0}, nil)[0])
+	b.Output("r", b.AtenCall("aten.arange.start_step", []ops.ResultSpec{{DType: ir.Float32, Shape: []int64{3}}},
+		[]any{0, 3, 1}, map[string]any{"device": ops.DeviceLiteral("cuda"), "dtype": ops.DTypeLiteral(ir.Float32), "layout": ops.Layout("strided")})[0])
+	g, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, i := g.Node("v"), g.Node("i")
+	if v == nil || i == nil || !slices.Equal(v.Call.Results, []string{"i"}) || i.Call.ResultOf != "v" || i.Call.Index != 1 || i.DType != ir.Int64 {
+		t.Fatalf("sort's results: %+v / %+v", v, i)
+	}
+	if !slices.Equal(i.Reads(), []string{"v"}) {
+		t.Errorf("a further result reads %v, want the call's node", i.Reads())
+	}
+	kw := g.Node("c").Call.Keywords
+	if len(kw) != 1 || kw[0].Name != "dtype" || kw[0].Kind != ir.OperandDType || kw[0].DType != ir.Float64 {
+		t.Errorf("cumsum keywords: %+v", kw)
+	}
+	st := g.Node("s").Call
+	if p := st.Positional[0]; p.Kind != ir.OperandTensors || !slices.Equal(p.Tensors, []int{0, 1}) || len(st.Args) != 2 {
+		t.Errorf("stack's tensor list: %+v", st)
+	}
+	ar := g.Node("r").Call
+	var names []string
+	for _, k := range ar.Keywords {
+		names = append(names, k.Name+":"+string(k.Kind))
+	}
+	if len(ar.Args) != 0 || !slices.Equal(names, []string{"device:device", "dtype:dtype", "layout:layout"}) {
+		t.Errorf("arange: args %v, keywords %v", ar.Args, names)
+	}
+}
+
+// Bad ATen fallbacks are refused with one line naming the place.
+func TestAtenCallErrors(t *testing.T) {
+	cases := []struct {
+		build func(b *ops.Builder, x *ops.Tensor)
+		want  string
+	}{
+		{func(b *ops.Builder, x *ops.Tensor) {
+			b.AtenCall("aten.gelu.default", []ops.ResultSpec{{DType: ir.Float32, Shape: []int64{4}}}, []any{x}, map[string]any{"out": x})
+		}, `kwargs.out: keyword "out": want a name`},
+		{func(b *ops.Builder, x *ops.Tensor) {
+			b.AtenCall("aten.gelu.default", []ops.ResultSpec{{DType: ir.Float32, Shape: []int64{4}}}, []any{x}, map[string]any{"approximate": ops.Str("a'b")})
+		}, `string "a'b"`},
+		{func(b *ops.Builder, x *ops.Tensor) {
+			b.AtenCall("aten.empty.memory_format", []ops.ResultSpec{{DType: ir.Float32, Shape: []int64{4}}}, []any{[]int64{4}}, map[string]any{"memory_format": ops.MemoryFormat("sideways")})
+		}, `unknown memory format "sideways"`},
+		{func(b *ops.Builder, x *ops.Tensor) {
+			b.AtenCall("aten.Sort.default", []ops.ResultSpec{{DType: ir.Float32, Shape: []int64{4}}}, []any{x}, nil)
+		}, `is not an ATen op name`},
+		{func(b *ops.Builder, x *ops.Tensor) {
+			b.AtenCall("aten.cat.default", []ops.ResultSpec{{DType: ir.Float32, Shape: []int64{8}}}, []any{[]*ops.Tensor{x, nil}, []float64{1}}, nil)
+		}, ``}, // a None in a tensor list and a float list are both fine
+	}
+	for _, c := range cases {
+		b := ops.NewBuilder("a", "cuda")
+		x := b.Input("x", ir.Float32, 4)
+		c.build(b, x)
+		b.Output("y", b.Exp(x))
+		_, err := b.Build()
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("want no error, got %v", err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("want an error containing %q, got %v", c.want, err)
+		case err != nil && strings.Contains(err.Error(), "\n"):
+			t.Errorf("error of more than one line: %q", err)
+		}
+	}
+}
