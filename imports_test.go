@@ -22,6 +22,7 @@ var importRules = map[string][]string{
 	"heuristics": {"ir"},
 	"ops":        {"ir"},
 	"graphfile":  {"ir", "ops"},
+	"pt2":        {"ir", "ops"},
 	"fusion":     {"ir", "heuristics"},
 	"kernel":     {"ir", "fusion", "heuristics"},
 	"overrides":  {},

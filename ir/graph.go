@@ -19,6 +19,18 @@ type Graph struct {
 	// source order, for errors that name a place; lowering an op program
 	// sets it. Nil means the inputs and nodes by position.
 	Places []NamePlace
+	// Params are the inputs whose values an archive holds (a torch.export
+	// program's parameters, buffers and constants), in input order; the
+	// module's load_params reads them.
+	Params []Param
+}
+
+// Param is an input whose value lies in an archive: Entry, the path of a
+// zip entry, holds the storage bytes (little-endian, of the input's dtype)
+// that the input's shape, strides and offset view.
+type Param struct {
+	Input string
+	Entry string
 }
 
 // Buffer is a named, typed, strided tensor in device memory.

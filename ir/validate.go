@@ -3,6 +3,7 @@ package ir
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -152,6 +153,9 @@ func Validate(g *Graph) error {
 				return ErrorAt("nodes["+strconv.Itoa(i)+"] "+strconv.Quote(n.Name)+".call.results["+strconv.Itoa(k)+"]", "no node %q holds result %d of this call", r, k+1)
 			}
 		}
+	}
+	if err := validateParams(g); err != nil {
+		return err
 	}
 	if len(g.Outputs) == 0 {
 		return ErrorAt("outputs", "the graph has no outputs")
@@ -704,4 +708,36 @@ func CanonicalValue(s string, t DType) (string, error) {
 		}
 		return strconv.FormatFloat(f, 'g', -1, 64), nil
 	}
+}
+
+// validateParams checks the inputs an archive holds: each an input, once,
+// its entry a plain path (letters, digits and _ . / -), which the module
+// spells as a string.
+func validateParams(g *Graph) error {
+	seen := map[string]bool{}
+	for i, p := range g.Params {
+		at := "params[" + strconv.Itoa(i) + "]"
+		switch {
+		case !slices.ContainsFunc(g.Inputs, func(b *Buffer) bool { return b.Name == p.Input }):
+			return ErrorAt(at, "%q is not an input", p.Input)
+		case seen[p.Input]:
+			return ErrorAt(at, "input %q is loaded twice", p.Input)
+		case !isEntryPath(p.Entry):
+			return ErrorAt(at, "entry %q is not a plain path (letters, digits and _ . / -)", p.Entry)
+		}
+		seen[p.Input] = true
+	}
+	return nil
+}
+
+func isEntryPath(s string) bool {
+	if s == "" || len(s) > 1024 || strings.Contains(s, "..") {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_./-", r)) {
+			return false
+		}
+	}
+	return true
 }

@@ -23,7 +23,7 @@ func (f *Program) Lower() (*ir.Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &ir.Graph{Name: f.Name, Device: f.Device, Inputs: f.Inputs}
+	g := &ir.Graph{Name: f.Name, Device: f.Device, Inputs: f.Inputs, Params: f.Params}
 	l := newLowerer(g)
 	for _, b := range f.Inputs {
 		l.taken[b.Name] = "input " + strconv.Quote(b.Name)

@@ -18,6 +18,8 @@ type Program struct {
 	Inputs  []*ir.Buffer
 	Nodes   []Node
 	Outputs []string
+	// Params: the inputs an archive holds the values of (ir.Graph.Params).
+	Params []ir.Param
 }
 
 // Node is one entry of a program's nodes: exactly one of Loop and Op is set.

@@ -24,6 +24,9 @@ type Module struct {
 	// output that is also a read input is returned as the caller passed it,
 	// not as the aligned copy a kernel may have read.
 	Returns []string
+	// Params are the inputs an archive holds the values of, in input order
+	// (ir.Graph.Params): load_params reads them.
+	Params []Param
 	// Kernels are the Triton kernels, in launch order (extern calls are
 	// steps only).
 	Kernels    []*kernel.Kernel
@@ -62,6 +65,13 @@ func (m *Module) InputNames() []string {
 		out[i] = in.Name
 	}
 	return out
+}
+
+// Param is an input load_params reads from an archive entry: the entry's
+// bytes are the storage that Shape, Stride and Offset view.
+type Param struct {
+	Input
+	Entry string
 }
 
 // Input is one graph input as call() checks it and get_args() makes it.
@@ -155,6 +165,11 @@ func Build(s *fusion.Schedule, kernels []*kernel.Kernel) (*Module, error) {
 			}
 		}
 		m.Inputs = append(m.Inputs, in)
+		for _, p := range g.Params {
+			if p.Input == in.Name {
+				m.Params = append(m.Params, Param{Input: in, Entry: p.Entry})
+			}
+		}
 		if in.Read {
 			m.BytesMoved += b.Numel() * b.DType.Bytes()
 		}

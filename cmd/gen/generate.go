@@ -15,9 +15,11 @@ import (
 	"github.com/fusegen/fusegen"
 	"github.com/fusegen/fusegen/graphfile"
 	"github.com/fusegen/fusegen/heuristics"
+	"github.com/fusegen/fusegen/ir"
+	"github.com/fusegen/fusegen/pt2"
 )
 
-const usageText = `usage: gen [flags] GRAPH.json
+const usageText = `usage: gen [flags] GRAPH.json | MODEL.pt2
        gen templates export DIR
        gen devices
 
@@ -38,6 +40,7 @@ func generateCmd(args []string, stdout, stderr io.Writer) error {
 	check := flags.Bool("check", false, "with -o: write nothing; exit 1 with a diff if PATH is stale")
 	explain := flags.Bool("explain", false, "print every fusion decision and its reason to standard error")
 	autotune := flags.Bool("autotune", false, "emit @triton.autotune over a small candidate set instead of fixed block sizes")
+	specialize := flags.Bool("specialize", false, "for a torch.export archive with symbolic sizes: generate for their hints")
 	graphOut := flags.String("graph", "", "write a Graphviz DOT drawing of the kernels to `PATH` (one cluster per kernel; dashed: buffers that stay inside their kernel)")
 	flags.Usage = func() {
 		fmt.Fprint(stderr, usageText)
@@ -65,7 +68,13 @@ func generateCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	g, err := graphfile.Decode(data)
+	// A torch.export archive is a zip file; anything else is a graph file.
+	var g *ir.Graph
+	if pt2.IsArchive(data) {
+		g, err = pt2.Decode(bytes.NewReader(data), int64(len(data)), pt2.Options{Specialize: *specialize})
+	} else {
+		g, err = graphfile.Decode(data)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", graphPath, err)
 	}
