@@ -34,7 +34,7 @@ func inlineCheap(g *ir.Graph) (*ir.Graph, map[string][]string) {
 		outputs[o] = true
 	}
 	candidate := func(n *ir.Node) bool {
-		return n.Kind == ir.Pointwise && !outputs[n.Name] && cheap(n.Body)
+		return n.Kind == ir.Pointwise && !outputs[n.Name] && (cheap(n.Body) || gatherable(n.Body))
 	}
 	if !slices.ContainsFunc(g.Nodes, candidate) {
 		return g, nil
@@ -67,15 +67,18 @@ func inlineCheap(g *ir.Graph) (*ir.Graph, map[string][]string) {
 				rs = append(rs, j)
 			}
 		}
-		across := false
+		// Recomputed where the readers are of other spaces, or where every
+		// reader only gathers from it (a log_softmax read at the target
+		// index): a few elements recomputed instead of all of them stored.
+		across, gathered := false, len(rs) > 0
 		for _, j := range rs {
 			across = across || !Fits(n, GroupOf(nodes[j]))
+			gathered = gathered && nodes[j].Kind != ir.Extern && readsOnlyIndirectly(nodes[j].Body, n.Name)
 			if nodes[j].Kind == ir.Extern || readsIndirectly(nodes[j].Body, n.Name) {
 				across = false
-				break
 			}
 		}
-		if !across {
+		if !(across && cheap(n.Body)) && !gathered {
 			continue
 		}
 		for _, j := range rs {
@@ -120,6 +123,36 @@ func cheap(e *ir.Expr) bool {
 	return ok && ops <= maxInlineOps && loads <= maxInlineLoads
 }
 
+// gatherable reports a body worth recomputing at the few elements a
+// gather reads: within the operation limit, with no indirect load of its
+// own (any number of plain loads).
+func gatherable(e *ir.Expr) bool {
+	ops, ok := 0, true
+	e.Walk(func(x *ir.Expr) {
+		switch x.Op {
+		case ir.OpLoad:
+			ok = ok && len(x.Indirect) == 0
+		case ir.OpConstant, ir.OpIndex:
+		default:
+			ops++
+		}
+	})
+	return ok && ops <= maxInlineOps
+}
+
+// readsOnlyIndirectly reports whether e loads buffer, and only at indirect
+// indices.
+func readsOnlyIndirectly(e *ir.Expr, buffer string) bool {
+	some, all := false, true
+	e.Walk(func(x *ir.Expr) {
+		if x.Op == ir.OpLoad && x.Buffer == buffer {
+			some = true
+			all = all && len(x.Indirect) > 0
+		}
+	})
+	return some && all
+}
+
 // readsIndirectly reports whether e loads buffer at an indirect index.
 func readsIndirectly(e *ir.Expr, buffer string) bool {
 	found := false
@@ -140,7 +173,20 @@ func inlineInto(e *ir.Expr, n *ir.Node, sizes map[string]int64) *ir.Expr {
 		for d, ix := range c.Index {
 			sub[ir.RangeVar(d)] = ix
 		}
-		return substExpr(n.Body, sub, sizes)
+		body := substExpr(n.Body, sub, sizes)
+		if len(c.Indirect) == 0 {
+			return body
+		}
+		// Read at an indirect index: the loads of n's body whose index now
+		// holds the indirect values compute them as the reader's load did.
+		return rebuild(body, func(x *ir.Expr) *ir.Expr {
+			if x.Op != ir.OpLoad || !slices.ContainsFunc(x.Index, func(ix ir.Index) bool { _, ok := ix.FirstIndirect(); return ok }) {
+				return x
+			}
+			y := *x
+			y.Indirect = c.Indirect
+			return &y
+		})
 	})
 }
 
@@ -169,7 +215,7 @@ func (s *Schedule) logInlined(inlined map[string][]string) {
 				ks = append(ks, fmt.Sprint(k))
 			}
 		}
-		s.Decisions = append(s.Decisions, Decision{Second: name, Reason: fmt.Sprintf("recomputed in %s %s (a cheap pointwise node read across iteration spaces by %s)",
+		s.Decisions = append(s.Decisions, Decision{Second: name, Reason: fmt.Sprintf("recomputed in %s %s (a cheap pointwise node read across iteration spaces, or only at gathered indices, by %s)",
 			plural(len(ks), "kernel"), strings.Join(ks, ", "), strings.Join(inlined[name], ", "))})
 	}
 }

@@ -30,7 +30,7 @@ func TestInlineCheapProducers(t *testing.T) {
 		inlined  bool
 		decision string
 	}{
-		{"inlined", graph(mask, `"y"`), Options{}, 1, true, "mask: recomputed in kernel 0 (a cheap pointwise node read across iteration spaces by y_max, y_sum, y)"},
+		{"inlined", graph(mask, `"y"`), Options{}, 1, true, "mask: recomputed in kernel 0 (a cheap pointwise node read across iteration spaces, or only at gathered indices, by y_max, y_sum, y)"},
 		{"an output stays", graph(mask, `"y", "mask"`), Options{}, 2, false, ""},
 		{"a costly node stays", graph(costly, `"y"`), Options{}, 2, false, ""},
 		{"no vertical fusion", graph(mask, `"y"`), Options{NoVertical: true}, 4, false, ""},
@@ -83,5 +83,36 @@ func TestInlineIntoSubstitutesIndices(t *testing.T) {
 	})
 	if idx != "((r0 + 1) % 6)" {
 		t.Errorf("the mask's index at the reader: %q, want ((r0 + 1) %% 6)", idx)
+	}
+}
+
+// A log_softmax read only at each row's target (cross-entropy's gather) is
+// recomputed at the gathered element, its loads taking the gather's
+// indirect index, instead of being stored whole. (Its values: the GPU check
+// of the lm_head archive, bench/gpu/pt2_models.py.)
+func TestInlineIntoGather(t *testing.T) {
+	g, err := graphfile.Read([]byte(`{"version":1,"name":"t","inputs":[{"name":"x","dtype":"float32","shape":[4,10]},{"name":"tgt","dtype":"int64","shape":[4]}],"nodes":[
+		{"name":"ls","op":"log_softmax","args":["x"],"dim":1},
+		{"name":"tg","op":"unsqueeze","args":["tgt"],"dim":1},
+		{"name":"g","op":"gather","args":["ls","tg"],"dim":1},
+		{"name":"loss","op":"sum","args":["g"]}],"outputs":["loss"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Plan(g, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Table.Node("ls") != nil {
+		t.Fatalf("the log_softmax is still stored: %v", s.Decisions)
+	}
+	found := false
+	for _, n := range s.Graph.Nodes {
+		n.Body.Walk(func(e *ir.Expr) {
+			found = found || e.Op == ir.OpLoad && e.Buffer == "x" && len(e.Indirect) == 1
+		})
+	}
+	if !found {
+		t.Errorf("no load of x at the gathered index")
 	}
 }
