@@ -11,7 +11,17 @@ import (
 	"github.com/fusegen/fusegen"
 	"github.com/fusegen/fusegen/graphfile"
 	"github.com/fusegen/fusegen/heuristics"
+	"github.com/fusegen/fusegen/ir"
+	"github.com/fusegen/fusegen/pt2"
 )
+
+// decode reads a case's graph file, or its archive.
+func decode(c Case) (*ir.Graph, error) {
+	if c.Archive != "" {
+		return pt2.Decode(bytes.NewReader(c.Graph), int64(len(c.Graph)), pt2.Options{Specialize: c.Specialize})
+	}
+	return graphfile.Decode(c.Graph)
+}
 
 func TestGolden(t *testing.T) {
 	cases, err := Load("testdata")
@@ -28,9 +38,9 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, dev := range c.Devices {
-				g, err := graphfile.Decode(c.Graph)
+				g, err := decode(c)
 				if err != nil {
-					t.Fatalf("%s/graph.json: %v", c.Dir, err)
+					t.Fatalf("%s: %v", c.Dir, err)
 				}
 				res, err := gen.Generate(g, fusegen.Options{Device: dev, Heuristics: heuristics.Rules{Autotune: c.Autotune}})
 				if err != nil {
@@ -45,7 +55,7 @@ func TestGolden(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				g2, _ := graphfile.Decode(c.Graph)
+				g2, _ := decode(c)
 				res2, err := again.Generate(g2, fusegen.Options{Device: dev, Heuristics: heuristics.Rules{Autotune: c.Autotune}})
 				if err != nil {
 					t.Fatal(err)

@@ -201,6 +201,10 @@ func (r *reader) opNode(m map[string]any, pos string) *ops.OpNode {
 		res := []ops.ResultSpec{}
 		for i, e := range r.arrayAt(v, path, "results", true) {
 			at := path + ".results[" + strconv.Itoa(i) + "]"
+			if e == nil { // the result of a discarded output ("")
+				res = append(res, ops.ResultSpec{})
+				continue
+			}
 			em := r.object(e, at)
 			if r.err != nil {
 				break
@@ -382,7 +386,7 @@ type fileOpNode struct {
 	Target          *string           `json:"target,omitempty"`
 	Strides         *[]int64          `json:"strides,omitempty"`
 	Kwargs          json.RawMessage   `json:"kwargs,omitempty"`
-	Results         []fileResult      `json:"results,omitempty"`
+	Results         []*fileResult     `json:"results,omitempty"`
 	Stride          json.RawMessage   `json:"stride,omitempty"`
 	Padding         json.RawMessage   `json:"padding,omitempty"`
 	Dilation        json.RawMessage   `json:"dilation,omitempty"`
@@ -474,9 +478,13 @@ func toFileOpNode(n *ops.OpNode) *fileOpNode {
 		f.Kwargs, _ = json.Marshal(kw)
 	}
 	if a.Results != nil {
-		f.Results = []fileResult{}
-		for _, res := range *a.Results {
-			f.Results = append(f.Results, fileResult{DType: res.DType, Shape: nonNil(res.Shape), Strides: res.Strides})
+		f.Results = []*fileResult{}
+		for k, res := range *a.Results {
+			if k > 0 && k < len(n.Outputs) && n.Outputs[k] == "" {
+				f.Results = append(f.Results, nil) // discarded
+				continue
+			}
+			f.Results = append(f.Results, &fileResult{DType: res.DType, Shape: nonNil(res.Shape), Strides: res.Strides})
 		}
 	}
 	if a.SplitSize != nil {

@@ -29,7 +29,8 @@ type ExternCall struct {
 	// nil: the node's ranges.
 	OutShape []int64
 	// Results names the nodes that hold an ATen op's further results
-	// (results 1, 2, ... of a call whose result 0 is this node).
+	// (results 1, 2, ... of a call whose result 0 is this node); "" is a
+	// result the call discards.
 	Results []string
 	// ResultOf, on such a node, is the node whose call returned it, as
 	// its result Index; the node makes no call of its own.
@@ -202,7 +203,7 @@ func validateExtern(g *Graph, table *Table, n *Node, path string) error {
 	}
 	for i, r := range c.Results {
 		at := path + ".call.results[" + strconv.Itoa(i) + "]"
-		if r == n.Name || slices.Contains(c.Results[:i], r) {
+		if r != "" && (r == n.Name || slices.Contains(c.Results[:i], r)) {
 			return ErrorAt(at, "result %q is named twice", r)
 		}
 	}

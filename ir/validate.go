@@ -149,6 +149,9 @@ func Validate(g *Graph) error {
 			continue
 		}
 		for k, r := range n.Call.Results {
+			if r == "" {
+				continue // discarded
+			}
 			if m := table.Node(r); m == nil || m.Call == nil || m.Call.ResultOf != n.Name {
 				return ErrorAt("nodes["+strconv.Itoa(i)+"] "+strconv.Quote(n.Name)+".call.results["+strconv.Itoa(k)+"]", "no node %q holds result %d of this call", r, k+1)
 			}

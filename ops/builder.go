@@ -397,6 +397,10 @@ func (b *Builder) opKw(op string, args []any, kwargs map[string]any, opts []Opti
 	out := make([]*Tensor, len(res))
 	for k, name := range n.Results() {
 		t := res[k]
+		if t == nil { // a result the aten op's call discards
+			out[k] = &Tensor{}
+			continue
+		}
 		if tooLarge(t) {
 			if t, err = b.l.realize(name, t); err != nil {
 				b.fail(opErrAt(path, err))

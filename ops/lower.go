@@ -49,6 +49,9 @@ func (f *Program) Lower() (*ir.Graph, error) {
 			names, fields = []string{n.Op.Name}, []string{pos + ".name"}
 		}
 		for k, name := range names {
+			if name == "" && k > 0 && n.Op != nil && n.Op.Op == "aten" {
+				continue // a result the aten op's call discards
+			}
 			if err := ir.CheckName(name); err != nil {
 				return nil, ir.ErrorAt(fields[k], "%v", err)
 			}
@@ -111,6 +114,9 @@ func (f *Program) Lower() (*ir.Graph, error) {
 		}
 		for k, name := range op.Results() {
 			t := res[k]
+			if t == nil { // discarded
+				continue
+			}
 			if realize[name] || tooLarge(t) {
 				if t, err = l.realize(name, t); err != nil {
 					return nil, opErrAt(paths[i], err)
@@ -160,7 +166,9 @@ func dropDead(nodes []*ir.Node, f *Program) []*ir.Node {
 		}
 		if n.Call != nil { // a call binds all of its results
 			for _, r := range n.Call.Results {
-				mark(r)
+				if r != "" {
+					mark(r)
+				}
 			}
 		}
 	}

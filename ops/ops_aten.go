@@ -105,6 +105,7 @@ type atenResult struct {
 	dtype   ir.DType
 	shape   []int64
 	strides []int64
+	discard bool // a further result the call drops (no node holds it)
 }
 
 // atenOne is atenCall for an op of one result, named name.
@@ -172,6 +173,10 @@ func (l *lowerer) atenCall(names []string, origin, target string, results []aten
 	var out []*Tensor
 	for i, name := range names {
 		r := results[i]
+		if r.discard {
+			out = append(out, nil)
+			continue
+		}
 		n := &ir.Node{Name: name, Kind: ir.Extern, DType: r.dtype, Ranges: slices.Clone(r.shape), Strides: r.strides, Origin: origin, Call: c}
 		if i > 0 {
 			n.Call = &ir.ExternCall{Target: target, ResultOf: names[0], Index: i}
@@ -205,8 +210,12 @@ func (l *lowerer) opATen(n *OpNode, args []*Tensor, resolve func(Arg, string) (*
 	case n.Outputs != nil && len(*a.Results) != len(n.Outputs):
 		return nil, ferr("results", "%d results for %d outputs", len(*a.Results), len(n.Outputs))
 	case n.Outputs != nil:
-		for _, r := range *a.Results {
-			results = append(results, atenResult{r.DType, slices.Clone(r.Shape), slices.Clone(r.Strides)})
+		for k, r := range *a.Results {
+			if k > 0 && n.Outputs[k] == "" {
+				results = append(results, atenResult{discard: true})
+				continue
+			}
+			results = append(results, atenResult{dtype: r.DType, shape: slices.Clone(r.Shape), strides: slices.Clone(r.Strides)})
 		}
 	case a.Results != nil:
 		return nil, ferr("results", "an ATen op with one result gives its dtype and shape in dtype and shape; results goes with outputs")
@@ -216,15 +225,24 @@ func (l *lowerer) opATen(n *OpNode, args []*Tensor, resolve func(Arg, string) (*
 		return nil, ferr("shape", "an ATen op's result shape must be given")
 	default:
 		r := atenResult{dtype: a.DType, shape: slices.Clone(*a.Shape)}
+		if n.Name == "" {
+			return nil, ferr("name", "an aten op's first result needs a name")
+		}
 		if a.Strides != nil {
 			r.strides = slices.Clone(*a.Strides)
 		}
 		results = append(results, r)
 	}
+	if n.Outputs != nil && n.Outputs[0] == "" {
+		return nil, ferr("outputs[0]", "an aten op's first result needs a name (it holds the call); only later ones may be discarded with \"\"")
+	}
 	for i, r := range results {
 		at := "results[" + strconv.Itoa(i) + "]"
 		if n.Outputs == nil {
 			at = "shape"
+		}
+		if r.discard {
+			continue
 		}
 		if !r.dtype.Valid() {
 			return nil, ferr(at, "unknown dtype %q (want one of %v)", r.dtype, ir.DTypes())

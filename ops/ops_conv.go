@@ -86,7 +86,7 @@ func (l *lowerer) opConv(dims int, x, w, bias *Tensor, a *Attrs) (*Tensor, error
 				for d := 0; d < dims; d++ {
 					shape[d+2] += extra[2*(dims-1-d)+1]
 				}
-				if in, err = l.atenOne(l.derived("pad"), "convolution", "aten.constant_pad_nd.default", atenResult{dt, shape, nil},
+				if in, err = l.atenOne(l.derived("pad"), "convolution", "aten.constant_pad_nd.default", atenResult{dtype: dt, shape: shape},
 					tensorArg(x), intsArg(extra), scalarArg(FloatScalar(0))); err != nil {
 					return nil, err
 				}
@@ -116,7 +116,7 @@ func (l *lowerer) opConv(dims int, x, w, bias *Tensor, a *Attrs) (*Tensor, error
 	if bias != nil {
 		b = tensorArg(bias)
 	}
-	return l.atenOne(l.own(), "convolution", "aten.convolution.default", atenResult{dt, out, strides},
+	return l.atenOne(l.own(), "convolution", "aten.convolution.default", atenResult{dtype: dt, shape: out, strides: strides},
 		tensorArg(in), tensorArg(w), b, intsArg(stride), intsArg(padding), intsArg(dilation),
 		scalarArg(BoolScalar(false)), intsArg(make([]int64, dims)), scalarArg(IntScalar(groups)))
 }

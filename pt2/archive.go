@@ -73,6 +73,10 @@ type archive struct {
 func open(r io.ReaderAt, size int64) (*archive, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
+		head := make([]byte, 4)
+		if n, _ := r.ReadAt(head, 0); n == 4 && IsArchive(head) {
+			return nil, &ir.Error{Msg: "a damaged or truncated zip archive (" + err.Error() + ")"}
+		}
 		if errors.Is(err, zip.ErrFormat) {
 			return nil, &ir.Error{Msg: "not a torch.export archive: not a zip file (" + err.Error() + ")"}
 		}
@@ -95,6 +99,11 @@ func open(r io.ReaderAt, size int64) (*archive, error) {
 		return nil, err
 	} else if b != nil && strings.TrimSpace(string(b)) != "pt2" {
 		return nil, &ir.Error{Msg: fmt.Sprintf("%s/archive_format is %q, not pt2", a.root, strings.TrimSpace(string(b)))}
+	}
+	if b, err := a.read("byteorder", 64, false); err != nil {
+		return nil, err
+	} else if b != nil && strings.TrimSpace(string(b)) != "little" {
+		return nil, &ir.Error{Msg: fmt.Sprintf("%s/byteorder is %q: load_params reads little-endian weights only", a.root, strings.TrimSpace(string(b)))}
 	}
 	data, err := a.read("models/model.json", maxJSON, true)
 	if err != nil {

@@ -849,14 +849,41 @@ func (im *importer) fallback(op string) error {
 		slices.SortFunc(kw, func(x, y ops.KeywordArg) int { return strings.Compare(x.Name, y.Name) })
 		n.Attrs.Kwargs = &kw
 	}
-	rs, err := im.results()
-	if err != nil {
-		return err
+	// Results: the tensors, in order; a further one nothing reads (an
+	// attention kernel's logsumexp, its random seed and offset) is
+	// discarded ("").
+	var rs []string
+	for _, o := range im.n.Outputs {
+		switch o.Tag {
+		case "as_tensor":
+			var t tensorArgument
+			if err := o.decode(&t); err != nil {
+				return im.errorf("%v", err)
+			}
+			rs = append(rs, t.Name)
+		case "as_tensors":
+			var ts []tensorArgument
+			if err := o.decode(&ts); err != nil {
+				return im.errorf("%v", err)
+			}
+			for _, t := range ts {
+				rs = append(rs, t.Name)
+			}
+		case "as_none", "as_sym_int", "as_sym_float", "as_sym_bool", "as_int", "as_float", "as_bool":
+			rs = append(rs, "")
+		default:
+			return im.errorf("result of kind %s is not supported", o.Tag)
+		}
 	}
 	var specs []ops.ResultSpec
 	for i, r := range rs {
+		if i > 0 && (r == "" || !im.used(r)) {
+			rs[i] = ""
+			specs = append(specs, ops.ResultSpec{})
+			continue
+		}
 		if r == "" {
-			return im.errorf("result %d is None; the ATen fallback binds tensor results only", i)
+			return im.errorf("the first result is no tensor; the ATen fallback binds tensor results")
 		}
 		b, err := im.tensorMetaOf(r, "result")
 		if err != nil {
@@ -873,7 +900,10 @@ func (im *importer) fallback(op string) error {
 		n.Attrs.DType, n.Attrs.Shape, n.Attrs.Strides = specs[0].DType, &shape, &strides
 	default:
 		for _, r := range rs {
-			n.Outputs = append(n.Outputs, im.bind(r))
+			if r != "" {
+				r = im.bind(r)
+			}
+			n.Outputs = append(n.Outputs, r)
 		}
 		n.Attrs.Results = &specs
 	}

@@ -1,34 +1,221 @@
 package pt2_test
 
 import (
+	"archive/zip"
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
+	"github.com/fusegen/fusegen/ir"
+	"github.com/fusegen/fusegen/ops"
 	"github.com/fusegen/fusegen/pt2"
 )
 
-// readFixture opens testdata/<name>.pt2 as an io.ReaderAt.
-func readFixture(t *testing.T, name string) *bytes.Reader {
+// fixture reads testdata/<name>.pt2 (tiny archives of the models of
+// bench/gpu/export_models.py, exported with torch 2.11).
+func fixture(t testing.TB, name string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", name+".pt2"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return bytes.NewReader(data)
+	return data
 }
 
-// Every fixture imports and lowers to a valid graph.
+func decode(data []byte, opts pt2.Options) (*ir.Graph, error) {
+	return pt2.Decode(bytes.NewReader(data), int64(len(data)), opts)
+}
+
+// Every fixture imports and lowers to a valid graph: the signature's
+// inputs in order (parameters, buffers, constants, then user inputs), each
+// of the first loaded from an archive entry, the user outputs, and the
+// ops it needs lowered, extern, or the ATen fallback.
 func TestFixturesImport(t *testing.T) {
-	for _, name := range []string{"mlp", "mlp_bf16", "gpt_block", "masked_attention", "conv_bn_relu", "rmsnorm_head", "fallbacks"} {
-		t.Run(name, func(t *testing.T) {
-			r := readFixture(t, name)
-			g, err := pt2.Decode(r, r.Size(), pt2.Options{})
+	tests := []struct {
+		name       string
+		specialize bool
+		params     int
+		userInputs []string
+		outputs    []string
+		externs    []string // extern targets, sorted, each once
+	}{
+		{"gpt2_block", false, 12, []string{"x"}, []string{"add_3"}, []string{"addmm", "bmm"}},
+		{"gpt2_dynamic", true, 12, []string{"x"}, []string{"add_146"}, []string{"addmm", "bmm"}},
+		{"llama_block", false, 9, []string{"x"}, []string{"add_6"}, []string{"bmm", "mm"}},
+		{"resnet_block", false, 12, []string{"x"}, []string{"relu_1"}, []string{"aten.convolution.default"}},
+		{"lm_head", false, 3, []string{"ids", "target"}, []string{"div", "amax"}, []string{"mm"}},
+		{"fallbacks", false, 0, []string{"x"}, []string{"mul", "add", "getitem_1"}, []string{"aten.cumsum.default", "aten.sort.default", "aten.topk.default"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g, err := decode(fixture(t, tt.name), pt2.Options{Specialize: tt.specialize})
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("%s: %d inputs, %d params, %d nodes, outputs %v", name, len(g.Inputs), len(g.Params), len(g.Nodes), g.Outputs)
+			if len(g.Params) != tt.params {
+				t.Errorf("%d params, want %d", len(g.Params), tt.params)
+			}
+			for i, p := range g.Params {
+				if g.Inputs[i].Name != p.Input || !strings.HasPrefix(p.Entry, tt.name+"/data/") {
+					t.Errorf("params[%d] = %+v: want input %q from an entry under %s/data/", i, p, g.Inputs[i].Name, tt.name)
+				}
+			}
+			var user []string
+			for _, b := range g.Inputs[len(g.Params):] {
+				user = append(user, b.Name)
+			}
+			if !slices.Equal(user, tt.userInputs) || !slices.Equal(g.Outputs, tt.outputs) {
+				t.Errorf("user inputs %v, outputs %v; want %v, %v", user, g.Outputs, tt.userInputs, tt.outputs)
+			}
+			var externs []string
+			for _, n := range g.Nodes {
+				if n.Kind == ir.Extern && !slices.Contains(externs, n.Call.Target) {
+					externs = append(externs, n.Call.Target)
+				}
+			}
+			slices.Sort(externs)
+			if !slices.Equal(externs, tt.externs) {
+				t.Errorf("extern targets %v, want %v", externs, tt.externs)
+			}
 		})
+	}
+}
+
+// Exported names are kept where they are valid graph names; the others
+// (a leading _) are renamed.
+func TestNamesKept(t *testing.T) {
+	p, err := pt2.Read(bytes.NewReader(fixture(t, "gpt2_block")), int64(len(fixture(t, "gpt2_block"))), pt2.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Inputs[0].Name != "p_ln_1_weight" || p.Name != "gpt2_block" {
+		t.Errorf("first input %q, program %q", p.Inputs[0].Name, p.Name)
+	}
+	var names []string
+	for _, n := range p.Nodes {
+		names = append(names, n.Names()...)
+	}
+	if !slices.Contains(names, "getitem") || !slices.Contains(names, "t_softmax") || slices.ContainsFunc(names, func(s string) bool { return strings.HasPrefix(s, "_") }) {
+		t.Errorf("names %v", names)
+	}
+}
+
+// rewrite copies an archive, changing model.json with edit and dropping
+// the entries drop names (below the top folder).
+func rewrite(t *testing.T, data []byte, edit func(string) string, drop ...string) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for _, f := range zr.File {
+		rel := f.Name[strings.Index(f.Name, "/")+1:]
+		if slices.Contains(drop, rel) {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rel == "models/model.json" && edit != nil {
+			b = []byte(edit(string(b)))
+		}
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: f.Name, Method: zip.Store})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(b)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// Every kind of bad archive is refused with one line that says what is
+// wrong, and where: the node, its target and the user's source line.
+func TestBadArchives(t *testing.T) {
+	mlp := fixture(t, "fallbacks")
+	replace := func(old, new string) func(string) string {
+		return func(s string) string {
+			if !strings.Contains(s, old) {
+				t.Fatalf("fixture lacks %q", old)
+			}
+			return strings.Replace(s, old, new, 1)
+		}
+	}
+	tests := []struct {
+		name string
+		data []byte
+		opts pt2.Options
+		want []string
+	}{
+		{"not a zip", []byte(`{"version": 1}`), pt2.Options{}, []string{"not a torch.export archive: not a zip file"}},
+		{"truncated", mlp[:len(mlp)/2], pt2.Options{}, []string{"damaged or truncated zip archive"}},
+		{"no model", rewrite(t, mlp, nil, "models/model.json"), pt2.Options{}, []string{"no <name>/models/model.json entry"}},
+		{"missing weight", rewrite(t, fixture(t, "lm_head"), nil, "data/weights/weight_0"), pt2.Options{}, []string{"missing entry lm_head/data/weights/weight_0"}},
+		{"schema major", rewrite(t, mlp, replace(`"schema_version": {"major": 8`, `"schema_version": {"major": 9`), ""), pt2.Options{},
+			[]string{"schema_version 9.", "reads major version 8"}},
+		{"unknown value", rewrite(t, mlp, replace(`{"name": "self", "arg": {"as_tensor": {"name": "cumsum"}}`, `{"name": "self", "arg": {"as_tensor": {"name": "nowhere"}}`), ""), pt2.Options{},
+			[]string{`node "mul" (torch.ops.aten.mul.Tensor)`, "export_models.py:", `refers to "nowhere"`}},
+		{"higher-order op", rewrite(t, mlp, replace(`"torch.ops.aten.cumsum.default"`, `"torch.ops.higher_order.cond"`), ""), pt2.Options{},
+			[]string{`node "cumsum" (torch.ops.higher_order.cond)`, "higher-order op cond", "export_models.py:"}},
+		{"custom op", rewrite(t, mlp, replace(`"torch.ops.aten.cumsum.default"`, `"torch.ops.mylib.scan.default"`), ""), pt2.Options{},
+			[]string{`node "cumsum" (torch.ops.mylib.scan.default)`, "custom op mylib.scan.default"}},
+		{"dynamic", fixture(t, "gpt2_dynamic"), pt2.Options{}, []string{`input "x" dim 0 is symbolic (s77, hint 2)`, "-specialize"}},
+		{"bad json", rewrite(t, mlp, func(string) string { return "{" }), pt2.Options{}, []string{"fallbacks/models/model.json: invalid"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := decode(tt.data, tt.opts)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			msg := err.Error()
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q lacks %q", msg, w)
+				}
+			}
+			if strings.Contains(msg, "\n") {
+				t.Errorf("error of more than one line: %q", msg)
+			}
+		})
+	}
+}
+
+// IsArchive tells an archive from a graph file by content.
+func TestIsArchive(t *testing.T) {
+	if !pt2.IsArchive(fixture(t, "fallbacks")) || pt2.IsArchive([]byte(`{"version": 1}`)) {
+		t.Error("IsArchive")
+	}
+}
+
+// A program read from an archive lowers as any op program does: the Go
+// API path (Read, then ops lowering) equals Decode.
+func TestReadThenLower(t *testing.T) {
+	data := fixture(t, "resnet_block")
+	p, err := pt2.Read(bytes.NewReader(data), int64(len(data)), pt2.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var _ *ops.Program = p
+	g, err := p.Lower()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ir.Validate(g); err != nil {
+		t.Fatal(err)
 	}
 }

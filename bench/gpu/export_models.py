@@ -146,7 +146,7 @@ def models(full):
         ("llama_block", LlamaBlock(ld, lheads, lhidden, lseq), (torch.randn(lbatch, lseq, ld),), None, torch.bfloat16),
         ("resnet_block", randomize_bn(BasicBlock(c)), (torch.randn(cb, c, hw, hw),), None, torch.bfloat16),
         ("lm_head", LMHead(vocab, ed), (torch.randint(0, vocab, tokens), torch.randint(0, vocab, tokens)), None, torch.float32),
-        ("gpt2_dynamic", GPT2Block(d, heads), (torch.randn(max(batch // 2, 1), seq // 2, d),),
+        ("gpt2_dynamic", GPT2Block(d, heads), (torch.randn(max(batch // 2, 2), seq // 2, d),),
          ({0: Dim("batch", min=1, max=64), 1: Dim("seq", min=2, max=seq)},), torch.float32),
     ]
     if not full:

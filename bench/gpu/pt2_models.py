@@ -104,7 +104,9 @@ def main():
             module_path = os.path.join(mod_dir, name + ".py")
             cmd = [a.gen] + (["-specialize"] if dyn else []) + ["-o", module_path, archive]
             t0 = time.perf_counter()
-            subprocess.run(cmd, check=True, capture_output=True, text=True)
+            res = subprocess.run(cmd, capture_output=True, text=True)
+            if res.returncode != 0:
+                raise RuntimeError("gen: " + (res.stderr.strip().splitlines() or ["exit %d" % res.returncode])[-1])
             row["gen_ms"] = (time.perf_counter() - t0) * 1e3
             mod = load_module(module_path, name)
             ep = torch.export.load(archive)
