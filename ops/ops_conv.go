@@ -103,14 +103,24 @@ func (l *lowerer) opConv(dims int, x, w, bias *Tensor, a *Attrs) (*Tensor, error
 		}
 		out = append(out, n)
 	}
+	order := []int{0} // channels_last: N, the spatial dims, C
+	for d := 2; d < dims+2; d++ {
+		order = append(order, d)
+	}
+	order = append(order, 1)
+	// cuDNN runs a channels_last convolution without converting layouts
+	// around it: an input the call needs realized anyway (a fused
+	// epilogue's result) is stored channels_last, as Inductor's layout
+	// optimization does; a buffer given as it is keeps its layout.
+	if _, isView := l.stridedView(in); !isView && in.format == nil && dims >= 2 {
+		cl := *in
+		cl.format = order
+		in = &cl
+	}
 	// cuDNN keeps a channels_last input's layout, as torch does.
 	var strides []int64
 	if in.format != nil || w.format != nil {
-		order := []int{0}
-		for d := 2; d < dims+2; d++ {
-			order = append(order, d)
-		}
-		strides = ir.StridesFor(out, append(order, 1))
+		strides = ir.StridesFor(out, order)
 	}
 	b := literalArg(ir.Operand{Kind: ir.OperandNone})
 	if bias != nil {

@@ -86,6 +86,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--work", default="/tmp/fusegen-pt2", help="folder for the full-size archives (large; not in --out)")
     ap.add_argument("--only", nargs="*")
+    ap.add_argument("--profile", action="store_true", help="print each variant's GPU kernels by time")
     a = ap.parse_args()
     arch_dir, mod_dir = os.path.join(a.work, "archives"), os.path.join(a.out, "modules")
     os.makedirs(arch_dir, exist_ok=True)
@@ -150,7 +151,16 @@ def main():
             row["ratio"] = row["compile_ms"] / row["ms"]
             print(f"{name}: fusegen {row['ms']:.4f} ms, eager {row['eager_ms']:.4f}, compile {row['compile_ms']:.4f} ({row['ratio']:.2f}x); "
                   f"launches {row['launches']:.0f}/{row['eager_launches']:.0f}/{row['compile_launches']:.0f}", flush=True)
+            if a.profile:
+                for label, fn in (("fusegen", fus), ("torch.compile", comp)):
+                    with torch.no_grad(), torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as prof:
+                        for _ in range(5):
+                            fn()
+                        torch.cuda.synchronize()
+                    print(f"--- {name} {label}\n" + prof.key_averages().table(sort_by="cuda_time_total", row_limit=12, max_name_column_width=70), flush=True)
         except Exception as e:  # one model's failure must not hide the others
+            import traceback
+            traceback.print_exc()
             row["ok"] = False
             row["note"] = f"{type(e).__name__}: {str(e).strip().splitlines()[-1] if str(e).strip() else ''}"[:300]
             print(f"{name}: FAIL {row['note']}", flush=True)
