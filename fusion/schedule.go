@@ -111,6 +111,10 @@ func Plan(g *ir.Graph, opts Options) (*Schedule, error) {
 	s := &Schedule{Graph: g, Materialized: map[string]bool{}, Table: ir.NewTable(g)}
 	var inlined map[string][]string
 	if !opts.NoVertical {
+		if s.Graph = unfuseBias(g, s.Table, &s.Decisions); s.Graph != g {
+			g = s.Graph
+			s.Table = ir.NewTable(g)
+		}
 		if s.Graph, inlined = inlineCheap(g); s.Graph != g {
 			g = s.Graph
 			s.Table = ir.NewTable(g)
