@@ -232,6 +232,8 @@ func (r *reader) opNode(m map[string]any, pos string) *ops.OpNode {
 		a.Padding = intsOrOne("padding")
 	}
 	a.Groups = optInt("groups")
+	a.Pad = optInts("pad")
+	a.Diagonal = optInt("diagonal")
 	return n
 }
 
@@ -391,6 +393,8 @@ type fileOpNode struct {
 	Padding         json.RawMessage   `json:"padding,omitempty"`
 	Dilation        json.RawMessage   `json:"dilation,omitempty"`
 	Groups          *int64            `json:"groups,omitempty"`
+	Pad             *[]int64          `json:"pad,omitempty"`
+	Diagonal        *int64            `json:"diagonal,omitempty"`
 }
 
 type fileResult struct {
@@ -464,7 +468,7 @@ func toFileOpNode(n *ops.OpNode) *fileOpNode {
 		Min: argJSON(a.Min), Max: argJSON(a.Max), Value: scalarJSON(a.Value), Beta: scalarJSON(a.Beta),
 		Threshold: scalarJSON(a.Threshold), Eps: scalarJSON(a.Eps), Correction: scalarJSON(a.Correction),
 		Weight: a.Weight, Bias: a.Bias, IgnoreIndex: a.IgnoreIndex, Reduction: a.Reduction,
-		Target: a.Target, Strides: a.Strides, Groups: a.Groups,
+		Target: a.Target, Strides: a.Strides, Groups: a.Groups, Pad: a.Pad, Diagonal: a.Diagonal,
 		Stride: intsOrOneJSON(a.Stride), Padding: intsOrOneJSON(a.Padding), Dilation: intsOrOneJSON(a.Dilation),
 	}
 	for i := range n.Args {

@@ -982,6 +982,33 @@ func (b *Builder) Aten(target string, dt ir.DType, shape []int64, args []any, op
 	})
 }
 
+// Value sets the value field (pad's fill).
+func Value(v any) Option {
+	return func(a *Attrs) {
+		if s, err := toScalar(v); err == nil {
+			a.Value = &s
+		}
+	}
+}
+
+// Pad is torch.nn.functional.pad(x, pad, value=...) in constant mode:
+// pad holds (before, after) pairs from the last dim backwards, a negative
+// amount cropping; option Value (default 0).
+func (b *Builder) Pad(x *Tensor, pad []int64, opts ...Option) *Tensor {
+	return b.one("pad", []any{x}, opts, func(a *Attrs) { a.Pad = ints(pad) })
+}
+
+// Tril is torch.tril(x, diagonal): the last two dims' elements on and
+// below the diagonal-th diagonal, the others zero.
+func (b *Builder) Tril(x *Tensor, diagonal int64) *Tensor {
+	return b.one("tril", []any{x}, nil, func(a *Attrs) { a.Diagonal = &diagonal })
+}
+
+// Triu is torch.triu(x, diagonal): on and above the diagonal.
+func (b *Builder) Triu(x *Tensor, diagonal int64) *Tensor {
+	return b.one("triu", []any{x}, nil, func(a *Attrs) { a.Diagonal = &diagonal })
+}
+
 // AtenCall calls any ATen op by its qualified name with positional args
 // and keyword kwargs (each as Aten takes them, plus a Literal, []float64,
 // []bool or []*Tensor; a nil tensor in a []*Tensor is None), returning one

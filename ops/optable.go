@@ -247,6 +247,15 @@ var opTable = func() map[string]*opSpec {
 			}
 			return opSplit(a.args[0], (*n.Attrs.SplitSize)[0], i64(n.Attrs.Dim, 0))
 		}},
+		"pad": {1, 1, []string{"pad", "value"}, []string{"pad"}, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
+			return one(opPad(a.args[0], *n.Attrs.Pad, n.Attrs.Value))
+		}},
+		"tril": {1, 1, []string{"diagonal"}, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
+			return one(opTriangle(a.args[0], i64(n.Attrs.Diagonal, 0), false))
+		}},
+		"triu": {1, 1, []string{"diagonal"}, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
+			return one(opTriangle(a.args[0], i64(n.Attrs.Diagonal, 0), true))
+		}},
 		"cat": {1, -1, []string{"dim"}, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
 			return one(opCat(a.args, i64(n.Attrs.Dim, 0)))
 		}},

@@ -176,6 +176,10 @@ type Attrs struct {
 	Stride, Padding, Dilation *IntsOrOne
 	PaddingMode               *string
 	Groups                    *int64
+	// pad: (before, after) pairs from the last dim backwards; tril, triu:
+	// the diagonal
+	Pad      *[]int64
+	Diagonal *int64
 }
 
 // IntsOrOne is a field written as one int (List false: Ints has it alone)
@@ -190,7 +194,7 @@ var AttrFields = []string{"dim", "dims", "dim0", "dim1", "start_dim", "end_dim",
 	"shape", "normalized_shape", "start", "end", "step", "index", "length", "chunks", "split_size",
 	"alpha", "rounding_mode", "approximate", "min", "max", "value", "beta", "threshold", "eps",
 	"correction", "weight", "bias", "ignore_index", "reduction", "target", "strides",
-	"kwargs", "results", "stride", "padding", "dilation", "groups"}
+	"kwargs", "results", "stride", "padding", "dilation", "groups", "pad", "diagonal"}
 
 // Has reports whether the attribute field is set.
 func (a *Attrs) Has(field string) bool {
@@ -273,6 +277,10 @@ func (a *Attrs) Has(field string) bool {
 		return a.Dilation != nil
 	case "groups":
 		return a.Groups != nil
+	case "pad":
+		return a.Pad != nil
+	case "diagonal":
+		return a.Diagonal != nil
 	}
 	return false
 }

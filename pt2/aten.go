@@ -2,6 +2,7 @@ package pt2
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/fusegen/fusegen/ir"
@@ -129,6 +130,43 @@ func init() {
 		lowerings[t] = func(im *importer, a *args) error { return im.arange(a) }
 	}
 
+	lowerings["aten.constant_pad_nd.default"] = func(im *importer, a *args) error {
+		pad, err := a.int64s("pad")
+		if err != nil {
+			return err
+		}
+		v, err := a.scalar("value")
+		if err != nil {
+			return err
+		}
+		return im.unary("pad", a, func(at *ops.Attrs) { at.Pad, at.Value = &pad, v })
+	}
+	for _, op := range []string{"tril", "triu"} {
+		lowerings["aten."+op+".default"] = func(im *importer, a *args) error {
+			d, err := a.int64("diagonal", 0)
+			if err != nil {
+				return err
+			}
+			return im.unary(op, a, func(at *ops.Attrs) { at.Diagonal = &d })
+		}
+	}
+	lowerings["aten.bitwise_not.default"] = func(im *importer, a *args) error {
+		out, err := im.out()
+		if err != nil {
+			return err
+		}
+		if out.DType == ir.Bool {
+			return im.unary("logical_not", a, nil)
+		}
+		self, err := a.arg("self")
+		if err != nil {
+			return err
+		}
+		minusOne := ops.IntScalar(-1) // ~x is x ^ -1 in two's complement
+		return im.emit("bitwise_xor", []ops.Arg{self, {Scalar: &minusOne}}, nil)
+	}
+	lowerings["aten.index.Tensor"] = func(im *importer, a *args) error { return im.index(a) }
+
 	// Elementwise ops with attributes of their own.
 	for _, op := range []string{"add", "sub"} {
 		for _, ov := range []string{"Tensor", "Scalar"} {
@@ -181,10 +219,9 @@ func init() {
 	}
 
 	// Reductions.
-	for _, op := range []string{"sum", "mean"} {
-		lowerings["aten."+op+".dim_IntList"] = func(im *importer, a *args) error { return im.reduce(op, a, true) }
-		lowerings["aten."+op+".dim"] = func(im *importer, a *args) error { return im.reduce(op, a, true) }
-		lowerings["aten."+op+".default"] = func(im *importer, a *args) error { return im.reduce(op, a, true) }
+	for _, t := range []string{"aten.sum.dim_IntList", "aten.sum.default", "aten.mean.dim", "aten.mean.default"} {
+		op := strings.Split(t, ".")[1]
+		lowerings[t] = func(im *importer, a *args) error { return im.reduce(op, a, true) }
 	}
 	for _, op := range []string{"amax", "amin", "logsumexp"} {
 		lowerings["aten."+op+".default"] = func(im *importer, a *args) error { return im.reduce(op, a, false) }
@@ -737,6 +774,110 @@ func (im *importer) batchNorm(a *args) error {
 	return nil
 }
 
+// index is x[indices] with tensor indices (aten.index.Tensor): a loop node
+// that loads x at the indices' values, wrapped when negative and
+// bounds-checked. Index tensors of one shape in adjacent dims are lowered;
+// others (broadcast shapes, indices apart, bool masks) take the fallback.
+func (im *importer) index(a *args) error {
+	fallback := func() error { return im.fallback("aten.index.Tensor") }
+	self, err := a.tensor("self")
+	if err != nil {
+		return err
+	}
+	list, err := a.arg("indices")
+	if err != nil {
+		return err
+	}
+	x, err := im.programMeta(self)
+	if err != nil {
+		return err
+	}
+	out, err := im.out()
+	if err != nil {
+		return err
+	}
+	if list.List == nil || len(*list.List) == 0 || len(*list.List) > len(x.Shape) {
+		return fallback()
+	}
+	first, count := -1, 0
+	var idxShape []int64
+	var idx []string
+	for d, it := range *list.List {
+		if it.None {
+			continue
+		}
+		if first >= 0 && d != first+count {
+			return fallback() // indices apart
+		}
+		if first < 0 {
+			first = d
+		}
+		b, err := im.programMeta(it.Name)
+		if err != nil {
+			return err
+		}
+		if b.DType != ir.Int64 && b.DType != ir.Int32 || idxShape != nil && !slices.Equal(b.Shape, idxShape) {
+			return fallback()
+		}
+		idxShape = b.Shape
+		idx = append(idx, it.Name)
+		count++
+	}
+	if first < 0 {
+		return fallback()
+	}
+	want := append(append(slices.Clone(x.Shape[:first]), idxShape...), x.Shape[first+count:]...)
+	if !slices.Equal(want, out.Shape) {
+		return im.errorf("index: result shape %v, the archive says %v", want, out.Shape)
+	}
+	v := func(d int) ir.Index { return ir.VarIndex(ir.RangeVar(d)) }
+	var loads []ir.Index
+	var indirect []*ir.Expr
+	for d := 0; d < first; d++ {
+		loads = append(loads, v(d))
+	}
+	for k, name := range idx {
+		var at []ir.Index
+		for q := range idxShape {
+			at = append(at, v(first+q))
+		}
+		b, _ := im.programMeta(name)
+		val := &ir.Expr{Op: ir.OpLoad, Buffer: name, Index: at, DType: b.DType}
+		if b.DType != ir.Int64 {
+			val = &ir.Expr{Op: ir.OpCast, DType: ir.Int64, Args: []*ir.Expr{val}}
+		}
+		size := x.Shape[first+k]
+		// A negative index counts from the end, as torch's does.
+		wrapped := &ir.Expr{Op: ir.OpWhere, DType: ir.Int64, Args: []*ir.Expr{
+			{Op: "lt", DType: ir.Bool, Args: []*ir.Expr{val, {Op: ir.OpConstant, DType: ir.Int64, Value: "0"}}},
+			{Op: "add", DType: ir.Int64, Args: []*ir.Expr{val, {Op: ir.OpConstant, DType: ir.Int64, Value: strconv.FormatInt(size, 10)}}},
+			val}}
+		indirect = append(indirect, wrapped)
+		loads = append(loads, ir.IndirectIndex(k))
+	}
+	for d := first + count; d < len(x.Shape); d++ {
+		loads = append(loads, v(d-count+len(idxShape)))
+	}
+	rs, _ := im.results()
+	n := &ir.Node{Name: im.bind(rs[0]), Kind: ir.Pointwise, DType: x.DType, Ranges: out.Shape, Origin: "index",
+		Body: &ir.Expr{Op: ir.OpLoad, Buffer: self, Index: loads, Indirect: indirect, DType: x.DType}}
+	im.prog.Nodes = append(im.prog.Nodes, ops.Node{Loop: n})
+	return nil
+}
+
+// programMeta is the metadata of a value by its program name.
+func (im *importer) programMeta(name string) (*ir.Buffer, error) {
+	exported, ok := im.exported[name]
+	if !ok {
+		return nil, im.errorf("no value %q", name)
+	}
+	b, err := im.tensorMetaOf(exported, "value")
+	if err != nil {
+		return nil, im.errorf("%v", err)
+	}
+	return b, nil
+}
+
 // scaledProduct is addmm or baddbmm with beta and alpha.
 func (im *importer) scaledProduct(op string, a *args, names ...string) error {
 	beta, err := a.scalar("beta")
@@ -909,4 +1050,51 @@ func (im *importer) fallback(op string) error {
 	}
 	im.prog.Nodes = append(im.prog.Nodes, ops.Node{Op: n})
 	return nil
+}
+
+// How an ATen target is imported.
+const (
+	Lowered  = "lowered"  // fusegen ops (loop nodes)
+	Extern   = "extern"   // an extern node: a library call (mm, convolution)
+	Fallback = "fallback" // the ATen fallback: called through torch.ops
+	Skipped  = "skipped"  // an assertion that computes nothing
+	Symbolic = "symbolic" // size arithmetic: refused, or resolved to hints with Specialize
+)
+
+// externOps are the lowerings that make extern nodes.
+var externOps = map[string]bool{"aten.mm.default": true, "aten.bmm.default": true, "aten.addmm.default": true,
+	"aten.baddbmm.default": true, "aten.convolution.default": true}
+
+// Mapping says how the importer imports an ATen target
+// ("aten.<op>.<overload>"): Lowered, Extern, Fallback, Skipped or Symbolic. A
+// convolution is Extern unless transposed; an arange with float bounds
+// takes the fallback.
+func Mapping(target string) string {
+	switch {
+	case isSymbolic(target):
+		return Symbolic
+	case skipped[target]:
+		return Skipped
+	case externOps[target]:
+		return Extern
+	}
+	if _, ok := lowerings[target]; ok {
+		return Lowered
+	}
+	im := &importer{}
+	if _, ok := im.elementwise(target); ok {
+		return Lowered
+	}
+	return Fallback
+}
+
+// Lowerings lists the ATen targets the importer lowers or makes extern by
+// name, sorted (the elementwise registry's ops are found by name besides).
+func Lowerings() []string {
+	var out []string
+	for t := range lowerings {
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return out
 }

@@ -26,16 +26,17 @@ var (
 
 // importer turns one model's graph into an op program.
 type importer struct {
-	a       *archive
-	g       *graph
-	opts    Options
-	prog    *ops.Program
-	names   map[string]string // exported value name -> program name
-	taken   map[string]bool   // program names in use
-	syms    map[string]int64  // symbolic int names -> their hints (with Specialize)
-	meta    map[string]tensorMeta
-	n       *node           // the node being imported
-	readers map[string]bool // values some node or output reads (used)
+	a        *archive
+	g        *graph
+	opts     Options
+	prog     *ops.Program
+	names    map[string]string // exported value name -> program name
+	exported map[string]string // program name -> the exported name it was bound for
+	taken    map[string]bool   // program names in use
+	syms     map[string]int64  // symbolic int names -> their hints (with Specialize)
+	meta     map[string]tensorMeta
+	n        *node           // the node being imported
+	readers  map[string]bool // values some node or output reads (used)
 }
 
 // importError is an error at one node: its name, target and the user's
@@ -82,7 +83,7 @@ func sourceLine(trace string) string {
 
 func (a *archive) program(opts Options) (*ops.Program, error) {
 	gm := &a.model.GraphModule
-	im := &importer{a: a, g: &gm.Graph, opts: opts, names: map[string]string{}, taken: map[string]bool{},
+	im := &importer{a: a, g: &gm.Graph, opts: opts, names: map[string]string{}, exported: map[string]string{}, taken: map[string]bool{},
 		syms: map[string]int64{}, meta: gm.Graph.TensorValues}
 	im.prog = &ops.Program{Name: programName(a.root), Device: "cuda"}
 	if err := im.symbols(); err != nil {
@@ -142,6 +143,7 @@ func (im *importer) bind(exported string) string {
 	}
 	im.taken[name] = true
 	im.names[exported] = name
+	im.exported[name] = exported
 	return name
 }
 
@@ -369,8 +371,7 @@ func (im *importer) node() error {
 	switch {
 	case strings.HasPrefix(target, "torch.ops.higher_order."):
 		return im.errorf("higher-order op %s (control flow or a nested graph) is not supported", strings.TrimPrefix(target, "torch.ops.higher_order."))
-	case strings.HasPrefix(target, "_operator.") || strings.HasPrefix(target, "torch.sym_") || op == "aten.sym_size.int" ||
-		op == "aten.sym_numel.default" || op == "aten.sym_stride.int" || op == "aten.sym_storage_offset.default":
+	case isSymbolic(target):
 		// Arithmetic on symbolic sizes: their hints are known (symbols).
 		if !im.opts.Specialize {
 			return im.errorf("symbolic size arithmetic: fusegen generates for fixed sizes until symbolic sizes land; -specialize generates for the hints")
@@ -391,6 +392,13 @@ func (im *importer) node() error {
 		return f(im, im.args())
 	}
 	return im.fallback(op)
+}
+
+// isSymbolic reports a target that computes a symbolic size, not a tensor.
+func isSymbolic(target string) bool {
+	op := strings.TrimPrefix(target, "torch.ops.")
+	return strings.HasPrefix(target, "_operator.") || strings.HasPrefix(target, "torch.sym_") || op == "aten.sym_size.int" ||
+		op == "aten.sym_numel.default" || op == "aten.sym_stride.int" || op == "aten.sym_storage_offset.default"
 }
 
 // args are a node's inputs by schema name, in order.

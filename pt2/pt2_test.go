@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -217,5 +218,65 @@ func TestReadThenLower(t *testing.T) {
 	}
 	if err := ir.Validate(g); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Every fixture's ATen targets, counted by how they are imported; the
+// counts are in docs/pt2.md.
+func TestCoverageOfFixtures(t *testing.T) {
+	counts := map[string]map[string]bool{}
+	for _, name := range []string{"gpt2_block", "gpt2_dynamic", "llama_block", "resnet_block", "lm_head", "fallbacks"} {
+		data := fixture(t, name)
+		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range zr.File {
+			if !strings.HasSuffix(f.Name, "/models/model.json") {
+				continue
+			}
+			rc, _ := f.Open()
+			b, _ := io.ReadAll(rc)
+			rc.Close()
+			for _, m := range targetRE.FindAllStringSubmatch(string(b), -1) {
+				target := m[1]
+				how := pt2.Mapping(target)
+				if counts[how] == nil {
+					counts[how] = map[string]bool{}
+				}
+				counts[how][target] = true
+			}
+		}
+	}
+	for _, how := range []string{pt2.Lowered, pt2.Extern, pt2.Fallback} {
+		var ts []string
+		for t := range counts[how] {
+			ts = append(ts, t)
+		}
+		slices.Sort(ts)
+		t.Logf("%s: %d: %s", how, len(ts), strings.Join(ts, " "))
+	}
+	if len(counts[pt2.Fallback]) > 3 {
+		t.Errorf("the fixtures take the fallback for %v; want only the fallbacks model's sort, topk and cumsum", counts[pt2.Fallback])
+	}
+}
+
+var targetRE = regexp.MustCompile(`"target": "torch\.ops\.(aten\.[A-Za-z0-9_]+\.[A-Za-z0-9_]+)"`)
+
+// docs/pt2.md names every ATen target the importer lowers by name.
+func TestDocsListEveryLowering(t *testing.T) {
+	doc, err := os.ReadFile("../docs/pt2.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range pt2.Lowerings() {
+		if !strings.Contains(string(doc), "`"+target+"`") {
+			t.Errorf("docs/pt2.md does not list `%s`", target)
+		}
+	}
+	for _, e := range ops.ElementwiseOps() {
+		if !strings.Contains(string(doc), "`"+e.Name+"`") {
+			t.Errorf("docs/pt2.md does not name the elementwise op `%s`", e.Name)
+		}
 	}
 }

@@ -109,6 +109,8 @@ def references():
                                                  xt.unsqueeze(1), xt.unsqueeze(1).squeeze(1), col.squeeze(), xt.contiguous()),
         "op_slice_select_narrow": lambda xt, x3: (xt[:, 3:-5:4], x3[::3], xt.select(0, -2), x3.select(2, 5), xt.narrow(1, 10, 50)),
         "op_chunk_split": lambda xt: (*xt.chunk(3, 1), *xt.split(40, 1), *xt.split([10, 27], 0)),
+        "op_pad_tril": lambda x, x3: (F.pad(x, (1, 2, 0, -1), value=-1.5), F.pad(x3, (0, 1, 2, 0, 1, 1)), torch.tril(x, -1) * 2,
+                                      torch.triu(x3, 1)),
         "op_cat": lambda xt, xc, k, x3: (t.cat([xt, xc, k], 1), t.cat([xt, k, xt], 0), t.cat([x3, x3], -1)),
         # Indexing.
         "op_gather": lambda xt, gi, x3, gj: (t.gather(xt, 1, gi), t.gather(x3, 0, gj), t.gather(x3.permute(1, 0, 2), 1, gj.permute(1, 0, 2))),

@@ -12,6 +12,7 @@ OUT_DIR/<name>.targets, the sorted ATen targets of its graph. The models:
   llama_block      RMSNorm, RoPE (cos/sin buffers), causal attention, SwiGLU MLP, residuals
   resnet_block     ResNet basic block: conv3x3-BN-ReLU-conv3x3-BN + identity, ReLU (eval)
   lm_head          embedding, LayerNorm, tied LM head, cross-entropy loss (and the logits' max)
+  ops_mix          F.pad, tril, triu, x[:, idx] (a negative index), ~mask
   gpt2_dynamic     gpt2_block exported with dynamic batch and sequence dims
   fallbacks        ops with no lowering: sort (two results), topk, cumsum (tiny only)
 """
@@ -113,6 +114,22 @@ class LMHead(nn.Module):
         return loss, logits.amax(-1)
 
 
+class OpsMix(nn.Module):
+    """Padding, triangles, tensor indexing (a negative index included) and a
+    bool not: constant_pad_nd, tril, triu, index.Tensor, bitwise_not."""
+
+    def __init__(self, n):
+        super().__init__()
+        self.register_buffer("idx", torch.tensor([3, 0, -1, 2] * (n // 4)))
+
+    def forward(self, x):
+        p = F.pad(x, (1, 2, 0, 1), value=0.5)
+        t = torch.tril(x[0]) + torch.triu(x[1], 1)
+        g = x[:, self.idx] * 2
+        keep = ~(x > 0)
+        return p, t, g, torch.where(keep, x, 0.0)
+
+
 class Fallbacks(nn.Module):
     def forward(self, x):
         v, i = torch.sort(x, dim=-1, descending=True)
@@ -136,16 +153,19 @@ def models(full):
         ld, lheads, lhidden, lseq, lbatch = 1024, 16, 2816, 512, 4
         c, hw, cb = 64, 56, 32
         vocab, ed, tokens = 32000, 512, (8, 512)
+        mix = (32, 256, 512)
     else:
         d, heads, seq, batch = 16, 2, 8, 2
         ld, lheads, lhidden, lseq, lbatch = 16, 2, 32, 8, 2
         c, hw, cb = 4, 6, 1
         vocab, ed, tokens = 32, 16, (2, 4)
+        mix = (4, 8, 6)
     out = [
         ("gpt2_block", GPT2Block(d, heads), (torch.randn(batch, seq, d),), None, torch.float32),
         ("llama_block", LlamaBlock(ld, lheads, lhidden, lseq), (torch.randn(lbatch, lseq, ld),), None, torch.bfloat16),
         ("resnet_block", randomize_bn(BasicBlock(c)), (torch.randn(cb, c, hw, hw),), None, torch.bfloat16),
         ("lm_head", LMHead(vocab, ed), (torch.randint(0, vocab, tokens), torch.randint(0, vocab, tokens)), None, torch.float32),
+        ("ops_mix", OpsMix(mix[1] // 2), (torch.randn(*mix),), None, torch.float32),
         ("gpt2_dynamic", GPT2Block(d, heads), (torch.randn(max(batch // 2, 2), seq // 2, d),),
          ({0: Dim("batch", min=1, max=64), 1: Dim("seq", min=2, max=seq)},), torch.float32),
     ]
