@@ -503,3 +503,42 @@ func TestExplainAndGraph(t *testing.T) {
 		}
 	}
 }
+
+// A torch.export archive is read by content: gen writes its module, with
+// -specialize for symbolic sizes; a bad archive fails as a bad graph does,
+// one line, exit 2, nothing written.
+func TestArchives(t *testing.T) {
+	const fixtures = "../../pt2/testdata"
+	dir := t.TempDir()
+	out := filepath.Join(dir, "lm_head.py")
+	if r := gen(t, "-o", out, filepath.Join(fixtures, "lm_head.pt2")); r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if data, err := os.ReadFile(out); err != nil || !strings.Contains(string(data), "def load_params(path):") {
+		t.Errorf("no load_params in the module (%v)", err)
+	}
+	if r := gen(t, "-specialize", "-o", filepath.Join(dir, "dyn.py"), filepath.Join(fixtures, "gpt2_dynamic.pt2")); r.code != 0 {
+		t.Fatalf("-specialize: exit %d: %s", r.code, r.stderr)
+	}
+	full, err := os.ReadFile(filepath.Join(fixtures, "fallbacks.pt2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	truncated := filepath.Join(dir, "truncated.pt2")
+	if err := os.WriteFile(truncated, full[:len(full)/3], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		archive string
+		want    []string
+	}{
+		{filepath.Join(fixtures, "gpt2_dynamic.pt2"), []string{`input "x" dim 0 is symbolic (s77, hint 2)`, "-specialize"}},
+		{truncated, []string{"damaged or truncated zip archive"}},
+	} {
+		o := filepath.Join(dir, "bad.py")
+		checkOneLineError(t, gen(t, "-o", o, tc.archive), append([]string{tc.archive}, tc.want...)...)
+		if _, err := os.Stat(o); !os.IsNotExist(err) {
+			t.Errorf("%s: %s was created (stat: %v)", tc.archive, o, err)
+		}
+	}
+}
