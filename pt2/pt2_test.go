@@ -49,6 +49,7 @@ func TestFixturesImport(t *testing.T) {
 		{"llama_block", false, 9, []string{"x"}, []string{"add_6"}, []string{"bmm", "mm"}},
 		{"resnet_block", false, 12, []string{"x"}, []string{"relu_1"}, []string{"aten.convolution.default"}},
 		{"lm_head", false, 3, []string{"ids", "target"}, []string{"div", "amax"}, []string{"mm"}},
+		{"ops_mix", false, 1, []string{"x"}, []string{"constant_pad_nd", "add", "mul", "where_2"}, nil},
 		{"fallbacks", false, 0, []string{"x"}, []string{"mul", "add", "getitem_1"}, []string{"aten.cumsum.default", "aten.sort.default", "aten.topk.default"}},
 	}
 	for _, tt := range tests {
@@ -225,7 +226,7 @@ func TestReadThenLower(t *testing.T) {
 // counts are in docs/pt2.md.
 func TestCoverageOfFixtures(t *testing.T) {
 	counts := map[string]map[string]bool{}
-	for _, name := range []string{"gpt2_block", "gpt2_dynamic", "llama_block", "resnet_block", "lm_head", "fallbacks"} {
+	for _, name := range []string{"gpt2_block", "gpt2_dynamic", "llama_block", "resnet_block", "lm_head", "ops_mix", "fallbacks"} {
 		data := fixture(t, name)
 		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
