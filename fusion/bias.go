@@ -51,11 +51,16 @@ func unfuseBias(g *ir.Graph, table *ir.Table, decisions *[]Decision) *ir.Graph {
 		changed = true
 		*decisions = append(*decisions, Decision{Second: n.Name, Reason: fmt.Sprintf("addmm split into mm %s and a bias add that fuses into its readers (cuBLAS runs a plain mm faster)", mmName)})
 	}
+	return withNodes(g, out, changed)
+}
+
+// withNodes is g itself when nothing changed, else a copy of g with nodes.
+func withNodes(g *ir.Graph, nodes []*ir.Node, changed bool) *ir.Graph {
 	if !changed {
 		return g
 	}
 	gc := *g
-	gc.Nodes = out
+	gc.Nodes = nodes
 	return &gc
 }
 

@@ -82,12 +82,7 @@ func splitReductions(g *ir.Graph, t *ir.Table, opts Options, log *[]Decision) *i
 		out = append(out, partial, final)
 		changed = true
 	}
-	if !changed {
-		return g
-	}
-	gc := *g
-	gc.Nodes = out
-	return &gc
+	return withNodes(g, out, changed)
 }
 
 func freshName(base string, taken map[string]bool) string {

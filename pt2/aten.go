@@ -39,15 +39,11 @@ func init() {
 		return im.unary("permute", a, func(at *ops.Attrs) { at.Dims = &dims })
 	}
 	lowerings["aten.transpose.int"] = func(im *importer, a *args) error {
-		d0, err := a.int64("dim0", 0)
+		d, err := a.ints([]string{"dim0", "dim1"}, 0, 1)
 		if err != nil {
 			return err
 		}
-		d1, err := a.int64("dim1", 1)
-		if err != nil {
-			return err
-		}
-		return im.unary("transpose", a, func(at *ops.Attrs) { at.Dim0, at.Dim1 = &d0, &d1 })
+		return im.unary("transpose", a, func(at *ops.Attrs) { at.Dim0, at.Dim1 = &d[0], &d[1] })
 	}
 	lowerings["aten.t.default"] = func(im *importer, a *args) error { return im.shaped("reshape", a, "permute") }
 	lowerings["aten.unsqueeze.default"] = func(im *importer, a *args) error { return im.withDim("unsqueeze", a, "dim") }
@@ -56,14 +52,11 @@ func init() {
 	lowerings["aten.squeeze.default"] = func(im *importer, a *args) error { return im.unary("squeeze", a, nil) }
 	lowerings["aten.flatten.using_ints"] = func(im *importer, a *args) error { return im.shaped("reshape", a) }
 	lowerings["aten.slice.Tensor"] = func(im *importer, a *args) error {
-		dim, err := a.int64("dim", 0)
+		v, err := a.ints([]string{"dim", "step"}, 0, 1)
 		if err != nil {
 			return err
 		}
-		step, err := a.int64("step", 1)
-		if err != nil {
-			return err
-		}
+		dim, step := v[0], v[1]
 		var start, end *int64
 		for _, f := range []struct {
 			name string
@@ -80,15 +73,11 @@ func init() {
 		return im.unary("slice", a, func(at *ops.Attrs) { at.Dim, at.Start, at.End, at.Step = &dim, start, end, &step })
 	}
 	lowerings["aten.select.int"] = func(im *importer, a *args) error {
-		dim, err := a.int64("dim", 0)
+		v, err := a.ints([]string{"dim", "index"}, 0, 0)
 		if err != nil {
 			return err
 		}
-		index, err := a.int64("index", 0)
-		if err != nil {
-			return err
-		}
-		return im.unary("select", a, func(at *ops.Attrs) { at.Dim, at.Index = &dim, &index })
+		return im.unary("select", a, func(at *ops.Attrs) { at.Dim, at.Index = &v[0], &v[1] })
 	}
 	lowerings["aten.split_with_sizes.default"] = func(im *importer, a *args) error { return im.split(a, "split_sizes", true) }
 	lowerings["aten.split.Tensor"] = func(im *importer, a *args) error { return im.split(a, "split_size", false) }
@@ -252,19 +241,14 @@ func init() {
 	lowerings["aten.embedding.default"] = func(im *importer, a *args) error {
 		return im.operands("embedding", a, nil, "indices", "weight")
 	}
-	lowerings["aten.gather.default"] = func(im *importer, a *args) error {
-		dim, err := a.int64("dim", 0)
-		if err != nil {
-			return err
+	for _, op := range []string{"gather", "index_select"} {
+		lowerings["aten."+op+".default"] = func(im *importer, a *args) error {
+			dim, err := a.int64("dim", 0)
+			if err != nil {
+				return err
+			}
+			return im.operands(op, a, func(at *ops.Attrs) { at.Dim = &dim }, "self", "index")
 		}
-		return im.operands("gather", a, func(at *ops.Attrs) { at.Dim = &dim }, "self", "index")
-	}
-	lowerings["aten.index_select.default"] = func(im *importer, a *args) error {
-		dim, err := a.int64("dim", 0)
-		if err != nil {
-			return err
-		}
-		return im.operands("index_select", a, func(at *ops.Attrs) { at.Dim = &dim }, "self", "index")
 	}
 
 	// Matrix products and convolutions: extern nodes.

@@ -475,6 +475,18 @@ func (a *args) int64(name string, def int64) (int64, error) {
 	return v.Scalar.Int(), nil
 }
 
+// ints reads the int arguments names, each defs[i] when absent.
+func (a *args) ints(names []string, defs ...int64) ([]int64, error) {
+	out := make([]int64, len(names))
+	for i, name := range names {
+		var err error
+		if out[i], err = a.int64(name, defs[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 func (a *args) boolean(name string, def bool) (bool, error) {
 	if !a.has(name) {
 		return def, nil
