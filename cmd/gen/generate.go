@@ -87,19 +87,19 @@ func generateCmd(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintln(stderr, d)
 		}
 	}
-	if *graphOut != "" && !*check {
-		if err := writeAtomic(*graphOut, []byte(res.Schedule.DOT())); err != nil {
-			return err
-		}
-	}
 	module := res.Files[fusegen.ModulePath(g)]
 	switch {
 	case *check:
 		return checkFile(*out, module, stdout)
 	case *out != "":
-		return writeAtomic(*out, module)
+		err = writeOutput(*out, module)
+	default:
+		_, err = stdout.Write(module)
 	}
-	_, err = stdout.Write(module)
+	// The drawing comes last: a run that failed writes no drawing either.
+	if err == nil && *graphOut != "" {
+		err = writeOutput(*graphOut, []byte(res.Schedule.DOT()))
+	}
 	return err
 }
 
@@ -117,42 +117,11 @@ func newGenerator(dir string) (*fusegen.Generator, error) {
 	return fusegen.New(os.DirFS(dir), dir)
 }
 
-// writeAtomic replaces path with data through a temporary file in the same
-// folder and a rename, so readers never see a partial file. A file whose
-// content would not change is left alone.
-func writeAtomic(path string, data []byte) error {
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
-		return nil
-	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	name := tmp.Name()
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(name, 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(name, path)
-	}
-	if werr != nil {
-		os.Remove(name)
-		return fmt.Errorf("write %s: %w", path, werr)
-	}
-	return nil
-}
-
 // checkFile compares data with path and prints a unified diff when they differ.
 func checkFile(path string, data []byte, stdout io.Writer) error {
-	old, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
-		return fmt.Errorf("check %s: %w", path, err)
+	old, err := readForCheck(path)
+	if err != nil {
+		return err
 	}
 	if bytes.Equal(old, data) {
 		return nil
@@ -176,7 +145,7 @@ func templatesCmd(args []string, stdout io.Writer) error {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return fmt.Errorf("export templates: %w", err)
 		}
-		if err := writeAtomic(p, []byte(files[name])); err != nil {
+		if err := writeOutput(p, []byte(files[name])); err != nil {
 			return fmt.Errorf("export templates: %w", err)
 		}
 	}
