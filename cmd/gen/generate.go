@@ -13,13 +13,11 @@ import (
 	"github.com/pmezard/go-difflib/difflib"
 
 	"github.com/fusegen/fusegen"
-	"github.com/fusegen/fusegen/graphfile"
 	"github.com/fusegen/fusegen/heuristics"
-	"github.com/fusegen/fusegen/ir"
 	"github.com/fusegen/fusegen/pt2"
 )
 
-const usageText = `usage: gen [flags] GRAPH.json | MODEL.pt2
+const usageText = `usage: gen [flags] GRAPH.json | MODEL.pt2 | -
        gen templates export DIR
        gen devices
 
@@ -60,23 +58,13 @@ func generateCmd(args []string, stdout, stderr io.Writer) error {
 		return usageError{"-check needs -o PATH"}
 	}
 	graphPath := flags.Arg(0)
-	data, err := os.ReadFile(graphPath)
-	if err != nil {
-		return fmt.Errorf("read graph: %w", err)
-	}
 	gen, err := newGenerator(*tmplDir)
 	if err != nil {
 		return err
 	}
-	// A torch.export archive is a zip file; anything else is a graph file.
-	var g *ir.Graph
-	if pt2.IsArchive(data) {
-		g, err = pt2.Decode(bytes.NewReader(data), int64(len(data)), pt2.Options{Specialize: *specialize})
-	} else {
-		g, err = graphfile.Decode(data)
-	}
+	g, err := readInput(graphPath, stdin, pt2.Options{Specialize: *specialize})
 	if err != nil {
-		return fmt.Errorf("%s: %w", graphPath, err)
+		return err
 	}
 	res, err := gen.Generate(g, fusegen.Options{Device: *device, Heuristics: heuristics.Rules{Autotune: *autotune}})
 	if err != nil {

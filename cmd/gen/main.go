@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"unicode/utf8"
 )
 
 func main() {
@@ -49,7 +50,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return exitUsage
 }
 
-// oneLine keeps error messages to a single line, as the contract promises.
+// stdin is what "gen -" reads (a variable for tests).
+var stdin io.Reader = os.Stdin
+
+// maxErrorBytes bounds an error line: a message that echoes a huge field
+// is cut in the middle.
+const maxErrorBytes = 600
+
+// oneLine keeps error messages to a single line of at most maxErrorBytes,
+// as the contract promises.
 func oneLine(err error) string {
 	b := []byte(err.Error())
 	for i, c := range b {
@@ -57,7 +66,26 @@ func oneLine(err error) string {
 			b[i] = ' '
 		}
 	}
+	if len(b) > maxErrorBytes {
+		head, tail := b[:maxErrorBytes-120], b[len(b)-100:]
+		b = append(append(append([]byte{}, validUTF8Prefix(head)...), []byte(fmt.Sprintf(" [... %d bytes cut ...] ", len(b)-len(head)-len(tail)))...), validUTF8Suffix(tail)...)
+	}
 	return string(b)
+}
+
+// validUTF8Prefix and validUTF8Suffix trim a cut that split a character.
+func validUTF8Prefix(b []byte) []byte {
+	for len(b) > 0 && !utf8.Valid(b) {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+func validUTF8Suffix(b []byte) []byte {
+	for len(b) > 0 && !utf8.Valid(b) {
+		b = b[1:]
+	}
+	return b
 }
 
 func dispatch(args []string, stdout, stderr io.Writer) error {
