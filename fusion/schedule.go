@@ -109,6 +109,10 @@ const readyWindow = 64
 // Plan schedules a validated graph.
 func Plan(g *ir.Graph, opts Options) (*Schedule, error) {
 	s := &Schedule{Graph: g, Materialized: map[string]bool{}, Table: ir.NewTable(g)}
+	if s.Graph = dropUnread(g, &s.Decisions); s.Graph != g {
+		g = s.Graph
+		s.Table = ir.NewTable(g)
+	}
 	var inlined map[string][]string
 	if !opts.NoVertical {
 		if s.Graph = unfuseBias(g, s.Table, &s.Decisions); s.Graph != g {

@@ -31,6 +31,9 @@ func Parse(data []byte) (*ops.Program, error) {
 	if rest < int64(len(data)) {
 		return nil, &ir.Error{Msg: fmt.Sprintf("%s: unexpected data after the top-level object", lineCol(data, rest))}
 	}
+	if err := checkDuplicateKeys(data); err != nil {
+		return nil, err
+	}
 	r := reader{}
 	obj := r.object(root, "")
 	if r.err != nil {

@@ -118,6 +118,8 @@ func TestOpFileStructureErrors(t *testing.T) {
 		{`{"name": "y", "op": "aten", "target": "aten.foo.default", "args": [[[1]]], "dtype": "float32", "shape": [1]}`, `nodes[0] "y".args[0][0]: a list argument holds no lists`},
 		{`{"outputs": ["a", "b"], "op": "aten", "target": "aten.sort.default", "args": ["x"], "results": [{"dtype": "float32"}]}`, `nodes[0] "a, b".results[0].shape: missing`},
 		{`{"name": "y", "op": "sum", "args": ["x"], "dtype": "float8"}`, `nodes[0] "y".dtype: unknown dtype "float8"`},
+		{`{"name": "y", "op": "sum", "args": ["x"], "dim": 0, "dim": 1}`, `line 1, column 152: nodes[0].dim: field "dim" given twice`},
+		{`{"name": "y", "kind": "pointwise", "ranges": [2], "body": {"op": "neg", "args": [{"op": "load", "buffer": "x", "index": ["i0"], "index": ["0"]}]}}`, `nodes[0].body.args[0].index: field "index" given twice`},
 	}
 	for _, c := range cases {
 		src := `{"version": 1, "name": "t", "inputs": [{"name": "x", "dtype": "float32", "shape": [2]}], "nodes": [` + c.node + `], "outputs": ["x"]}`
