@@ -4,6 +4,7 @@
 package fusegen
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -109,6 +110,9 @@ func (gen *Generator) Generate(g *ir.Graph, opts Options) (*Result, error) {
 	}
 	r, err := gen.set.Device(g.DeviceType())
 	if err != nil {
+		if errors.Is(err, templates.ErrUnknownDevice) && opts.Device == "" {
+			return nil, &ir.Error{Path: "device", Msg: err.Error()} // the graph's own field
+		}
 		return nil, err
 	}
 	facts, err := gen.deviceFacts(r)

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Index is an integer expression over loop variables, kept in one canonical
@@ -786,8 +787,10 @@ func (p *indexParser) next() {
 		}
 		p.tok = p.src[start:p.pos]
 	default:
-		p.tok = string(c)
-		p.pos++
+		// One character, however many bytes it takes.
+		r, size := utf8.DecodeRuneInString(p.src[p.pos:])
+		p.tok = string(r)
+		p.pos += size
 	}
 }
 

@@ -2,6 +2,7 @@ package ops_test
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -89,6 +90,30 @@ func TestAtenCallErrors(t *testing.T) {
 			t.Errorf("want an error containing %q, got %v", c.want, err)
 		case err != nil && strings.Contains(err.Error(), "\n"):
 			t.Errorf("error of more than one line: %q", err)
+		}
+	}
+}
+
+// cat takes any number of tensors, as torch.cat does: 300 pieces (the
+// selection tree once nested deeper than the IR allows) concatenate in
+// order.
+func TestCatManyPieces(t *testing.T) {
+	b := ops.NewBuilder("c", "cuda")
+	var xs []*ops.Tensor
+	for i := range 300 {
+		xs = append(xs, b.Input("x"+strconv.Itoa(i), ir.Float32, 2))
+	}
+	b.Output("y", b.Cat(xs, 0))
+	g, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, in := interpret(t, g)
+	for i := range 300 {
+		for j := range 2 {
+			if w, o := float64(float32(in["x"+strconv.Itoa(i)].at(int64(j)))), got["y"][2*i+j]; w != o {
+				t.Fatalf("y[%d] = %v, want x%d[%d] = %v", 2*i+j, o, i, j, w)
+			}
 		}
 	}
 }

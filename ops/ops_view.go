@@ -495,18 +495,23 @@ func opCat(ts []*Tensor, dim int64) (*Tensor, error) {
 	return &Tensor{shape: shape, dtype: dt, ops: mergeOps(append(ops, []string{"cat"})...),
 		load: func(idx []ir.Index) *ir.Expr {
 			i := idx[d]
-			var out *ir.Expr
-			for k := len(pieces) - 1; k >= 0; k-- {
+			piece := func(k int) *ir.Expr {
 				sub := slices.Clone(idx)
 				sub[d] = i.Add(ir.ConstIndex(total - offsets[k])).Mod(total).Mod(pieces[k].shape[d])
-				v := pieces[k].load(sub)
-				if out == nil {
-					out = v
-					continue
-				}
-				cond := eop("lt", eindex(ir.Int64, i), iconst(ir.Int64, offsets[k]+pieces[k].shape[d]))
-				out = eop(ir.OpWhere, cond, v, out)
+				return pieces[k].load(sub)
 			}
-			return out
+			// A balanced tree of selections over pieces lo..hi-1: the
+			// expression's depth grows with the log of their number, so any
+			// number of pieces stays within the IR's depth bound.
+			var pick func(lo, hi int) *ir.Expr
+			pick = func(lo, hi int) *ir.Expr {
+				if hi-lo == 1 {
+					return piece(lo)
+				}
+				mid := (lo + hi) / 2
+				cond := eop("lt", eindex(ir.Int64, i), iconst(ir.Int64, offsets[mid]))
+				return eop(ir.OpWhere, cond, pick(lo, mid), pick(mid, hi))
+			}
+			return pick(0, len(pieces))
 		}}, nil
 }

@@ -269,6 +269,32 @@ func (s *Set) checkDevice(name string) error {
 		return s.wrapAs(err, file, ds.TemplateFile)
 	}
 	s.parsed[file] = t // Device adds its trees to its clone of base
+	// Text outside every define is never rendered: say so, rather than
+	// let an edit there vanish.
+	if root := t.Lookup(file); root != nil && root.Tree != nil && !parse.IsEmptyTree(root.Tree.Root) {
+		where := ""
+		for _, n := range root.Tree.Root.Nodes {
+			tn, isText := n.(*parse.TextNode)
+			if isText && strings.TrimSpace(string(tn.Text)) == "" {
+				continue
+			}
+			loc, _ := root.Tree.ErrorContext(n)
+			var line, col int
+			fmt.Sscanf(strings.TrimPrefix(loc, file+":"), "%d:%d", &line, &col)
+			if isText { // past the text's leading blank lines and spaces
+				lead := string(tn.Text[:len(tn.Text)-len(strings.TrimLeft(string(tn.Text), " \t\r\n"))])
+				if k := strings.LastIndexByte(lead, '\n'); k >= 0 {
+					line, col = line+strings.Count(lead, "\n"), len(lead)-k
+				} else {
+					col += len(lead)
+				}
+			}
+			where = fmt.Sprintf(" (line %d, column %d)", line, col)
+			break
+		}
+		return fmt.Errorf("%s: text outside any define%s, which no device renders: put it inside a {{define}} or remove it",
+			ds.TemplateFile, where)
+	}
 	var missing []string
 	for _, req := range overrides.Required {
 		if t.Lookup(req) == nil {

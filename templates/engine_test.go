@@ -372,6 +372,8 @@ func TestOverlayValidation(t *testing.T) {
 			[]string{`overlay/devices/cuda.tmpl: defines "device/synchronise", which is neither a device template`, `did you mean "device/synchronize"?`}},
 		{"empty redefinition in a device file", fstest.MapFS{"devices/cuda.tmpl": {Data: []byte(cuda + `{{define "wrapper/benchmark"}}{{end}}`)}},
 			[]string{`overlay/devices/cuda.tmpl: empty define "wrapper/benchmark" would leave wrapper/benchmark.tmpl's in place`}},
+		{"text outside a define in a device file", fstest.MapFS{"devices/cuda.tmpl": {Data: []byte(cuda + "\n\n  stray = 1\n")}},
+			[]string{`overlay/devices/cuda.tmpl: text outside any define (line`, "column 3), which no device renders"}},
 		{"unknown data field", fstest.MapFS{"devices/cuda.json": {Data: []byte("{\n  \"warpsize\": 32\n}")}},
 			[]string{`overlay/devices/cuda.json:2:3: unknown field "warpsize"; did you mean "warp_size"?`}},
 	}
