@@ -217,7 +217,7 @@ func (r *Registry) read(fsys fs.FS, overlayName string) error {
 	if err != nil {
 		return fmt.Errorf("read %s: %w", Origin(overlayName, Dir), err)
 	}
-	var datas []string
+	var datas []fs.DirEntry
 	for _, e := range entries {
 		name := e.Name()
 		rel := path.Join(Dir, name)
@@ -237,12 +237,12 @@ func (r *Registry) read(fsys fs.FS, overlayName string) error {
 			return fmt.Errorf("%s: device name %q: want a lowercase name of letters, digits and underscores (what -device accepts)", origin, dev)
 		}
 		if ext == ".json" {
-			datas = append(datas, name) // after every template is known
+			datas = append(datas, e) // after every template is known
 			continue
 		}
-		data, err := fs.ReadFile(fsys, rel)
+		data, err := ReadFile(fsys, rel, e.Type(), origin)
 		if err != nil {
-			return fmt.Errorf("read %s: %w", origin, err)
+			return err
 		}
 		if strings.TrimSpace(string(data)) == "" {
 			return fmt.Errorf("%s: empty device file; it must define %s (an empty define means no such line)", origin, strings.Join(Required, ", "))
@@ -254,7 +254,8 @@ func (r *Registry) read(fsys fs.FS, overlayName string) error {
 		}
 		s.Template, s.TemplateFile = string(data), origin
 	}
-	for _, name := range datas {
+	for _, e := range datas {
+		name := e.Name()
 		rel := path.Join(Dir, name)
 		origin := Origin(overlayName, rel)
 		dev := strings.TrimSuffix(name, ".json")
@@ -262,9 +263,9 @@ func (r *Registry) read(fsys fs.FS, overlayName string) error {
 		if !ok {
 			return fmt.Errorf("%s: data for a device with no template; add %s", origin, Origin(overlayName, path.Join(Dir, dev+".tmpl")))
 		}
-		data, err := fs.ReadFile(fsys, rel)
+		data, err := ReadFile(fsys, rel, e.Type(), origin)
 		if err != nil {
-			return fmt.Errorf("read %s: %w", origin, err)
+			return err
 		}
 		p, err := DecodeProperties(data, origin, s.Properties)
 		if err != nil {

@@ -152,9 +152,9 @@ func (s *Set) readOverlay(overlay fs.FS, overlayName string) error {
 		if _, ok := s.files[p]; !ok {
 			return fmt.Errorf("%s: %s", origin, s.unknown(p, false))
 		}
-		data, err := fs.ReadFile(overlay, p)
+		data, err := overrides.ReadFile(overlay, p, d.Type(), origin)
 		if err != nil {
-			return fmt.Errorf("read %s: %w", origin, err)
+			return err
 		}
 		if err := s.checkReplacement(p, origin, string(data)); err != nil {
 			return err

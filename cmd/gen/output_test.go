@@ -163,3 +163,38 @@ func TestInputLimits(t *testing.T) {
 		t.Errorf("error line of %d bytes (valid UTF-8: %v)", len(r.stderr), utf8.ValidString(r.stderr))
 	}
 }
+
+// An overlay holds regular files only, of at most 1 MiB: a symlink (to
+// /dev/zero, or out of the overlay), a FIFO and an oversized file are
+// refused with one line instead of read.
+func TestOverlayFilesRegularOnly(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		make func(t *testing.T, file string)
+		want string
+	}{
+		{"symlink to a device", func(t *testing.T, file string) {
+			if err := os.Symlink("/dev/zero", file); err != nil {
+				t.Fatal(err)
+			}
+		}, "a symbolic link; an overlay holds regular files only"},
+		{"fifo", func(t *testing.T, file string) {
+			if err := syscall.Mkfifo(file, 0o644); err != nil {
+				t.Skip("no FIFOs here:", err)
+			}
+		}, "not a regular file"},
+		{"too large", func(t *testing.T, file string) {
+			writeOld(t, file, []byte(strings.Repeat("{{/* x */}}\n", 100000)))
+		}, "a template or data file may have up to 1048576"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.MkdirAll(filepath.Join(dir, "wrapper"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			file := filepath.Join(dir, "wrapper", "benchmark.tmpl")
+			tc.make(t, file)
+			checkOneLineError(t, gen(t, "-templates", dir, rowsum), "benchmark.tmpl", tc.want)
+		})
+	}
+}
