@@ -549,7 +549,10 @@ func (r *Renderer) ExecuteFunc(name string, data any, f func(out []byte)) error 
 		return err
 	}
 	in.out.Reset()
-	err = in.t.ExecuteTemplate(&in.out, name, data)
+	abandoned, err := executeBounded(in.t, &in.out, name, data)
+	if abandoned {
+		return fmt.Errorf("render %s for device %s: %v", name, r.Device, err)
+	}
 	in.depth, in.level = 0, 0 // a function that panicked left them raised
 	if err == nil {
 		f(in.out.Bytes())

@@ -62,6 +62,7 @@ var funcMap = sync.OnceValue(func() template.FuncMap {
 	m["deviceInfo"] = func() (overrides.Properties, error) {
 		return overrides.Properties{}, errors.New("deviceInfo is only available while rendering")
 	}
+	guardedFormatting(m)
 	m["tuple"] = pyTuple
 	m["sortedKeys"] = sortedMapKeys
 	m["isFloat"] = isFloat
