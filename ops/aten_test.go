@@ -117,3 +117,37 @@ func TestCatManyPieces(t *testing.T) {
 		}
 	}
 }
+
+// Chains of reshapes and of permutes stay one view deep: 100 reshapes (each
+// once nested the previous one's divisions, 1.3x the cost per link) and
+// 10,000 transposes lower to one load of the input at a short index.
+func TestViewChainsStayShallow(t *testing.T) {
+	b := ops.NewBuilder("c", "cuda")
+	x := b.Input("x", ir.Float32, 8, 16)
+	r := x
+	shapes := [][]int64{{16, 8}, {4, 32}, {32, 4}, {128}, {2, 64}, {8, 16}}
+	for i := range 100 {
+		r = b.Reshape(r, shapes[i%len(shapes)])
+	}
+	tr := x
+	for range 10000 {
+		tr = b.Transpose(tr, 0, 1)
+	}
+	b.Output("y", b.Exp(r))
+	b.Output("z", b.Exp(tr))
+	g, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range g.Nodes {
+		n.Body.Walk(func(e *ir.Expr) {
+			if e.Op == ir.OpLoad {
+				for _, ix := range e.Index {
+					if len(ix.String()) > 40 {
+						t.Errorf("%s loads %s at %s", n.Name, e.Buffer, ix)
+					}
+				}
+			}
+		})
+	}
+}

@@ -70,10 +70,19 @@ func opReshape(x *Tensor, shape []int64) (*Tensor, error) {
 	if slices.Equal(out, x.shape) {
 		return x, nil
 	}
+	// A reshape of a reshape is a reshape of the first one's input (the
+	// row-major order of the elements is kept): chains stay one view deep,
+	// where composing them would nest their divisions without end.
+	if x.reshapeOf != nil {
+		x = x.reshapeOf
+		if slices.Equal(out, x.shape) {
+			return x, nil
+		}
+	}
 	inStrides := ir.ContiguousStrides(x.shape)
 	outStrides := ir.ContiguousStrides(out)
 	inShape := x.shape
-	return view(x, out, "reshape", func(idx []ir.Index) []ir.Index {
+	t := view(x, out, "reshape", func(idx []ir.Index) []ir.Index {
 		flat := ir.Index{}
 		for k, ix := range idx {
 			if out[k] != 1 {
@@ -92,7 +101,9 @@ func opReshape(x *Tensor, shape []int64) (*Tensor, error) {
 			}
 		}
 		return sub
-	}), nil
+	})
+	t.reshapeOf = x
+	return t, nil
 }
 
 // opPermute is torch.permute.
@@ -118,13 +129,30 @@ func opPermute(x *Tensor, dims []int64, field string) (*Tensor, error) {
 	for i, p := range perm {
 		shape[i] = x.shape[p]
 	}
-	return view(x, shape, "permute", func(idx []ir.Index) []ir.Index {
+	// A permute of a permute is one permute of the first one's input.
+	if x.permuteOf != nil {
+		composed := make([]int, n)
+		for i, p := range perm {
+			composed[i] = x.perm[p]
+		}
+		x, perm = x.permuteOf, composed
+		identity := true
+		for i, p := range perm {
+			identity = identity && i == p
+		}
+		if identity {
+			return x, nil
+		}
+	}
+	t := view(x, shape, "permute", func(idx []ir.Index) []ir.Index {
 		sub := make([]ir.Index, n)
 		for i, p := range perm {
 			sub[p] = idx[i]
 		}
 		return sub
-	}), nil
+	})
+	t.permuteOf, t.perm = x, perm
+	return t, nil
 }
 
 // opTranspose swaps two dims.

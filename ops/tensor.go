@@ -29,6 +29,12 @@ type Tensor struct {
 	// this tensor keeps, as PyTorch's memory-format rule does: a buffer laid
 	// out channels_last, and a pointwise result of one. Nil: contiguous.
 	format []int
+	// reshapeOf is a reshape's input, permuteOf and perm a permute's input
+	// and its dims (result dim i is input dim perm[i]): a reshape of a
+	// reshape, or a permute of a permute, is made from them in one step.
+	reshapeOf *Tensor
+	permuteOf *Tensor
+	perm      []int
 
 	// Builder only: the name of the op result this tensor is, and its builder.
 	name string
