@@ -127,7 +127,7 @@ func TestViewChainsStayShallow(t *testing.T) {
 	r := x
 	shapes := [][]int64{{16, 8}, {4, 32}, {32, 4}, {128}, {2, 64}, {8, 16}}
 	for i := range 100 {
-		r = b.Reshape(r, shapes[i%len(shapes)])
+		r = b.Reshape(r, shapes[i%len(shapes)]...)
 	}
 	tr := x
 	for range 10000 {
