@@ -524,6 +524,37 @@ func (x Index) Bounds(sizes map[string]int64) Interval {
 	return iv
 }
 
+// MaxMagnitude is the largest absolute value any part of x's computation
+// takes when each variable ranges over [0, sizes[v]-1]: the whole, every
+// partial sum of its terms (bounded by the sum of their magnitudes), and
+// every expression inside a floor division or modulo. An integer type that
+// holds it holds every step: ((i + 2147483642) % 2147483647) is below 2^31
+// but its sum is not.
+func (x Index) MaxMagnitude(sizes map[string]int64) int64 {
+	b := x.Bounds(sizes)
+	m := max(satAbs(b.Lo), satAbs(b.Hi))
+	partial := satAbs(x.Const)
+	for _, t := range x.Terms {
+		a := t.atomBounds(sizes)
+		tm := max(satAbs(satMul(t.Coeff, a.Lo)), satAbs(satMul(t.Coeff, a.Hi)))
+		partial = satAdd(partial, tm)
+		if t.Inner != nil {
+			m = max(m, t.Inner.MaxMagnitude(sizes))
+		}
+	}
+	return max(m, partial)
+}
+
+func satAbs(a int64) int64 {
+	if a == math.MinInt64 {
+		return math.MaxInt64
+	}
+	if a < 0 {
+		return -a
+	}
+	return a
+}
+
 func satAdd(a, b int64) int64 {
 	s := a + b
 	switch {

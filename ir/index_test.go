@@ -750,3 +750,26 @@ func TestRowIndexAtEveryRank(t *testing.T) {
 		}
 	}
 }
+
+// MaxMagnitude bounds every step of an index computation, not only its
+// value: the sum inside a modulo, partial sums of mixed signs.
+func TestMaxMagnitude(t *testing.T) {
+	sizes := map[string]int64{"i0": 10, "i1": 4}
+	for _, tc := range []struct {
+		index string
+		want  int64
+	}{
+		{"i0", 9},
+		{"4*i0 + i1", 39},
+		{"(i0 + 2147483642) % 2147483647", 2147483651},
+		{"i0 - 1000", 1009},
+	} {
+		ix, err := ParseIndex(tc.index)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ix.MaxMagnitude(sizes); got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.index, got, tc.want)
+		}
+	}
+}

@@ -104,6 +104,14 @@ func TestKernelShapeChoices(t *testing.T) {
 			category: "poi", xblock: 1024, rblock: 1, index64: true, xmask: false,
 			nameWant: "triton_poi_fused_abs_0", offsetWant: "xindex",
 		},
+		{
+			// The offset stays below 2^31, but (xindex + 2147483647 - 5)
+			// inside the modulo does not: int32 would wrap it.
+			name:     "an intermediate past 2^31 uses int64",
+			graph:    graphHead + `{"name":"x","dtype":"float32","shape":[2147483647]}],"nodes":[{"name":"y","kind":"pointwise","ranges":[10],"body":{"op":"abs","args":[{"op":"load","buffer":"x","index":["(i0 + 2147483642) % 2147483647"]}]}}],"outputs":["y"]}`,
+			category: "poi", xblock: 16, rblock: 1, index64: true, xmask: true,
+			nameWant: "triton_poi_fused_abs_0", offsetWant: "((xindex + 2147483642) % 2147483647)",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

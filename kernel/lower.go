@@ -134,12 +134,10 @@ func (l *lowering) pointer(buffer string, out bool) string {
 func (l *lowering) offset(ix ir.Index) (ir.Index, bool) {
 	sizes := l.sizes
 	ix = ix.Simplify(sizes)
-	b := ix.Bounds(sizes)
-	if b.Hi > l.maxOff {
-		l.maxOff = b.Hi
-	}
-	if -b.Lo > l.maxOff {
-		l.maxOff = -b.Lo
+	// Every step of the computation must fit the index type, not only the
+	// offset it ends at.
+	if m := ix.MaxMagnitude(sizes); m > l.maxOff {
+		l.maxOff = m
 	}
 	return ix, ix.Mentions(rVar)
 }
