@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/pmezard/go-difflib/difflib"
+	udiff "github.com/aymanbagabas/go-udiff"
 
 	"github.com/fusegen/fusegen"
 	"github.com/fusegen/fusegen/heuristics"
@@ -171,10 +171,9 @@ func devicesCmd(args []string, stdout, stderr io.Writer) error {
 
 // unifiedDiff renders the difference between two texts as a unified diff.
 func unifiedDiff(fromName, toName, from, to string) string {
-	d, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-		A: difflib.SplitLines(from), B: difflib.SplitLines(to),
-		FromFile: fromName, ToFile: toName, Context: 3,
-	})
+	// go-udiff marks a last line without a newline ("\ No newline at end
+	// of file"), so that patch applies the diff.
+	d, err := udiff.ToUnified(fromName, toName, from, udiff.Lines(from, to), udiff.DefaultContextLines)
 	if err != nil {
 		return fmt.Sprintf("--- %s\n+++ %s\n(diff failed: %v)\n", fromName, toName, err)
 	}

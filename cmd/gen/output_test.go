@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -195,6 +196,46 @@ func TestOverlayFilesRegularOnly(t *testing.T) {
 			file := filepath.Join(dir, "wrapper", "benchmark.tmpl")
 			tc.make(t, file)
 			checkOneLineError(t, gen(t, "-templates", dir, rowsum), "benchmark.tmpl", tc.want)
+		})
+	}
+}
+
+// -check prints a diff that patch applies: to a stale file, and to one
+// whose last line has no newline (go-difflib's diff was off by one there).
+func TestCheckDiffApplies(t *testing.T) {
+	if _, err := exec.LookPath("patch"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI needs patch (.ci/run installs it)")
+		}
+		t.Skip("no patch here")
+	}
+	fresh := filepath.Join(t.TempDir(), "fresh.py")
+	if r := gen(t, "-o", fresh, rowsum); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	want, _ := os.ReadFile(fresh)
+	for _, tc := range []struct{ name, old string }{
+		{"stale", strings.Replace(string(want), "def call(", "def call_old(", 1) + "# a trailing line\n"},
+		{"no final newline", strings.TrimSuffix(string(want), "\n") + "\nextra = 1"},
+		{"empty", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			p := filepath.Join(dir, "m.py")
+			writeOld(t, p, []byte(tc.old))
+			r := gen(t, "-check", "-o", p, rowsum)
+			if r.code != exitStale {
+				t.Fatalf("exit %d, want %d: %s", r.code, exitStale, r.stderr)
+			}
+			cmd := exec.Command("patch", "-s", "-o", filepath.Join(dir, "patched.py"), p)
+			cmd.Stdin = strings.NewReader(r.stdout)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("patch refused the diff: %v: %s\n%s", err, out, r.stdout)
+			}
+			got, _ := os.ReadFile(filepath.Join(dir, "patched.py"))
+			if string(got) != string(want) {
+				t.Errorf("the patched file is not the generated module")
+			}
 		})
 	}
 }
