@@ -161,7 +161,7 @@ func (gen *Generator) Generate(g *ir.Graph, opts Options) (*Result, error) {
 	}
 	mod.HelperSources = helpers
 	var out []byte
-	if err := r.ExecuteFunc("module.tmpl", mod, func(b []byte) { out = templates.Tidy(b) }); err != nil {
+	if err := r.ExecuteFunc("module.tmpl", mod, func(b []byte) { out = templates.WrapLines(templates.Tidy(b)) }); err != nil {
 		return nil, err
 	}
 	return &Result{Files: map[string][]byte{ModulePath(g): out}, Schedule: sched}, nil

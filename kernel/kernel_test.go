@@ -52,51 +52,51 @@ func TestKernelShapeChoices(t *testing.T) {
 			name:     "a transposed load runs 2-D tiles",
 			graph:    graphHead + `{"name":"x","dtype":"float32","shape":[1003,1000]}],"nodes":[{"name":"y","kind":"pointwise","ranges":[1000,1003],"body":{"op":"neg","args":[{"op":"load","buffer":"x","index":["i1","i0"]}]}}],"outputs":["y"]}`,
 			category: "poi", xblock: 64, rblock: 1, xmask: true,
-			nameWant: "triton_poi_fused_neg_0", offsetWant: "1000*xindex + yindex",
+			nameWant: "triton_poi_fused_neg_0", offsetWant: "1000 * xindex + yindex",
 		},
 		{
 			name: "NCHW to NHWC tiles rows of channels",
 			graph: graphHead + `{"name":"x","dtype":"float32","shape":[4,64,12,12]}],"nodes":[{"name":"y","op":"permute","args":["x"],"dims":[0,2,3,1]},` +
 				`{"name":"z","op":"contiguous","args":["y"]}],"outputs":["z"]}`,
 			category: "poi", xblock: 64, rblock: 1, xmask: false,
-			nameWant: "triton_poi_fused_contiguous_0", offsetWant: "144*xindex + (yindex % 144) + 9216*(yindex // 144)",
+			nameWant: "triton_poi_fused_contiguous_0", offsetWant: "144 * xindex + (yindex % 144) + 9216 * (yindex // 144)",
 		},
 		{
 			name: "NHWC to NCHW tiles rows of pixels",
 			graph: graphHead + `{"name":"x","dtype":"float32","shape":[4,12,12,64]}],"nodes":[{"name":"y","op":"permute","args":["x"],"dims":[0,3,1,2]},` +
 				`{"name":"z","op":"contiguous","args":["y"]}],"outputs":["z"]}`,
 			category: "poi", xblock: 64, rblock: 1, xmask: true,
-			nameWant: "triton_poi_fused_contiguous_0", offsetWant: "64*xindex + (yindex % 64) + 9216*(yindex // 64)",
+			nameWant: "triton_poi_fused_contiguous_0", offsetWant: "64 * xindex + (yindex % 64) + 9216 * (yindex // 64)",
 		},
 		{
 			name:     "short inner rows are persistent",
 			graph:    graphHead + `{"name":"x","dtype":"float32","shape":[64,700]}],"nodes":[{"name":"y","kind":"reduction","ranges":[64],"reduction_ranges":[700],"reduction":"sum","body":{"op":"load","buffer":"x","index":["i0","r0"]}}],"outputs":["y"]}`,
 			category: "per", xblock: 1, rblock: 1024, persistent: true,
-			nameWant: "triton_per_fused_sum_0", offsetWant: "r0_index + 700*xindex",
+			nameWant: "triton_per_fused_sum_0", offsetWant: "r0_index + 700 * xindex",
 		},
 		{
 			name:     "long inner rows loop",
 			graph:    graphHead + `{"name":"x","dtype":"float32","shape":[64,50000]}],"nodes":[{"name":"y","kind":"reduction","ranges":[64],"reduction_ranges":[50000],"reduction":"max","body":{"op":"load","buffer":"x","index":["i0","r0"]}}],"outputs":["y"]}`,
 			category: "red", xblock: 1, rblock: 2048,
-			nameWant: "triton_red_fused_max_0", offsetWant: "r0_index + 50000*xindex",
+			nameWant: "triton_red_fused_max_0", offsetWant: "r0_index + 50000 * xindex",
 		},
 		{
 			name:     "narrow outer reduction streams 1024 rows a step in 4-column programs",
 			graph:    graphHead + `{"name":"x","dtype":"float32","shape":[5000,300]}],"nodes":[{"name":"y","kind":"reduction","ranges":[300],"reduction_ranges":[5000],"reduction":"sum","body":{"op":"load","buffer":"x","index":["r0","i0"]}}],"outputs":["y"]}`,
 			category: "red", xblock: 4, rblock: 1024, xmask: false,
-			nameWant: "triton_red_fused_sum_0", offsetWant: "300*r0_index + xindex",
+			nameWant: "triton_red_fused_sum_0", offsetWant: "300 * r0_index + xindex",
 		},
 		{
 			name:     "outer reduction streams 128 rows a step in 32-column programs",
 			graph:    graphHead + `{"name":"x","dtype":"float32","shape":[256,6000]}],"nodes":[{"name":"y","kind":"reduction","ranges":[6000],"reduction_ranges":[256],"reduction":"sum","body":{"op":"load","buffer":"x","index":["r0","i0"]}}],"outputs":["y"]}`,
 			category: "red", xblock: 32, rblock: 128, xmask: true,
-			nameWant: "triton_red_fused_sum_0", offsetWant: "6000*r0_index + xindex",
+			nameWant: "triton_red_fused_sum_0", offsetWant: "6000 * r0_index + xindex",
 		},
 		{
 			name:     "wide outer reduction takes 64 columns by 64 rows while every multiprocessor keeps a program",
 			graph:    graphHead + `{"name":"x","dtype":"float32","shape":[1024,16384]}],"nodes":[{"name":"y","kind":"reduction","ranges":[16384],"reduction_ranges":[1024],"reduction":"sum","body":{"op":"load","buffer":"x","index":["r0","i0"]}}],"outputs":["y"]}`,
 			category: "red", xblock: 64, rblock: 64, xmask: false,
-			nameWant: "triton_red_fused_sum_0", offsetWant: "16384*r0_index + xindex",
+			nameWant: "triton_red_fused_sum_0", offsetWant: "16384 * r0_index + xindex",
 		},
 		{
 			name:     "offsets past 2^31 use int64",
@@ -209,12 +209,12 @@ func TestEvictionHints(t *testing.T) {
 		{
 			name:  "persistent reduction of per-row results: rows go first, a weight every program shares stays",
 			graph: graphHead + `{"name":"x","dtype":"float32","shape":[64,128]},{"name":"w","dtype":"float32","shape":[128]}],"nodes":[{"name":"y","kind":"reduction","ranges":[64],"reduction_ranges":[128],"reduction":"sum","body":{"op":"mul","args":[{"op":"load","buffer":"x","index":["i0","r0"]},{"op":"load","buffer":"w","index":["r0"]}]}}],"outputs":["y"]}`,
-			want:  map[string]string{"r0_index + 128*xindex": "evict_first", "r0_index": "evict_last"},
+			want:  map[string]string{"r0_index + 128 * xindex": "evict_first", "r0_index": "evict_last"},
 		},
 		{
 			name:  "persistent reduction storing whole rows: only the weight has a hint",
 			graph: graphHead + `{"name":"x","dtype":"float32","shape":[64,128]},{"name":"w","dtype":"float32","shape":[128]}],"nodes":[{"name":"s","kind":"reduction","ranges":[64],"reduction_ranges":[128],"reduction":"sum","body":{"op":"load","buffer":"x","index":["i0","r0"]}},{"name":"y","kind":"pointwise","ranges":[64,128],"body":{"op":"mul","args":[{"op":"load","buffer":"s","index":["i0"]},{"op":"load","buffer":"w","index":["i1"]}]}}],"outputs":["y"]}`,
-			want:  map[string]string{"r0_index + 128*xindex": "", "r0_index": "evict_last"},
+			want:  map[string]string{"r0_index + 128 * xindex": "", "r0_index": "evict_last"},
 		},
 		{
 			name:  "a single program's load has no hint: no other program shares it",

@@ -145,7 +145,9 @@ func (l *lowering) offset(ix ir.Index) (ir.Index, bool) {
 // spell writes an index as the target does: the flat indices by their
 // target names.
 func (l *lowering) spell(ix ir.Index) string {
-	return ix.Subst(l.spelling).String()
+	// Products spaced as black spaces binary operators (the index form
+	// spells them 8*x).
+	return strings.ReplaceAll(ix.Subst(l.spelling).String(), "*", " * ")
 }
 
 func (l *lowering) mask(usesR bool) string {

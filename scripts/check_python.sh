@@ -5,13 +5,16 @@
 # (cuda, xpu, mtia, mps, cpu) and for the overlay device of
 # examples/overlay-device, collects every golden/testdata/*/*.py.golden and
 # every committed generated module (examples/*/*.py: the go generate
-# examples), and runs on each file a syntax check (ast.parse) and pyflakes. Prints one line per file and a final
+# examples), and runs on each file, in one Python process, a syntax check
+# (ast.parse), pyflakes and black (the file must be as black formats it:
+# Debian's black, line length 88). Prints one line per file and a final
 # line "python checks: N passed, M failed"; exits non-zero if any failed.
 #
-# Needs Go and a python3 that can import pyflakes. Debian's /usr/bin/python3
-# is preferred (a pyenv python3 does not see Debian's python3-pyflakes). If no
-# python3 has pyflakes and we run as root (CI), python3-pyflakes is installed
-# with apt-get; otherwise the script stops with a message saying how.
+# Needs Go and a python3 that can import pyflakes and black. Debian's
+# /usr/bin/python3 is preferred (a pyenv python3 does not see Debian's
+# packages). If no python3 has both and we run as root (CI), python3-pyflakes
+# and black are installed with apt-get; otherwise the script stops with a
+# message saying how.
 #
 set -euo pipefail
 
@@ -22,14 +25,14 @@ die() {
 	exit 2
 }
 
-has_pyflakes() {
-	[ -n "$1" ] && "$1" -c 'import pyflakes' >/dev/null 2>&1
+has_checkers() {
+	[ -n "$1" ] && "$1" -c 'import pyflakes, black' >/dev/null 2>&1
 }
 
 find_python() {
 	local p
 	for p in /usr/bin/python3 "$(command -v python3 || true)"; do
-		if has_pyflakes "$p"; then
+		if has_checkers "$p"; then
 			echo "$p"
 			return 0
 		fi
@@ -39,16 +42,16 @@ find_python() {
 
 if ! PY=$(find_python); then
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-		echo "check_python: pyflakes not found; installing python3-pyflakes with apt-get" >&2
+		echo "check_python: pyflakes or black not found; installing python3-pyflakes and black with apt-get" >&2
 		export DEBIAN_FRONTEND=noninteractive
 		apt-get update -qq >&2 || die "apt-get update failed"
-		apt-get install -y -qq python3-pyflakes >&2 || die "apt-get install python3-pyflakes failed"
-		PY=$(find_python) || die "python3-pyflakes installed, but /usr/bin/python3 still cannot import pyflakes"
+		apt-get install -y -qq python3-pyflakes black >&2 || die "apt-get install python3-pyflakes black failed"
+		PY=$(find_python) || die "python3-pyflakes and black installed, but /usr/bin/python3 still cannot import them"
 	else
-		die "no python3 can import pyflakes; install it (Debian: sudo apt-get install python3-pyflakes; else: python3 -m pip install pyflakes)"
+		die "no python3 can import pyflakes and black; install them (Debian: sudo apt-get install python3-pyflakes black; else: python3 -m pip install pyflakes black)"
 	fi
 fi
-echo "check_python: using $PY ($("$PY" --version 2>&1), pyflakes $("$PY" -m pyflakes --version 2>&1 | awk '{print $1}'))"
+echo "check_python: using $PY ($("$PY" --version 2>&1), pyflakes $("$PY" -m pyflakes --version 2>&1 | awk '{print $1}'), black $("$PY" -c 'import black; print(black.__version__)'))"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/check_python.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -98,31 +101,52 @@ for golden in golden/testdata/*/*.py.golden; do
 done
 shopt -u nullglob
 
-passed=0
-failed=$gen_failed
-for f in "${files[@]}"; do
-	name=${f#"$tmp"/}
-	if ! msg=$("$PY" -c 'import ast, sys
-with open(sys.argv[1], "rb") as fh:
-    ast.parse(fh.read(), sys.argv[1])' "$f" 2>&1); then
-		echo "FAIL $name: syntax error"
-		printf '%s\n' "$msg" | sed "s|$tmp/||g; s/^/    /"
-		failed=$((failed + 1))
-		continue
-	fi
-	if ! msg=$("$PY" -m pyflakes "$f" 2>&1); then
-		echo "FAIL $name: pyflakes"
-		printf '%s\n' "$msg" | sed "s|$tmp/||g; s/^/    /"
-		failed=$((failed + 1))
-	else
-		echo "ok   $name"
-		passed=$((passed + 1))
-	fi
-done
-
-if [ $((passed + failed)) -eq 0 ]; then
+# One Python process checks every file (syntax, pyflakes, black), where a
+# process a file per check took most of the time.
+if [ "${#files[@]}" -eq 0 ]; then
 	echo "python checks: no files to check (examples/*.json, examples/*/*.py, golden/testdata/*/*.py.golden)"
 	exit 1
 fi
-echo "python checks: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+failed=$gen_failed
+set +e
+"$PY" - "$tmp" "$gen_failed" "${files[@]}" <<'PYEOF'
+import ast
+import io
+import sys
+
+import black
+from pyflakes.api import check as flakes
+from pyflakes.reporter import Reporter
+
+tmp, gen_failed, files = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+mode = black.Mode()
+passed = failed = 0
+for path in files:
+    name = path[len(tmp) + 1:]
+    src = open(path, encoding="utf-8").read()
+    problems = []
+    try:
+        ast.parse(src, name)
+    except SyntaxError as e:
+        problems.append(f"syntax error: line {e.lineno}: {e.msg}")
+    if not problems:
+        out, err = io.StringIO(), io.StringIO()
+        if flakes(src, name, Reporter(out, err)):
+            problems.append("pyflakes:\n" + (out.getvalue() + err.getvalue()).rstrip())
+        try:
+            if black.format_str(src, mode=mode) != src:
+                problems.append("black would reformat it (run black on it to see how)")
+        except Exception as e:  # black could not parse what ast did
+            problems.append(f"black: {e}")
+    if problems:
+        failed += 1
+        print(f"FAIL {name}: " + "\n    ".join(problems))
+    else:
+        passed += 1
+        print(f"ok   {name}")
+print(f"python checks: {passed} passed, {failed + gen_failed} failed")
+sys.exit(1 if failed + gen_failed else 0)
+PYEOF
+rc=$?
+set -e
+exit $rc

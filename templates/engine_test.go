@@ -127,7 +127,7 @@ func TestDeviceTable(t *testing.T) {
 			"torch.xpu._DeviceGuard(1)", "_empty_strided_xpu((4,), (1,), torch.float32)", "xpu:1", "_get_raw_stream(1)"},
 		{"mtia", "from torch._C import _mtia_getCurrentRawStream as _get_raw_stream", "torch.mtia.set_device(1)", "torch.mtia.synchronize()",
 			"torch.mtia.device(1)", "_empty_strided_mtia((4,), (1,), torch.float32)", "mtia:1", "_get_raw_stream(1)"},
-		{"cpu", "def _get_raw_stream(_):\n    return 0", "", "", "", "torch.empty_strided((4,), (1,), dtype=torch.float32, device=_device)", "cpu", "_get_raw_stream(1)"},
+		{"cpu", "\n\ndef _get_raw_stream(_):\n    return 0\n\n", "", "", "", "torch.empty_strided((4,), (1,), dtype=torch.float32, device=_device)", "cpu", "_get_raw_stream(1)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.device, func(t *testing.T) {

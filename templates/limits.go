@@ -156,4 +156,3 @@ func hasPointer(t reflect.Type, depth int) bool {
 	}
 	return false
 }
-

@@ -10,6 +10,7 @@ from torch._C import _cuda_getCurrentRawStream as _get_raw_stream
 
 _device = torch.device("cuda:0")
 
+
 @triton.jit
 def _maximum(a, b):
     # NaN wins, as in torch.maximum.
@@ -18,15 +19,24 @@ def _maximum(a, b):
 
 
 @triton.jit
-def triton_per_fused_amax_0(in_ptr0, out_ptr0, XBLOCK: tl.constexpr, R0_BLOCK: tl.constexpr):
+def triton_per_fused_amax_0(
+    in_ptr0, out_ptr0, XBLOCK: tl.constexpr, R0_BLOCK: tl.constexpr
+):
     # nodes: out
     xoffset = tl.program_id(0) * XBLOCK
     xindex = xoffset + tl.arange(0, XBLOCK)[:, None]
     xmask = tl.full([XBLOCK, 1], True, tl.int1)
     r0_index = tl.arange(0, R0_BLOCK)[None, :]
     r0_mask = tl.full([1, R0_BLOCK], True, tl.int1)
-    tmp0 = tl.load(in_ptr0 + (r0_index + 2048*xindex), r0_mask & xmask, eviction_policy="evict_first", other=0)
-    tmp1_in = tl.where(r0_mask & xmask, tl.broadcast_to(tmp0, [XBLOCK, R0_BLOCK]), float("-inf"))
+    tmp0 = tl.load(
+        in_ptr0 + (r0_index + 2048 * xindex),
+        r0_mask & xmask,
+        eviction_policy="evict_first",
+        other=0,
+    )
+    tmp1_in = tl.where(
+        r0_mask & xmask, tl.broadcast_to(tmp0, [XBLOCK, R0_BLOCK]), float("-inf")
+    )
     tmp1 = tl.reduce(tmp1_in, 1, _maximum)[:, None]
     tl.store(out_ptr0 + (xindex), tmp1, xmask)
 
@@ -39,11 +49,33 @@ def _compile(kernel, signature, constexprs, num_warps, num_stages):
     # A kernel that has device asserts compiles in debug mode but skips
     # Triton's integer overflow checks, as Inductor's do: they slow it down.
     options = {"sanitize_overflow": False} if getattr(kernel, "debug", False) else {}
-    compiled = kernel.warmup(*signature, grid=(1,), num_warps=num_warps, num_stages=num_stages, **options, **constexprs)
+    compiled = kernel.warmup(
+        *signature,
+        grid=(1,),
+        num_warps=num_warps,
+        num_stages=num_stages,
+        **options,
+        **constexprs,
+    )
     run = getattr(compiled, "run", None)
     if run is None or not hasattr(compiled, "packed_metadata"):
-        def run(grid_x, grid_y, grid_z, stream, function, metadata, launch_metadata, enter_hook, exit_hook, *args):
-            kernel[(grid_x, grid_y, grid_z)](*args, num_warps=num_warps, num_stages=num_stages, **options)
+
+        def run(
+            grid_x,
+            grid_y,
+            grid_z,
+            stream,
+            function,
+            metadata,
+            launch_metadata,
+            enter_hook,
+            exit_hook,
+            *args,
+        ):
+            kernel[(grid_x, grid_y, grid_z)](
+                *args, num_warps=num_warps, num_stages=num_stages, **options
+            )
+
         return run, None, None
     return run, compiled.function, compiled.packed_metadata
 
@@ -51,7 +83,13 @@ def _compile(kernel, signature, constexprs, num_warps, num_stages):
 # Each kernel: its pointer dtypes, block sizes, num_warps and num_stages,
 # chosen at generation time from the static shapes.
 _KERNELS = [
-    (triton_per_fused_amax_0, (torch.float32, torch.float32, ), {"XBLOCK": 1, "R0_BLOCK": 2048}, 4, 1),
+    (
+        triton_per_fused_amax_0,
+        (torch.float32, torch.float32),
+        {"XBLOCK": 1, "R0_BLOCK": 2048},
+        4,
+        1,
+    ),
 ]
 _compiled = []
 
@@ -67,11 +105,18 @@ def _compile_all():
 
 def call(_args):
     """Run the graph: args are the inputs in graph order (x); the list is emptied. Returns (out,)."""
-    x, = _args
+    (x,) = _args
     _args.clear()
     _assert_size_stride(x, (4096, 2048), (2048, 1))
     if x.dtype != torch.float32 or x.device != _device:
-        raise TypeError("input x: want torch.float32 on " + str(_device) + ", got " + str(x.dtype) + " on " + str(x.device))
+        raise TypeError(
+            "input x: want torch.float32 on "
+            + str(_device)
+            + ", got "
+            + str(x.dtype)
+            + " on "
+            + str(x.device)
+        )
     if x.data_ptr() % 16:
         x = _aligned_copy(x)
     if not _compiled:
@@ -82,7 +127,21 @@ def call(_args):
         out = _empty_strided_cuda((4096,), (1,), torch.float32)
         # triton_per_fused_amax_0: out
         _run, _function, _metadata = _compiled[0]
-        _run(4096, 1, 1, _stream0, _function, _metadata, None, None, None, x, out, 1, 2048)
+        _run(
+            4096,
+            1,
+            1,
+            _stream0,
+            _function,
+            _metadata,
+            None,
+            None,
+            None,
+            x,
+            out,
+            1,
+            2048,
+        )
         del x
     return (out,)
 
@@ -90,7 +149,9 @@ def call(_args):
 def _aligned_copy(t):
     # Kernels are compiled for 16-byte aligned pointers: copy the storage a
     # misaligned view spans (overlapping strides included) and view it again.
-    extent = 1 + sum((n - 1) * s for n, s in zip(t.size(), t.stride())) if t.numel() else 0
+    extent = (
+        1 + sum((n - 1) * s for n, s in zip(t.size(), t.stride())) if t.numel() else 0
+    )
     flat = torch.empty((extent,), dtype=t.dtype, device=t.device)
     flat.copy_(t.as_strided((extent,), (1,)))
     return flat.as_strided(t.size(), t.stride())

@@ -12,7 +12,9 @@ _device = torch.device("xpu:0")
 
 
 @triton.jit
-def triton_poi_fused_add_mul_0(in_ptr0, in_ptr1, in_ptr2, out_ptr0, XBLOCK: tl.constexpr):
+def triton_poi_fused_add_mul_0(
+    in_ptr0, in_ptr1, in_ptr2, out_ptr0, XBLOCK: tl.constexpr
+):
     # nodes: out
     xoffset = tl.program_id(0) * XBLOCK
     xindex = xoffset + tl.arange(0, XBLOCK)[:]
@@ -33,11 +35,33 @@ def _compile(kernel, signature, constexprs, num_warps, num_stages):
     # A kernel that has device asserts compiles in debug mode but skips
     # Triton's integer overflow checks, as Inductor's do: they slow it down.
     options = {"sanitize_overflow": False} if getattr(kernel, "debug", False) else {}
-    compiled = kernel.warmup(*signature, grid=(1,), num_warps=num_warps, num_stages=num_stages, **options, **constexprs)
+    compiled = kernel.warmup(
+        *signature,
+        grid=(1,),
+        num_warps=num_warps,
+        num_stages=num_stages,
+        **options,
+        **constexprs,
+    )
     run = getattr(compiled, "run", None)
     if run is None or not hasattr(compiled, "packed_metadata"):
-        def run(grid_x, grid_y, grid_z, stream, function, metadata, launch_metadata, enter_hook, exit_hook, *args):
-            kernel[(grid_x, grid_y, grid_z)](*args, num_warps=num_warps, num_stages=num_stages, **options)
+
+        def run(
+            grid_x,
+            grid_y,
+            grid_z,
+            stream,
+            function,
+            metadata,
+            launch_metadata,
+            enter_hook,
+            exit_hook,
+            *args,
+        ):
+            kernel[(grid_x, grid_y, grid_z)](
+                *args, num_warps=num_warps, num_stages=num_stages, **options
+            )
+
         return run, None, None
     return run, compiled.function, compiled.packed_metadata
 
@@ -45,7 +69,13 @@ def _compile(kernel, signature, constexprs, num_warps, num_stages):
 # Each kernel: its pointer dtypes, block sizes, num_warps and num_stages,
 # chosen at generation time from the static shapes.
 _KERNELS = [
-    (triton_poi_fused_add_mul_0, (torch.bfloat16, torch.bfloat16, torch.bfloat16, torch.bfloat16, ), {"XBLOCK": 1024}, 4, 1),
+    (
+        triton_poi_fused_add_mul_0,
+        (torch.bfloat16, torch.bfloat16, torch.bfloat16, torch.bfloat16),
+        {"XBLOCK": 1024},
+        4,
+        1,
+    ),
 ]
 _compiled = []
 
@@ -61,21 +91,42 @@ def _compile_all():
 
 def call(_args):
     """Run the graph: args are the inputs in graph order (x, scale, shift); the list is emptied. Returns (out,)."""
-    x, scale, shift, = _args
+    x, scale, shift = _args
     _args.clear()
     _assert_size_stride(x, (4096, 1024), (1024, 1))
     if x.dtype != torch.bfloat16 or x.device != _device:
-        raise TypeError("input x: want torch.bfloat16 on " + str(_device) + ", got " + str(x.dtype) + " on " + str(x.device))
+        raise TypeError(
+            "input x: want torch.bfloat16 on "
+            + str(_device)
+            + ", got "
+            + str(x.dtype)
+            + " on "
+            + str(x.device)
+        )
     if x.data_ptr() % 16:
         x = _aligned_copy(x)
     _assert_size_stride(scale, (1024,), (1,))
     if scale.dtype != torch.bfloat16 or scale.device != _device:
-        raise TypeError("input scale: want torch.bfloat16 on " + str(_device) + ", got " + str(scale.dtype) + " on " + str(scale.device))
+        raise TypeError(
+            "input scale: want torch.bfloat16 on "
+            + str(_device)
+            + ", got "
+            + str(scale.dtype)
+            + " on "
+            + str(scale.device)
+        )
     if scale.data_ptr() % 16:
         scale = _aligned_copy(scale)
     _assert_size_stride(shift, (1024,), (1,))
     if shift.dtype != torch.bfloat16 or shift.device != _device:
-        raise TypeError("input shift: want torch.bfloat16 on " + str(_device) + ", got " + str(shift.dtype) + " on " + str(shift.device))
+        raise TypeError(
+            "input shift: want torch.bfloat16 on "
+            + str(_device)
+            + ", got "
+            + str(shift.dtype)
+            + " on "
+            + str(shift.device)
+        )
     if shift.data_ptr() % 16:
         shift = _aligned_copy(shift)
     if not _compiled:
@@ -86,7 +137,22 @@ def call(_args):
         out = _empty_strided_xpu((4096, 1024), (1024, 1), torch.bfloat16)
         # triton_poi_fused_add_mul_0: out
         _run, _function, _metadata = _compiled[0]
-        _run(4096, 1, 1, _stream0, _function, _metadata, None, None, None, x, scale, shift, out, 1024)
+        _run(
+            4096,
+            1,
+            1,
+            _stream0,
+            _function,
+            _metadata,
+            None,
+            None,
+            None,
+            x,
+            scale,
+            shift,
+            out,
+            1024,
+        )
         del scale, shift, x
     return (out,)
 
@@ -94,7 +160,9 @@ def call(_args):
 def _aligned_copy(t):
     # Kernels are compiled for 16-byte aligned pointers: copy the storage a
     # misaligned view spans (overlapping strides included) and view it again.
-    extent = 1 + sum((n - 1) * s for n, s in zip(t.size(), t.stride())) if t.numel() else 0
+    extent = (
+        1 + sum((n - 1) * s for n, s in zip(t.size(), t.stride())) if t.numel() else 0
+    )
     flat = torch.empty((extent,), dtype=t.dtype, device=t.device)
     flat.copy_(t.as_strided((extent,), (1,)))
     return flat.as_strided(t.size(), t.stride())

@@ -6,14 +6,19 @@ import torch
 import triton
 import triton.language as tl
 from torch._C._dynamo.guards import assert_size_stride as _assert_size_stride
+
+
 def _get_raw_stream(index):
     return None
+
 
 _device = torch.device("privateuseone:0")
 
 
 @triton.jit
-def triton_per_fused_add_sin_sum_0(in_ptr0, in_ptr1, out_ptr0, out_ptr1, XBLOCK: tl.constexpr, R0_BLOCK: tl.constexpr):
+def triton_per_fused_add_sin_sum_0(
+    in_ptr0, in_ptr1, out_ptr0, out_ptr1, XBLOCK: tl.constexpr, R0_BLOCK: tl.constexpr
+):
     # nodes: y, total
     r0_numel = 1000
     xoffset = tl.program_id(0) * XBLOCK
@@ -21,11 +26,13 @@ def triton_per_fused_add_sin_sum_0(in_ptr0, in_ptr1, out_ptr0, out_ptr1, XBLOCK:
     xmask = tl.full([XBLOCK, 1], True, tl.int1)
     r0_index = tl.arange(0, R0_BLOCK)[None, :]
     r0_mask = r0_index < r0_numel
-    tmp0 = tl.load(in_ptr0 + (r0_index + 1000*xindex), r0_mask & xmask, other=0)
+    tmp0 = tl.load(in_ptr0 + (r0_index + 1000 * xindex), r0_mask & xmask, other=0)
     tmp1 = tl.sin(tmp0)
-    tmp2 = tl.load(in_ptr1 + (r0_index), r0_mask & xmask, eviction_policy="evict_last", other=0)
+    tmp2 = tl.load(
+        in_ptr1 + (r0_index), r0_mask & xmask, eviction_policy="evict_last", other=0
+    )
     tmp3 = tmp1 + tmp2
-    tl.store(out_ptr0 + (r0_index + 1000*xindex), tmp3, r0_mask & xmask)
+    tl.store(out_ptr0 + (r0_index + 1000 * xindex), tmp3, r0_mask & xmask)
     tmp4_in = tl.where(r0_mask & xmask, tl.broadcast_to(tmp3, [XBLOCK, R0_BLOCK]), 0)
     tmp4 = tl.sum(tmp4_in, 1)[:, None]
     tl.store(out_ptr1 + (xindex), tmp4, xmask)
@@ -39,11 +46,33 @@ def _compile(kernel, signature, constexprs, num_warps, num_stages):
     # A kernel that has device asserts compiles in debug mode but skips
     # Triton's integer overflow checks, as Inductor's do: they slow it down.
     options = {"sanitize_overflow": False} if getattr(kernel, "debug", False) else {}
-    compiled = kernel.warmup(*signature, grid=(1,), num_warps=num_warps, num_stages=num_stages, **options, **constexprs)
+    compiled = kernel.warmup(
+        *signature,
+        grid=(1,),
+        num_warps=num_warps,
+        num_stages=num_stages,
+        **options,
+        **constexprs,
+    )
     run = getattr(compiled, "run", None)
     if run is None or not hasattr(compiled, "packed_metadata"):
-        def run(grid_x, grid_y, grid_z, stream, function, metadata, launch_metadata, enter_hook, exit_hook, *args):
-            kernel[(grid_x, grid_y, grid_z)](*args, num_warps=num_warps, num_stages=num_stages, **options)
+
+        def run(
+            grid_x,
+            grid_y,
+            grid_z,
+            stream,
+            function,
+            metadata,
+            launch_metadata,
+            enter_hook,
+            exit_hook,
+            *args,
+        ):
+            kernel[(grid_x, grid_y, grid_z)](
+                *args, num_warps=num_warps, num_stages=num_stages, **options
+            )
+
         return run, None, None
     return run, compiled.function, compiled.packed_metadata
 
@@ -51,7 +80,13 @@ def _compile(kernel, signature, constexprs, num_warps, num_stages):
 # Each kernel: its pointer dtypes, block sizes, num_warps and num_stages,
 # chosen at generation time from the static shapes.
 _KERNELS = [
-    (triton_per_fused_add_sin_sum_0, (torch.float32, torch.float32, torch.float32, torch.float32, ), {"XBLOCK": 1, "R0_BLOCK": 1024}, 4, 1),
+    (
+        triton_per_fused_add_sin_sum_0,
+        (torch.float32, torch.float32, torch.float32, torch.float32),
+        {"XBLOCK": 1, "R0_BLOCK": 1024},
+        4,
+        1,
+    ),
 ]
 _compiled = []
 
@@ -67,16 +102,30 @@ def _compile_all():
 
 def call(_args):
     """Run the graph: args are the inputs in graph order (x, bias); the list is emptied. Returns (y, total)."""
-    x, bias, = _args
+    x, bias = _args
     _args.clear()
     _assert_size_stride(x, (256, 1000), (1000, 1))
     if x.dtype != torch.float32 or x.device != _device:
-        raise TypeError("input x: want torch.float32 on " + str(_device) + ", got " + str(x.dtype) + " on " + str(x.device))
+        raise TypeError(
+            "input x: want torch.float32 on "
+            + str(_device)
+            + ", got "
+            + str(x.dtype)
+            + " on "
+            + str(x.device)
+        )
     if x.data_ptr() % 16:
         x = _aligned_copy(x)
     _assert_size_stride(bias, (1000,), (1,))
     if bias.dtype != torch.float32 or bias.device != _device:
-        raise TypeError("input bias: want torch.float32 on " + str(_device) + ", got " + str(bias.dtype) + " on " + str(bias.device))
+        raise TypeError(
+            "input bias: want torch.float32 on "
+            + str(_device)
+            + ", got "
+            + str(bias.dtype)
+            + " on "
+            + str(bias.device)
+        )
     if bias.data_ptr() % 16:
         bias = _aligned_copy(bias)
     if not _compiled:
@@ -86,7 +135,23 @@ def call(_args):
     total = torch.empty_strided((256,), (1,), dtype=torch.float32, device=_device)
     # triton_per_fused_add_sin_sum_0: y, total
     _run, _function, _metadata = _compiled[0]
-    _run(256, 1, 1, _stream0, _function, _metadata, None, None, None, x, bias, y, total, 1, 1024)
+    _run(
+        256,
+        1,
+        1,
+        _stream0,
+        _function,
+        _metadata,
+        None,
+        None,
+        None,
+        x,
+        bias,
+        y,
+        total,
+        1,
+        1024,
+    )
     del bias, x
     return (y, total)
 
@@ -94,7 +159,9 @@ def call(_args):
 def _aligned_copy(t):
     # Kernels are compiled for 16-byte aligned pointers: copy the storage a
     # misaligned view spans (overlapping strides included) and view it again.
-    extent = 1 + sum((n - 1) * s for n, s in zip(t.size(), t.stride())) if t.numel() else 0
+    extent = (
+        1 + sum((n - 1) * s for n, s in zip(t.size(), t.stride())) if t.numel() else 0
+    )
     flat = torch.empty((extent,), dtype=t.dtype, device=t.device)
     flat.copy_(t.as_strided((extent,), (1,)))
     return flat.as_strided(t.size(), t.stride())
