@@ -24,7 +24,7 @@ func BenchmarkWorkloads(b *testing.B) {
 	if len(paths) == 0 {
 		b.Fatal("no examples/*.json")
 	}
-	gen, err := New(nil, "")
+	gen, err := New()
 	if err != nil {
 		b.Fatal(err)
 	}

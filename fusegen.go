@@ -51,10 +51,28 @@ func (gen *Generator) deviceFacts(r *templates.Renderer) (*deviceFacts, error) {
 	return f.(*deviceFacts), nil
 }
 
-// New parses the embedded templates, with overlay (may be nil) on top.
-// overlayName names the overlay in error messages.
-func New(overlay fs.FS, overlayName string) (*Generator, error) {
-	set, err := templates.Load(overlay, overlayName)
+// GeneratorOption configures New.
+type GeneratorOption func(*generatorConfig)
+
+type generatorConfig struct {
+	overlay     fs.FS
+	overlayName string
+}
+
+// WithOverlay lays the templates of fsys over the embedded ones (a file
+// replaces the embedded one of the same relative path, or adds a device);
+// name names it in error messages (its folder, say).
+func WithOverlay(fsys fs.FS, name string) GeneratorOption {
+	return func(c *generatorConfig) { c.overlay, c.overlayName = fsys, name }
+}
+
+// New parses the embedded templates, with the options' overlay on top.
+func New(opts ...GeneratorOption) (*Generator, error) {
+	var c generatorConfig
+	for _, o := range opts {
+		o(&c)
+	}
+	set, err := templates.Load(c.overlay, c.overlayName)
 	if err != nil {
 		return nil, err
 	}
@@ -83,13 +101,20 @@ type Options struct {
 	// SplitWaves is how many programs per multiprocessor a split reduction
 	// aims at (0: the default, 4). For experiments and tuning.
 	SplitWaves int64
+	// Autotune emits @triton.autotune over a few candidate block sizes
+	// instead of fixed ones (as Heuristics.Autotune does).
+	Autotune bool
 }
 
 // Result is what one generation produced.
 type Result struct {
 	Files    map[string][]byte // relative path -> content
 	Schedule *fusion.Schedule
+	module   string            // the module's path in Files
 }
+
+// Module returns the generated Python module.
+func (r *Result) Module() []byte { return r.Files[r.module] }
 
 // ModulePath is the file name of the module generated for a graph.
 func ModulePath(g *ir.Graph) string { return g.Name + ".py" }
@@ -97,6 +122,12 @@ func ModulePath(g *ir.Graph) string { return g.Name + ".py" }
 // Generate validates g, schedules it and renders the module. The graph is
 // not modified except for the dtypes validation infers.
 func (gen *Generator) Generate(g *ir.Graph, opts Options) (*Result, error) {
+	if g == nil {
+		return nil, errors.New("fusegen: Generate needs a graph, got nil")
+	}
+	if opts.Autotune {
+		opts.Heuristics.Autotune = true
+	}
 	if opts.Device != "" {
 		if err := ir.ParseDevice(opts.Device); err != nil {
 			return nil, err
@@ -164,7 +195,7 @@ func (gen *Generator) Generate(g *ir.Graph, opts Options) (*Result, error) {
 	if err := r.ExecuteFunc("module.tmpl", mod, func(b []byte) { out = templates.WrapLines(templates.Tidy(b)) }); err != nil {
 		return nil, err
 	}
-	return &Result{Files: map[string][]byte{ModulePath(g): out}, Schedule: sched}, nil
+	return &Result{Files: map[string][]byte{ModulePath(g): out}, Schedule: sched, module: ModulePath(g)}, nil
 }
 
 // checkReserved refuses a graph name that the device's templates reserve

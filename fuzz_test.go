@@ -36,7 +36,7 @@ func FuzzGenerate(f *testing.F) {
 	f.Add([]byte(`{"version":1,"name":"g","inputs":[{"name":"x","dtype":"float32","shape":[4]}],"nodes":[{"name":"c","kind":"pointwise","ranges":[4],"body":{"op":"constant","dtype":"float32","value":1}}],"outputs":["x"]}`))
 	// An input named after a name call() reads.
 	f.Add([]byte(`{"version":1,"name":"g","inputs":[{"name":"torch","dtype":"float32","shape":[4]}],"nodes":[{"name":"y","op":"neg","args":["torch"]}],"outputs":["y"]}`))
-	gen, err := New(nil, "")
+	gen, err := New()
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -1,6 +1,6 @@
 module github.com/fusegen/fusegen
 
-go 1.26.8
+go 1.24
 
 require (
 	github.com/Masterminds/sprig/v3 v3.3.0

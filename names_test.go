@@ -36,12 +36,12 @@ func TestReservedNames(t *testing.T) {
 	if err != nil {
 		t.Skip("python3 not found; the reserved-names test needs it")
 	}
-	embedded, err := New(nil, "")
+	embedded, err := New()
 	if err != nil {
 		t.Fatal(err)
 	}
 	const overlayDir = "examples/overlay-device/templates"
-	overlay, err := New(os.DirFS(overlayDir), overlayDir)
+	overlay, err := New(WithOverlay(os.DirFS(overlayDir), overlayDir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestDeviceReservedNames(t *testing.T) {
 	}
 	mine := strings.Replace(string(cpu), `{{- define "device/device_string"}}cpu{{end}}`, `{{- define "device/device_string"}}mine:{{.}}{{end}}`, 1) +
 		"{{- define \"device/reserved_names\"}}\n  y_max  fused*\n{{end}}\n"
-	gen, err := New(fstest.MapFS{"devices/mine.tmpl": {Data: []byte(mine)}}, "ov")
+	gen, err := New(WithOverlay(fstest.MapFS{"devices/mine.tmpl": {Data: []byte(mine)}}, "ov"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -543,7 +543,7 @@ func TestReservedNamesTypo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gen, err := New(fstest.MapFS{"devices/cpu.tmpl": {Data: []byte(string(cpu) + `{{- define "device/reserved_names"}}torch, math{{end}}`)}}, "ov")
+	gen, err := New(WithOverlay(fstest.MapFS{"devices/cpu.tmpl": {Data: []byte(string(cpu) + `{{- define "device/reserved_names"}}torch, math{{end}}`)}}, "ov"))
 	if err != nil {
 		t.Fatal(err)
 	}

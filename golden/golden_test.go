@@ -70,8 +70,8 @@ func TestGolden(t *testing.T) {
 
 func generator(c Case) (*fusegen.Generator, error) {
 	if c.Templates == "" {
-		return fusegen.New(nil, "")
+		return fusegen.New()
 	}
 	dir := filepath.Join(c.Dir, c.Templates)
-	return fusegen.New(os.DirFS(dir), dir)
+	return fusegen.New(fusegen.WithOverlay(os.DirFS(dir), dir))
 }

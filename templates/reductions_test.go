@@ -39,7 +39,7 @@ func TestEveryReductionRenders(t *testing.T) {
 			}
 		}
 	}
-	gen, err := fusegen.New(nil, "")
+	gen, err := fusegen.New()
 	if err != nil {
 		t.Fatal(err)
 	}

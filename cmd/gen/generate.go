@@ -8,6 +8,8 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"slices"
 
 	udiff "github.com/aymanbagabas/go-udiff"
@@ -17,7 +19,9 @@ import (
 	"github.com/fusegen/fusegen/pt2"
 )
 
-const usageText = `usage: gen [flags] GRAPH.json | MODEL.pt2 | -
+const usageText = `usage: gen [flags] GRAPH.json | MODEL.pt2 | - ...   (flags may follow the graphs;
+                                                   several graphs: -o DIR, one module each)
+       gen help
        gen templates export DIR
        gen devices
 
@@ -32,7 +36,7 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 
 func generateCmd(args []string, stdout, stderr io.Writer) error {
 	flags := newFlagSet("gen", stderr)
-	out := flags.String("o", "", "write the module to `PATH` atomically (default: standard output)")
+	out := flags.String("o", "", "write the module to `PATH` (default: standard output); with several graphs, a folder")
 	device := flags.String("device", "", "device override set `NAME` (default: the graph's device, else cuda)")
 	tmplDir := flags.String("templates", "", "overlay `DIR`: its files replace or add templates by relative path")
 	check := flags.Bool("check", false, "with -o: write nothing; exit 1 with a diff if PATH is stale")
@@ -40,60 +44,147 @@ func generateCmd(args []string, stdout, stderr io.Writer) error {
 	autotune := flags.Bool("autotune", false, "emit @triton.autotune over a small candidate set instead of fixed block sizes")
 	specialize := flags.Bool("specialize", false, "for a torch.export archive with symbolic sizes: generate for their hints")
 	graphOut := flags.String("graph", "", "write a Graphviz DOT drawing of the kernels to `PATH` (one cluster per kernel; dashed: buffers that stay inside their kernel)")
+	version := flags.Bool("version", false, "print gen's version and exit")
 	flags.Usage = func() {
 		fmt.Fprint(stderr, usageText)
 		flags.PrintDefaults()
 	}
-	if err := flags.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return err
+	// Flags may come before or after the graphs.
+	var graphs []string
+	rest := args
+	for {
+		if err := flags.Parse(rest); err != nil {
+			if err == flag.ErrHelp {
+				return err
+			}
+			return usageError{err.Error()}
 		}
-		return usageError{err.Error()}
+		rest = flags.Args()
+		if len(rest) == 0 {
+			break
+		}
+		graphs = append(graphs, rest[0])
+		rest = rest[1:]
 	}
-	if flags.NArg() != 1 {
+	if *version {
+		fmt.Fprintln(stdout, versionLine())
+		return nil
+	}
+	switch {
+	case len(graphs) == 0:
 		flags.Usage()
-		return usageError{fmt.Sprintf("want exactly one graph file, got %d arguments", flags.NArg())}
-	}
-	if *check && *out == "" {
+		return usageError{"want a graph file or an archive (or - for standard input)"}
+	case *check && *out == "":
 		return usageError{"-check needs -o PATH"}
+	case len(graphs) > 1 && *out == "":
+		return usageError{fmt.Sprintf("%d graphs: -o names the folder their modules go to", len(graphs))}
+	case len(graphs) > 1 && *graphOut != "":
+		return usageError{"-graph draws one graph's kernels; give one graph with it"}
 	}
-	graphPath := flags.Arg(0)
 	gen, err := newGenerator(*tmplDir)
 	if err != nil {
 		return err
 	}
-	g, err := readInput(graphPath, stdin, pt2.Options{Specialize: *specialize})
-	if err != nil {
-		return err
+	opts := fusegen.Options{Device: *device, Heuristics: heuristics.Rules{Autotune: *autotune}}
+	// Every module is generated before anything is written: a bad graph
+	// among several writes nothing.
+	type module struct {
+		path string // where it goes ("" for standard output)
+		data []byte
+		res  *fusegen.Result
 	}
-	res, err := gen.Generate(g, fusegen.Options{Device: *device, Heuristics: heuristics.Rules{Autotune: *autotune}})
-	if err != nil {
-		return fmt.Errorf("%s: %w", graphPath, err)
+	var modules []module
+	seen := map[string]string{}
+	for _, graphPath := range graphs {
+		g, err := readInput(graphPath, stdin, pt2.Options{Specialize: *specialize})
+		if err != nil {
+			return err
+		}
+		res, err := gen.Generate(g, opts)
+		if err != nil {
+			return fmt.Errorf("%s: %w", graphPath, err)
+		}
+		if *explain {
+			for _, d := range res.Schedule.Decisions {
+				fmt.Fprintln(stderr, d)
+			}
+		}
+		m := module{path: *out, data: res.Module(), res: res}
+		if len(graphs) > 1 {
+			m.path = filepath.Join(*out, fusegen.ModulePath(g))
+			if prev, ok := seen[m.path]; ok {
+				return fmt.Errorf("%s and %s both make %s (graphs named %q)", prev, graphPath, m.path, g.Name)
+			}
+			seen[m.path] = graphPath
+		}
+		modules = append(modules, m)
 	}
-	if *explain {
-		for _, d := range res.Schedule.Decisions {
-			fmt.Fprintln(stderr, d)
+	if len(graphs) > 1 && !*check {
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			return fmt.Errorf("write %s: %w", *out, err)
 		}
 	}
-	module := res.Files[fusegen.ModulePath(g)]
-	switch {
-	case *check:
-		return checkFile(*out, module, stdout)
-	case *out != "":
-		err = writeOutput(*out, module)
-	default:
-		_, err = stdout.Write(module)
+	stale := false
+	for _, m := range modules {
+		switch {
+		case *check:
+			if err := checkFile(m.path, m.data, stdout); err == errStale {
+				stale = true
+			} else if err != nil {
+				return err
+			}
+		case m.path != "":
+			err = writeOutput(m.path, m.data)
+		default:
+			_, err = stdout.Write(m.data)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if stale {
+		return errStale
 	}
 	// The drawing comes last: a run that failed writes no drawing either.
-	if err == nil && *graphOut != "" {
-		err = writeOutput(*graphOut, []byte(res.Schedule.DOT()))
+	if *graphOut != "" && !*check {
+		return writeOutput(*graphOut, []byte(modules[0].res.Schedule.DOT()))
 	}
-	return err
+	return nil
+}
+
+// versionLine is what gen -version prints: the module version and the
+// commit it was built from, from the build information.
+func versionLine() string {
+	v, rev, dirty := "(devel)", "", false
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+	}
+	line := "gen " + v
+	if rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		line += " " + rev
+		if dirty {
+			line += " (modified)"
+		}
+	}
+	return line + " " + runtime.Version()
 }
 
 func newGenerator(dir string) (*fusegen.Generator, error) {
 	if dir == "" {
-		return fusegen.New(nil, "")
+		return fusegen.New()
 	}
 	info, err := os.Stat(dir)
 	if err != nil {
@@ -102,7 +193,7 @@ func newGenerator(dir string) (*fusegen.Generator, error) {
 	if !info.IsDir() {
 		return nil, fmt.Errorf("templates overlay %s: not a directory", dir)
 	}
-	return fusegen.New(os.DirFS(dir), dir)
+	return fusegen.New(fusegen.WithOverlay(os.DirFS(dir), dir))
 }
 
 // checkFile compares data with path and prints a unified diff when they differ.
@@ -123,7 +214,7 @@ func templatesCmd(args []string, stdout io.Writer) error {
 		return usageError{"usage: gen templates export DIR"}
 	}
 	dir := args[1]
-	gen, err := fusegen.New(nil, "")
+	gen, err := fusegen.New()
 	if err != nil {
 		return err
 	}

@@ -95,6 +95,10 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			return templatesCmd(args[1:], stdout)
 		case "devices":
 			return devicesCmd(args[1:], stdout, stderr)
+		case "help":
+			if len(args) == 1 { // the usage, on standard output
+				return generateCmd([]string{"-h"}, stdout, stdout)
+			}
 		}
 	}
 	return generateCmd(args, stdout, stderr)

@@ -355,8 +355,9 @@ func TestUsageErrors(t *testing.T) {
 		want string
 	}{
 		{"check_without_o", []string{"-check", graph}, "-check needs -o"},
-		{"no_graph", nil, "want exactly one graph file, got 0"},
-		{"two_graphs", []string{graph, graph}, "want exactly one graph file, got 2"},
+		{"no_graph", nil, "want a graph file or an archive"},
+		{"two_graphs", []string{graph, graph}, "2 graphs: -o names the folder their modules go to"},
+		{"two_graphs_drawn", []string{"-o", "x", "-graph", "k.dot", graph, graph}, "-graph draws one graph's kernels"},
 		{"unknown_flag", []string{"-frobnicate", graph}, "flag provided but not defined"},
 		{"templates_no_verb", []string{"templates"}, "usage: gen templates export DIR"},
 		{"templates_bad_verb", []string{"templates", "import", "x"}, "usage: gen templates export DIR"},

@@ -239,3 +239,41 @@ func TestCheckDiffApplies(t *testing.T) {
 		})
 	}
 }
+
+// -version, gen help, flags after the graph, and several graphs into a
+// folder (generated before any is written; -check over all of them).
+func TestCommandConveniences(t *testing.T) {
+	if r := gen(t, "-version"); r.code != 0 || !strings.HasPrefix(r.stdout, "gen ") || !strings.Contains(r.stdout, "go1.") {
+		t.Errorf("-version: exit %d, %q", r.code, r.stdout)
+	}
+	if r := gen(t, "help"); r.code != 0 || !strings.HasPrefix(r.stdout, "usage: gen") || !strings.Contains(r.stdout, "-specialize") {
+		t.Errorf("help: exit %d, %q", r.code, r.stdout)
+	}
+	dir := t.TempDir()
+	if r := gen(t, rowsum, "-o", filepath.Join(dir, "after.py")); r.code != 0 {
+		t.Errorf("flags after the graph: exit %d: %s", r.code, r.stderr)
+	}
+	out := filepath.Join(dir, "mods")
+	softmax := "../../examples/softmax_32768x1024.json"
+	if r := gen(t, "-o", out, rowsum, softmax); r.code != 0 {
+		t.Fatalf("two graphs: exit %d: %s", r.code, r.stderr)
+	}
+	for _, m := range []string{"rowsum.py", "softmax_32768x1024.py"} {
+		if _, err := os.Stat(filepath.Join(out, m)); err != nil {
+			t.Errorf("%s not written: %v", m, err)
+		}
+	}
+	if r := gen(t, "-check", "-o", out, rowsum, softmax); r.code != 0 {
+		t.Errorf("-check of fresh modules: exit %d: %s", r.code, r.stderr)
+	}
+	writeOld(t, filepath.Join(out, "rowsum.py"), []byte("# stale\n"))
+	if r := gen(t, "-check", "-o", out, rowsum, softmax); r.code != exitStale || !strings.Contains(r.stdout, "rowsum.py") {
+		t.Errorf("-check of a stale module: exit %d, diff %q", r.code, r.stdout)
+	}
+	// A bad graph among several writes nothing.
+	fresh := filepath.Join(dir, "fresh")
+	checkOneLineError(t, gen(t, "-o", fresh, rowsum, filepath.Join("testdata", "bad", "cycle.json")), "cycle")
+	if _, err := os.Stat(fresh); !os.IsNotExist(err) {
+		t.Errorf("%s made by a failed run (%v)", fresh, err)
+	}
+}

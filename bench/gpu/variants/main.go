@@ -29,7 +29,7 @@ func main() {
 	flag.BoolVar(&h.NoEvictFirst, "no-evict-first", false, "no evict_first hint on loads that read each element once")
 	waves := flag.Int64("split-waves", 0, "programs per multiprocessor split reductions aim at (0: default)")
 	flag.Parse()
-	gen, err := fusegen.New(nil, "")
+	gen, err := fusegen.New()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "variants:", err)
 		os.Exit(2)
