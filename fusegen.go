@@ -110,7 +110,7 @@ type Options struct {
 type Result struct {
 	Files    map[string][]byte // relative path -> content
 	Schedule *fusion.Schedule
-	module   string            // the module's path in Files
+	module   string // the module's path in Files
 }
 
 // Module returns the generated Python module.
