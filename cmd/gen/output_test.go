@@ -1,12 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -276,4 +278,70 @@ func TestCommandConveniences(t *testing.T) {
 	if _, err := os.Stat(fresh); !os.IsNotExist(err) {
 		t.Errorf("%s made by a failed run (%v)", fresh, err)
 	}
+}
+
+// The reproductions of the hardening issue, as files (testdata/hardening):
+// each now generates what it should, or fails with one line naming the
+// place.
+func TestHardeningCorpus(t *testing.T) {
+	dir := filepath.Join("testdata", "hardening")
+	tests := []struct {
+		file string
+		ok   []string // substrings of the module, when it generates
+		err  []string // substrings of the error line, when it must not
+	}{
+		// An unread node once got a kernel with no pointer arguments:
+		// "run(1, 1, 1, ..., , 4)", which Python cannot compile.
+		{"dead_node.json", []string{"kernels: 0"}, nil},
+		// A slice across a cat of 2^30 and 2^30-1 elements computed
+		// (xindex + 2147483642) % 2147483647 in int32.
+		{"int32_cat_slice.json", []string{"tl.program_id(0).to(tl.int64)"}, nil},
+		// 100 chained reshapes took minutes (each 1.3x the last).
+		{"reshape_chain_100.json", []string{"tl.load(in_ptr0 + (xindex), xmask"}, nil},
+		// cat of 256 or more tensors failed with "internal error".
+		{"cat_300.json", []string{"def call("}, nil},
+		{"duplicate_key.json", nil, []string{`line 1, column`, `nodes[0].dim: field "dim" given twice`}},
+		{"unknown_device.json", nil, []string{`device: unknown device "tpu"`}},
+		{"index_multibyte.json", nil, []string{`unexpected "é" at offset 3`}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.TrimSuffix(tt.file, ".json"), func(t *testing.T) {
+			path := filepath.Join(dir, tt.file)
+			start := time.Now()
+			r := gen(t, path)
+			if tt.err != nil {
+				checkOneLineError(t, r, append([]string{path}, tt.err...)...)
+				return
+			}
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			for _, w := range tt.ok {
+				if !strings.Contains(r.stdout, w) {
+					t.Errorf("module lacks %q", w)
+				}
+			}
+			if d := time.Since(start); d > 10*time.Second {
+				t.Errorf("took %v", d)
+			}
+			if err := compilePython(t, r.stdout); err != nil {
+				t.Errorf("the module does not compile: %v", err)
+			}
+		})
+	}
+}
+
+// compilePython compiles src with python3 when there is one.
+func compilePython(t *testing.T, src string) error {
+	t.Helper()
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		return nil
+	}
+	cmd := exec.Command(py, "-c", "import sys; compile(sys.stdin.read(), 'module.py', 'exec')")
+	cmd.Stdin = strings.NewReader(src)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%v: %s", err, out)
+	}
+	return nil
 }
