@@ -29,7 +29,9 @@ func WrapLines(src []byte) []byte {
 		whole := !inDoc && !doc && d == 0
 		trimmed := strings.TrimSpace(line)
 		switch {
-		case !whole || len(line) <= LineLength || strings.HasPrefix(trimmed, "#"):
+		case !whole || len(line) <= LineLength || hasComment(line) || strings.HasSuffix(trimmed, "\\"):
+			// A comment (or a continued line) is left as written: its text
+			// could hold what reads as delimiters.
 			out = append(out, line)
 		case strings.HasSuffix(trimmed, ",") || strings.HasPrefix(trimmed, ")") || strings.HasPrefix(trimmed, "]"):
 			out = append(out, split(line, true)...) // an item of an exploded list
@@ -39,6 +41,19 @@ func WrapLines(src []byte) []byte {
 		inDoc = doc
 	}
 	return []byte(strings.Join(out, "\n"))
+}
+
+// hasComment reports a # outside strings.
+func hasComment(line string) bool {
+	for i := 0; i < len(line); i++ {
+		switch line[i] {
+		case '#':
+			return true
+		case '"', '\'':
+			i = skipString(line, i)
+		}
+	}
+	return false
 }
 
 // scanLine returns the change of bracket depth over a line (strings and

@@ -34,6 +34,14 @@ func TestWrapLines(t *testing.T) {
 			"    if (\n        p_attn_proj_weight.dtype != torch.float32\n        or p_attn_proj_weight.device != _device_xxxxxxx\n    ):",
 		},
 		{"    short = call(a, b)", "    short = call(a, b)"},
+		{ // a comment's text is never split
+			"    x = f(aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbbbbbbbbbbb)  # see c, d, e and f, g, h",
+			"    x = f(aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbbbbbbbbbbb)  # see c, d, e and f, g, h",
+		},
+		{ // a # inside a string is no comment
+			`    raise TypeError("input #1: want torch.float32 on " + str(_device) + ", got " + str(x.dtype) + "!")`,
+			"    raise TypeError(\n        \"input #1: want torch.float32 on \"\n        + str(_device)\n        + \", got \"\n        + str(x.dtype)\n        + \"!\"\n    )",
+		},
 	}
 	for _, tt := range tests {
 		if got := string(WrapLines([]byte(tt.in))); got != tt.want {
