@@ -37,10 +37,7 @@ func unfuseBias(g *ir.Graph, table *ir.Table, decisions *[]Decision) *ir.Graph {
 		c := n.Call
 		mm := &ir.Node{Name: mmName, Kind: ir.Extern, DType: n.DType, Ranges: slices.Clone(n.Ranges), Origin: n.Origin,
 			Call: &ir.ExternCall{Target: "mm", Args: slices.Clone(c.Args[1:]), OutShape: c.OutShape}}
-		vars := make([]ir.Index, len(n.Ranges))
-		for d := range vars {
-			vars[d] = ir.VarIndex(ir.RangeVar(d))
-		}
+		vars := ir.RangeVars(len(n.Ranges))
 		last := ir.Index{Const: bias.Offset, Terms: []ir.Term{{Coeff: 1, Var: ir.RangeVar(len(n.Ranges) - 1)}}}
 		add := &ir.Node{Name: n.Name, Kind: ir.Pointwise, DType: n.DType, Ranges: slices.Clone(n.Ranges), Origin: "addmm",
 			Body: &ir.Expr{Op: "add", DType: n.DType, Args: []*ir.Expr{

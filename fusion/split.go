@@ -135,10 +135,7 @@ func split(n *ir.Node, s int64, partialName string) (*ir.Node, *ir.Node) {
 		Body:            substExpr(n.Body, sub, partialSizes(n, s, chunk)),
 		Origin:          n.Origin,
 	}
-	idx := []ir.Index{ir.VarIndex(ir.ReductionVar(0))}
-	for d := range n.Ranges {
-		idx = append(idx, ir.VarIndex(ir.RangeVar(d)))
-	}
+	idx := append([]ir.Index{ir.VarIndex(ir.ReductionVar(0))}, ir.RangeVars(len(n.Ranges))...)
 	final := &ir.Node{
 		Name:            n.Name,
 		Kind:            ir.Reduction,

@@ -128,6 +128,44 @@ func RangeVar(d int) string {
 	return "i" + strconv.Itoa(d)
 }
 
+// RangeVars are the indices of a node's first n loop variables, in order.
+func RangeVars(n int) []Index {
+	idx := make([]Index, n)
+	for d := range idx {
+		idx[d] = VarIndex(RangeVar(d))
+	}
+	return idx
+}
+
+// Live reports the nodes the roots need, directly or through other nodes:
+// what each reads, and every result of a call that binds several.
+func Live(nodes []*Node, roots []string) map[string]bool {
+	byName := make(map[string]*Node, len(nodes))
+	for _, n := range nodes {
+		byName[n.Name] = n
+	}
+	live := map[string]bool{}
+	stack := append([]string(nil), roots...)
+	for len(stack) > 0 {
+		name := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		n, ok := byName[name]
+		if !ok || live[name] {
+			continue
+		}
+		live[name] = true
+		stack = append(stack, n.Reads()...)
+		if n.Call != nil {
+			for _, r := range n.Call.Results {
+				if r != "" {
+					stack = append(stack, r)
+				}
+			}
+		}
+	}
+	return live
+}
+
 // ReductionVar is the name of loop variable d of the node's reduction ranges.
 func ReductionVar(d int) string {
 	if d >= 0 && d < len(reductionVarNames) {

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -149,37 +150,13 @@ func (f *Program) Lower() (*ir.Graph, error) {
 // result that is no output and that no loop node reads leaves its
 // reductions unread. Loop nodes of the file stay, as written.
 func dropDead(nodes []*ir.Node, f *Program) []*ir.Node {
-	byName := make(map[string]*ir.Node, len(nodes))
-	for _, n := range nodes {
-		byName[n.Name] = n
-	}
-	live := map[string]bool{}
-	var mark func(name string)
-	mark = func(name string) {
-		n, ok := byName[name]
-		if !ok || live[name] {
-			return
-		}
-		live[name] = true
-		for _, r := range n.Reads() {
-			mark(r)
-		}
-		if n.Call != nil { // a call binds all of its results
-			for _, r := range n.Call.Results {
-				if r != "" {
-					mark(r)
-				}
-			}
-		}
-	}
-	for _, o := range f.Outputs {
-		mark(o)
-	}
+	roots := slices.Clone(f.Outputs)
 	for _, fn := range f.Nodes {
 		if fn.Loop != nil {
-			mark(fn.Loop.Name)
+			roots = append(roots, fn.Loop.Name)
 		}
 	}
+	live := ir.Live(nodes, roots)
 	out := nodes[:0:0]
 	for _, n := range nodes {
 		if live[n.Name] {

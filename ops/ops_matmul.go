@@ -35,7 +35,7 @@ func (l *lowerer) stridedView(t *Tensor) (ir.View, bool) {
 	if t.isScalar() {
 		return ir.View{}, false
 	}
-	e := t.load(rangeVars(len(t.shape)))
+	e := t.load(ir.RangeVars(len(t.shape)))
 	if e.Op != ir.OpLoad || len(e.Indirect) > 0 {
 		return ir.View{}, false
 	}

@@ -462,15 +462,6 @@ func withOps(t *Tensor, op string) *Tensor {
 
 // Nodes.
 
-// vars returns the index of the loop variables of a node with these ranges.
-func rangeVars(n int) []ir.Index {
-	idx := make([]ir.Index, n)
-	for d := range idx {
-		idx[d] = ir.VarIndex(ir.RangeVar(d))
-	}
-	return idx
-}
-
 // begin starts lowering one op node.
 func (l *lowerer) begin(op string, results []string, where string) {
 	l.origin, l.results, l.where = op, results, where
@@ -520,7 +511,7 @@ func (l *lowerer) realize(name string, t *Tensor) (*Tensor, error) {
 	if t.buffer == name {
 		return t, nil
 	}
-	body := t.load(rangeVars(len(t.shape)))
+	body := t.load(ir.RangeVars(len(t.shape)))
 	if t.isScalar() {
 		body = econst(t.dtype, t.scalar.Value)
 	}
@@ -623,7 +614,7 @@ func tooLarge(t *Tensor) bool {
 	if t.buffer != "" || t.isScalar() {
 		return false
 	}
-	n, d := exprSize(t.load(rangeVars(len(t.shape))))
+	n, d := exprSize(t.load(ir.RangeVars(len(t.shape))))
 	return n > maxInlineExprs || d > maxInlineDepth
 }
 
@@ -676,7 +667,7 @@ func (l *lowerer) indirectLoad(src *Tensor, idx []ir.Index, dim int, value *ir.E
 // offsets the dimension, a cat). Gathers call it before building loaders,
 // which then cannot fail.
 func (l *lowerer) indirectSource(src *Tensor, dim int, name string) (*Tensor, error) {
-	probe := rangeVars(len(src.shape))
+	probe := ir.RangeVars(len(src.shape))
 	if _, err := l.indirectLoad(src, probe, dim, iconst(ir.Int64, 0)); err == nil {
 		return src, nil
 	}
