@@ -135,13 +135,6 @@ func split(line string, inside bool) []string {
 		out = append(out, inner+body)
 	} else {
 		out = append(out, split(inner+body, true)...)
-		if items, op := delimiterSplit(body); op == "," && len(items) == 1 {
-			// one item split on its own: black still gives it its comma
-			last := len(out) - 1
-			if !strings.HasSuffix(out[last], ",") {
-				out[last] += ","
-			}
-		}
 	}
 	return append(out, indent+tail)
 }
@@ -251,10 +244,12 @@ func trailerPairs(line string) [][2]int {
 		for j >= 0 && (isIdentByte(line[j]) || line[j] == '.') {
 			j--
 		}
-		if j < 0 || j == open-1 && !strings.ContainsRune(")]}", rune(line[j])) {
+		// Go on only to a closing bracket right before (f(a)(b), x[i](y)) or
+		// before an attribute (.to).
+		if j < 0 || !strings.ContainsRune(")]}", rune(line[j])) {
 			break
 		}
-		if !strings.ContainsRune(")]}", rune(line[j])) || !strings.Contains(line[j+1:open], ".") && j != open-1 {
+		if between := line[j+1 : open]; between != "" && !strings.Contains(between, ".") {
 			break
 		}
 		i = j
