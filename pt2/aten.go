@@ -261,14 +261,27 @@ func init() {
 	lowerings["aten.convolution.default"] = func(im *importer, a *args) error { return im.convolution(a) }
 }
 
-// out is the node's single result: its exported name's metadata.
-func (im *importer) out() (*ir.Buffer, error) {
+// resultCounts spells the result counts the lowerings want.
+var resultCounts = map[int]string{1: "one tensor result", 2: "two results", 3: "three results"}
+
+// resultsN is the node's results when it has n of them, the first a
+// tensor (the one the lowering names after the node).
+func (im *importer) resultsN(n int) ([]string, error) {
 	rs, err := im.results()
 	if err != nil {
 		return nil, err
 	}
-	if len(rs) != 1 || rs[0] == "" {
-		return nil, im.errorf("want one tensor result, got %d", len(rs))
+	if len(rs) != n || rs[0] == "" {
+		return nil, im.errorf("want %s, got %d", resultCounts[n], len(rs))
+	}
+	return rs, nil
+}
+
+// out is the node's single result: its exported name's metadata.
+func (im *importer) out() (*ir.Buffer, error) {
+	rs, err := im.resultsN(1)
+	if err != nil {
+		return nil, err
 	}
 	b, err := im.tensorMetaOf(rs[0], "result")
 	if err != nil {
@@ -279,12 +292,9 @@ func (im *importer) out() (*ir.Buffer, error) {
 
 // emit adds an op node whose one result is the node's.
 func (im *importer) emit(op string, args []ops.Arg, set func(*ops.Attrs)) error {
-	rs, err := im.results()
+	rs, err := im.resultsN(1)
 	if err != nil {
 		return err
-	}
-	if len(rs) != 1 || rs[0] == "" {
-		return im.errorf("want one tensor result, got %d", len(rs))
 	}
 	im.add(im.bind(rs[0]), op, args, set)
 	return nil
@@ -366,12 +376,9 @@ func (im *importer) alias(a *args) error {
 	if err != nil {
 		return err
 	}
-	rs, err := im.results()
+	rs, err := im.resultsN(1)
 	if err != nil {
 		return err
-	}
-	if len(rs) != 1 {
-		return im.errorf("want one result")
 	}
 	im.names[rs[0]] = src
 	return nil
@@ -544,12 +551,9 @@ func (im *importer) valuesIndices(a *args, values, indices string) error {
 	if err != nil {
 		return err
 	}
-	rs, err := im.results()
+	rs, err := im.resultsN(2)
 	if err != nil {
 		return err
-	}
-	if len(rs) != 2 {
-		return im.errorf("want two results, got %d", len(rs))
 	}
 	set := func(at *ops.Attrs) { at.KeepDim = &keep }
 	d := []int64{dim}
@@ -585,7 +589,11 @@ func (im *importer) varMean(a *args, both, std bool) error {
 	if err != nil {
 		return err
 	}
-	rs, err := im.results()
+	count := 1 // var and std give one result, var_mean two
+	if both {
+		count = 2
+	}
+	rs, err := im.resultsN(count)
 	if err != nil {
 		return err
 	}
@@ -593,9 +601,6 @@ func (im *importer) varMean(a *args, both, std bool) error {
 	n.Attrs.Dims, n.Attrs.KeepDim, n.Attrs.Correction = dims, &keep, corr
 	switch {
 	case both:
-		if len(rs) != 2 {
-			return im.errorf("want two results, got %d", len(rs))
-		}
 		n.Outputs = []string{im.bind(rs[0]), im.bind(rs[1])}
 	case std:
 		v := im.fresh(rs[0] + "_var")
@@ -652,12 +657,9 @@ func (im *importer) layerNorm(a *args) error {
 			return err
 		}
 	}
-	rs, err := im.results()
+	rs, err := im.resultsN(3)
 	if err != nil {
 		return err
-	}
-	if len(rs) != 3 {
-		return im.errorf("want three results, got %d", len(rs))
 	}
 	im.add(im.bind(rs[0]), "layer_norm", []ops.Arg{x}, func(at *ops.Attrs) {
 		at.NormalizedShape, at.Weight, at.Bias, at.Eps = &ns, w, b, eps
