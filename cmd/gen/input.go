@@ -24,7 +24,7 @@ func readInput(path string, stdin io.Reader, opts pt2.Options) (*ir.Graph, error
 		if err != nil {
 			return nil, err
 		}
-		return decodeBytes(data, opts)
+		return decodeBytes("standard input", data, opts)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -44,11 +44,7 @@ func readInput(path string, stdin io.Reader, opts pt2.Options) (*ir.Graph, error
 		if err != nil {
 			return nil, err
 		}
-		g, err := decodeBytes(data, opts)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		return g, nil
+		return decodeBytes(path, data, opts)
 	}
 	head := make([]byte, 4)
 	n, _ := f.ReadAt(head, 0)
@@ -66,11 +62,7 @@ func readInput(path string, stdin io.Reader, opts pt2.Options) (*ir.Graph, error
 	if err != nil {
 		return nil, fmt.Errorf("read graph: %w", err)
 	}
-	g, err := decodeBytes(data, opts)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return g, nil
+	return decodeBytes(path, data, opts)
 }
 
 // readCapped reads r up to MaxGraphBytes, refusing more.
@@ -85,10 +77,18 @@ func readCapped(r io.Reader, what string) ([]byte, error) {
 	return data, nil
 }
 
-// decodeBytes decodes an archive or a graph file held in memory.
-func decodeBytes(data []byte, opts pt2.Options) (*ir.Graph, error) {
+// decodeBytes decodes an archive or a graph file held in memory; its
+// errors name the input.
+func decodeBytes(name string, data []byte, opts pt2.Options) (*ir.Graph, error) {
+	var g *ir.Graph
+	var err error
 	if pt2.IsArchive(data) {
-		return pt2.Decode(bytes.NewReader(data), int64(len(data)), opts)
+		g, err = pt2.Decode(bytes.NewReader(data), int64(len(data)), opts)
+	} else {
+		g, err = graphfile.Decode(data)
 	}
-	return graphfile.Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return g, nil
 }
