@@ -108,36 +108,32 @@ func inlineCheap(g *ir.Graph) (*ir.Graph, map[string][]string) {
 
 // cheap reports a body within the inlining limits.
 func cheap(e *ir.Expr) bool {
-	ops, loads := 0, 0
-	ok := true
-	e.Walk(func(x *ir.Expr) {
-		switch x.Op {
-		case ir.OpLoad:
-			loads++
-			ok = ok && len(x.Indirect) == 0
-		case ir.OpConstant, ir.OpIndex:
-		default:
-			ops++
-		}
-	})
-	return ok && ops <= maxInlineOps && loads <= maxInlineLoads
+	ops, loads, indirect := bodyCost(e)
+	return !indirect && ops <= maxInlineOps && loads <= maxInlineLoads
 }
 
 // gatherable reports a body worth recomputing at the few elements a
 // gather reads: within the operation limit, with no indirect load of its
 // own (any number of plain loads).
 func gatherable(e *ir.Expr) bool {
-	ops, ok := 0, true
+	ops, _, indirect := bodyCost(e)
+	return !indirect && ops <= maxInlineOps
+}
+
+// bodyCost counts a body's operations (loads, constants and index values
+// not counted) and loads, and reports an indirect load.
+func bodyCost(e *ir.Expr) (ops, loads int, indirect bool) {
 	e.Walk(func(x *ir.Expr) {
 		switch x.Op {
 		case ir.OpLoad:
-			ok = ok && len(x.Indirect) == 0
+			loads++
+			indirect = indirect || len(x.Indirect) > 0
 		case ir.OpConstant, ir.OpIndex:
 		default:
 			ops++
 		}
 	})
-	return ok && ops <= maxInlineOps
+	return ops, loads, indirect
 }
 
 // readsOnlyIndirectly reports whether e loads buffer, and only at indirect
