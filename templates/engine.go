@@ -45,10 +45,13 @@ type Set struct {
 	// parsed holds each file parsed on its own, by relative path (device
 	// files by devices/<name>.tmpl): its trees go into base (or a device's
 	// clone of it), so that every file is parsed once.
-	parsed  map[string]*template.Template
-	proto   *template.Template // an empty template with the function map, cloned to parse a file on its own
-	mu      sync.Mutex
-	devices map[string]*Renderer
+	parsed map[string]*template.Template
+	proto  *template.Template // an empty template with the function map, cloned to parse a file on its own
+	// overlaid: an overlay was loaded, whose templates may loop or run
+	// long; its renderers execute under ExecDeadline.
+	overlaid bool
+	mu       sync.Mutex
+	devices  map[string]*Renderer
 }
 
 // Load parses the embedded templates with overlay on top. A file in overlay
@@ -70,6 +73,7 @@ func load(builtin fs.FS, overlay fs.FS, overlayName string) (*Set, error) {
 	if overlay != nil && overlayName == "" {
 		overlayName = "overlay"
 	}
+	s.overlaid = overlay != nil
 	err := fs.WalkDir(builtin, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -400,7 +404,7 @@ func (s *Set) Device(name string) (*Renderer, error) {
 		}
 		return rel
 	}
-	r := &Renderer{Device: name, Properties: ds.Properties, t: t, origin: origin}
+	r := &Renderer{Device: name, Properties: ds.Properties, t: t, origin: origin, bounded: s.overlaid}
 	for _, tt := range t.Templates() {
 		r.names = append(r.names, tt.Name())
 	}
@@ -418,6 +422,9 @@ type Renderer struct {
 	origin     func(rel string) string
 	pool       sync.Pool // *instance
 	names      []string  // every template's name, sorted
+	// bounded: executions run under ExecDeadline (an overlay's templates);
+	// the embedded ones run in the caller's goroutine
+	bounded bool
 }
 
 // instance is a clone of a renderer's templates with functions bound to it:
@@ -549,7 +556,12 @@ func (r *Renderer) ExecuteFunc(name string, data any, f func(out []byte)) error 
 		return err
 	}
 	in.out.Reset()
-	abandoned, err := executeBounded(in.t, &in.out, name, data)
+	var abandoned bool
+	if r.bounded {
+		abandoned, err = executeBounded(in.t, &in.out, name, data)
+	} else {
+		err = in.t.ExecuteTemplate(cappedWriter{&in.out}, name, data)
+	}
 	if abandoned {
 		return fmt.Errorf("render %s for device %s: %v", name, r.Device, err)
 	}

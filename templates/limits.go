@@ -33,7 +33,9 @@ func (w cappedWriter) Write(p []byte) (int, error) {
 	return w.buf.Write(p)
 }
 
-// executeBounded runs t's template name into out within ExecDeadline. On
+// executeBounded runs t's template name into out within ExecDeadline (the
+// renderers of a set with an overlay use it: a goroutine an execution costs
+// more than the embedded templates, which are known to end, need). On
 // the deadline the execution is abandoned (its goroutine ends with the
 // process), and the caller must not reuse t.
 func executeBounded(t *template.Template, out *bytes.Buffer, name string, data any) (abandoned bool, err error) {

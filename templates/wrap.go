@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -259,10 +260,10 @@ func trailerPairs(line string) [][2]int {
 
 // matchBackward finds the opening bracket of the closing one at i.
 func matchBackward(line string, i int) int {
-	spans := stringSpans(line)
+	quoted := stringMask(line)
 	depth := 0
 	for k := i; k >= 0; k-- {
-		if inSpan(spans, k) {
+		if quoted[k] {
 			continue
 		}
 		switch line[k] {
@@ -298,11 +299,11 @@ var delimiters = [][]string{
 // operator, "+ str(x)"), and the delimiter: "," for commas, the operator
 // for the others, "" when it has none.
 func delimiterSplit(text string) ([]string, string) {
-	spans := stringSpans(text)
+	quoted := stringMask(text)
 	top := make([]bool, len(text)) // outside brackets and strings
 	depth := 0
 	for i := 0; i < len(text); i++ {
-		if inSpan(spans, i) {
+		if quoted[i] {
 			continue
 		}
 		switch text[i] {
@@ -315,6 +316,9 @@ func delimiterSplit(text string) ([]string, string) {
 		}
 	}
 	for _, group := range delimiters {
+		if !slices.ContainsFunc(group, func(d string) bool { return strings.Contains(text, d) }) {
+			continue // none of the group's delimiters anywhere in the text
+		}
 		var cuts [][2]int // start and length of each delimiter
 		for i := 0; i < len(text); i++ {
 			if !top[i] {
@@ -363,24 +367,17 @@ func allTop(top []bool, i, n int) bool {
 	return true
 }
 
-// stringSpans lists the [start, end] of each string literal of s.
-func stringSpans(s string) [][2]int {
-	var out [][2]int
+// stringMask marks the bytes of s that belong to a string literal.
+func stringMask(s string) []bool {
+	m := make([]bool, len(s))
 	for i := 0; i < len(s); i++ {
 		if s[i] == '"' || s[i] == '\'' {
 			j := skipString(s, i)
-			out = append(out, [2]int{i, j})
+			for k := i; k <= j; k++ {
+				m[k] = true
+			}
 			i = j
 		}
 	}
-	return out
-}
-
-func inSpan(spans [][2]int, i int) bool {
-	for _, sp := range spans {
-		if i >= sp[0] && i <= sp[1] {
-			return true
-		}
-	}
-	return false
+	return m
 }
