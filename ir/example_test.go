@@ -11,8 +11,8 @@ func ExampleValidate() {
 	g := &ir.Graph{
 		Name:   "e",
 		Device: "cuda",
-		Inputs: []*ir.Buffer{{Name: "x", DType: ir.Float32, Shape: []int64{4, 8}}},
-		Nodes: []*ir.Node{{Name: "y", Kind: ir.Pointwise, Ranges: []int64{4, 8},
+		Inputs: []*ir.Buffer{{Name: "x", DType: ir.Float32, Shape: ir.Sizes(4, 8)}},
+		Nodes: []*ir.Node{{Name: "y", Kind: ir.Pointwise, Ranges: ir.Sizes(4, 8),
 			Body: &ir.Expr{Op: "exp", Args: []*ir.Expr{{Op: ir.OpLoad, Buffer: "x",
 				Index: []ir.Index{ir.VarIndex("i0"), ir.VarIndex("i1")}}}}}},
 		Outputs: []string{"y"},
@@ -24,6 +24,6 @@ func ExampleValidate() {
 // Index expressions simplify over the ranges of their variables.
 func ExampleIndex_Simplify() {
 	ix, _ := ir.ParseIndex("((8*i0 + i1) // 8) + (8*i0 + i1) % 8")
-	fmt.Println(ix.Simplify(map[string]int64{"i0": 4, "i1": 8}))
+	fmt.Println(ix.Simplify(ir.StaticEnv(map[string]int64{"i0": 4, "i1": 8})))
 	// Output: i0 + i1
 }

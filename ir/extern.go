@@ -27,7 +27,7 @@ type ExternCall struct {
 	// OutShape is the shape the call writes its result as, a view of the
 	// node's contiguous buffer (mm's [B*S, N] for a linear of [B, S, N]);
 	// nil: the node's ranges.
-	OutShape []int64
+	OutShape []Size
 	// Results names the nodes that hold an ATen op's further results
 	// (results 1, 2, ... of a call whose result 0 is this node); "" is a
 	// result the call discards.
@@ -42,8 +42,8 @@ type ExternCall struct {
 // counts elements from the buffer's first element.
 type View struct {
 	Buffer  string
-	Shape   []int64
-	Strides []int64
+	Shape   []Size
+	Strides []Size
 	Offset  int64
 }
 
@@ -163,8 +163,8 @@ func validateExtern(g *Graph, table *Table, n *Node, path string) error {
 		return validateResultOf(g, table, n, path)
 	case len(c.Args) == 0 && !IsATen(c.Target):
 		return ErrorAt(path+".call.args", "an extern call reads at least one buffer")
-	case c.OutShape != nil && (CheckShape(c.OutShape, "") != nil || Product(c.OutShape) != n.Numel()):
-		return ErrorAt(path+".call.out_shape", "out_shape %v does not view the node's %d elements", c.OutShape, n.Numel())
+	case c.OutShape != nil && (CheckShape(c.OutShape, "", g.Symbols) != nil || Product(c.OutShape) != n.Numel()):
+		return ErrorAt(path+".call.out_shape", "out_shape %s does not view the node's %s elements", SizesString(c.OutShape), n.Numel())
 	}
 	for i, a := range c.Args {
 		at := path + ".call.args[" + strconv.Itoa(i) + "]"
@@ -175,7 +175,7 @@ func validateExtern(g *Graph, table *Table, n *Node, path string) error {
 		if b == nil {
 			return ErrorAt(at+".buffer", "undefined buffer %q", a.Buffer)
 		}
-		if err := checkView(a, b); err != nil {
+		if err := checkView(a, b, g.Symbols); err != nil {
 			return ErrorAt(at, "%v", err)
 		}
 	}
@@ -295,22 +295,24 @@ func CheckOperand(o Operand, nargs int, at string) error {
 }
 
 // checkView reports a view that does not fit in its buffer's storage.
-func checkView(v View, b *Buffer) error {
+func checkView(v View, b *Buffer, syms Symbols) error {
 	if len(v.Strides) != len(v.Shape) {
 		return fmt.Errorf("view of %q: %d strides for %d dims", v.Buffer, len(v.Strides), len(v.Shape))
 	}
-	if err := CheckShape(v.Shape, ""); err != nil {
+	if err := CheckShape(v.Shape, "", syms); err != nil {
 		return fmt.Errorf("view of %q: %v", v.Buffer, err)
 	}
-	last := v.Offset
+	last := ConstIndex(v.Offset)
 	for d, s := range v.Strides {
-		if s < 0 {
-			return fmt.Errorf("view of %q: negative stride %d", v.Buffer, s)
+		if s.C < 0 {
+			return fmt.Errorf("view of %q: negative stride %s", v.Buffer, s)
 		}
-		last += (v.Shape[d] - 1) * s
+		last = last.Add(SizeIndex(v.Shape[d]).Add(ConstIndex(-1)).Times(s))
 	}
-	if v.Offset < 0 || last >= b.Extent() && Product(v.Shape) > 0 {
-		return fmt.Errorf("view of %q (offset %d, shape %v, strides %v) reaches element %d of %d", v.Buffer, v.Offset, v.Shape, v.Strides, last, b.Extent())
+	// The view fits when extent - 1 - last is never negative.
+	room := b.Extent().Add(ConstIndex(-1)).Add(last.Scale(-1))
+	if v.Offset < 0 || !room.nonNegative(Env{Symbols: syms}) {
+		return fmt.Errorf("view of %q (offset %d, shape %s, strides %s) reaches element %s of %s", v.Buffer, v.Offset, SizesString(v.Shape), SizesString(v.Strides), last, b.Extent())
 	}
 	return nil
 }

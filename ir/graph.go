@@ -23,6 +23,9 @@ type Graph struct {
 	// program's parameters, buffers and constants), in input order; the
 	// module's load_params reads them.
 	Params []Param
+	// Symbols are the sizes known only when the module is called; shapes
+	// and indices name them. Nil for a static graph.
+	Symbols Symbols
 }
 
 // Param is an input whose value lies in an archive: Entry, the path of a
@@ -37,9 +40,9 @@ type Param struct {
 type Buffer struct {
 	Name    string
 	DType   DType
-	Shape   []int64
-	Strides []int64 // nil means contiguous
-	Offset  int64   // storage offset, in elements
+	Shape   []Size
+	Strides []Size // nil means contiguous
+	Offset  int64  // storage offset, in elements
 }
 
 // NodeKind separates elementwise loops from reductions.
@@ -60,12 +63,12 @@ type Node struct {
 	Name   string
 	Kind   NodeKind
 	DType  DType // the result type; filled in by Validate
-	Ranges []int64
+	Ranges []Size
 	// Strides lays a pointwise node's buffer out as a permutation of its
 	// dims, densely (channels_last: [H*W*C, 1, W*C, C] for [N, C, H, W]);
 	// nil means contiguous. DenseOrder gives the dims from outermost in.
-	Strides         []int64
-	ReductionRanges []int64
+	Strides         []Size
+	ReductionRanges []Size
 	Reduction       ReductionType
 	Body            *Expr
 	// Call computes an extern node's buffer instead of a body.
@@ -83,7 +86,7 @@ func (n *Node) Buffer() *Buffer {
 // stride) in, where strides lay shape out with no gap and no overlap (a
 // size-1 dim's stride is free); it reports false for any other strides.
 // Contiguous strides give 0, 1, ...
-func DenseOrder(shape, strides []int64) ([]int, bool) {
+func DenseOrder(shape, strides []Size) ([]int, bool) {
 	if len(strides) != len(shape) {
 		return nil, false
 	}
@@ -92,30 +95,41 @@ func DenseOrder(shape, strides []int64) ([]int, bool) {
 		order[d] = d
 	}
 	// By decreasing stride, ties in logical order; where a size-1 dim
-	// lands does not matter, its index is always 0.
-	sort.SliceStable(order, func(i, j int) bool { return strides[order[i]] > strides[order[j]] })
-	want := int64(1)
+	// lands does not matter, its index is always 0. Symbolic strides are
+	// ordered as if every symbol were large; the walk below then checks
+	// the order exactly.
+	sort.SliceStable(order, func(i, j int) bool { return strides[order[i]].order() > strides[order[j]].order() })
+	want := Int(1)
 	for i := len(order) - 1; i >= 0; i-- {
 		d := order[i]
-		if shape[d] == 1 {
+		if shape[d].Is(1) {
 			continue
 		}
 		if strides[d] != want {
 			return nil, false
 		}
-		want *= shape[d]
+		want = want.Mul(shape[d])
 	}
 	return order, true
 }
 
+// order is a sort key that ranks a size as if each symbol were 2^20.
+func (s Size) order() float64 {
+	v := float64(s.C)
+	for range s.Syms.names() {
+		v *= 1 << 20
+	}
+	return v
+}
+
 // StridesFor returns the dense strides that lay shape out in order (the
 // dims from the outermost in).
-func StridesFor(shape []int64, order []int) []int64 {
-	s := make([]int64, len(shape))
-	acc := int64(1)
+func StridesFor(shape []Size, order []int) []Size {
+	s := make([]Size, len(shape))
+	acc := Int(1)
 	for i := len(order) - 1; i >= 0; i-- {
 		s[order[i]] = acc
-		acc *= shape[order[i]]
+		acc = acc.Mul(shape[order[i]])
 	}
 	return s
 }
@@ -186,8 +200,8 @@ func varNames(prefix string) []string {
 }
 
 // VarSizes maps each loop variable of n to its range size.
-func (n *Node) VarSizes() map[string]int64 {
-	m := make(map[string]int64, len(n.Ranges)+len(n.ReductionRanges))
+func (n *Node) VarSizes() map[string]Size {
+	m := make(map[string]Size, len(n.Ranges)+len(n.ReductionRanges))
 	for d, s := range n.Ranges {
 		m[RangeVar(d)] = s
 	}
@@ -198,34 +212,25 @@ func (n *Node) VarSizes() map[string]int64 {
 }
 
 // Numel is the number of points in Ranges.
-func (n *Node) Numel() int64 { return Product(n.Ranges) }
+func (n *Node) Numel() Size { return Product(n.Ranges) }
 
 // ReductionNumel is the number of points in ReductionRanges (1 when none).
-func (n *Node) ReductionNumel() int64 { return Product(n.ReductionRanges) }
-
-// Product multiplies sizes; the product of none is 1.
-func Product(xs []int64) int64 {
-	p := int64(1)
-	for _, x := range xs {
-		p *= x
-	}
-	return p
-}
+func (n *Node) ReductionNumel() Size { return Product(n.ReductionRanges) }
 
 // ContiguousStrides returns row-major strides for shape.
-func ContiguousStrides(shape []int64) []int64 {
-	s := make([]int64, len(shape))
-	acc := int64(1)
+func ContiguousStrides(shape []Size) []Size {
+	s := make([]Size, len(shape))
+	acc := Int(1)
 	for i := len(shape) - 1; i >= 0; i-- {
 		s[i] = acc
-		acc *= shape[i]
+		acc = acc.Mul(shape[i])
 	}
 	return s
 }
 
 // StridesOrContiguous returns the buffer's strides, filling in the contiguous
 // default.
-func (b *Buffer) StridesOrContiguous() []int64 {
+func (b *Buffer) StridesOrContiguous() []Size {
 	if b.Strides != nil {
 		return b.Strides
 	}
@@ -233,17 +238,18 @@ func (b *Buffer) StridesOrContiguous() []int64 {
 }
 
 // Numel is the number of elements.
-func (b *Buffer) Numel() int64 { return Product(b.Shape) }
+func (b *Buffer) Numel() Size { return Product(b.Shape) }
 
 // Extent is the number of elements from the first element to one past the
-// last one reachable through the strides (the storage it needs past Offset).
-func (b *Buffer) Extent() int64 {
-	if b.Numel() == 0 {
-		return 0
+// last one reachable through the strides (the storage it needs past
+// Offset): 1 + the sum of (size-1)*stride, or 0 for no elements.
+func (b *Buffer) Extent() Index {
+	if b.Numel().C == 0 {
+		return Index{}
 	}
-	e := int64(1)
+	e := ConstIndex(1)
 	for i, s := range b.StridesOrContiguous() {
-		e += (b.Shape[i] - 1) * s
+		e = e.Add(SizeIndex(b.Shape[i]).Add(ConstIndex(-1)).Times(s))
 	}
 	return e
 }

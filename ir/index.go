@@ -1,56 +1,68 @@
 package ir
 
 import (
-	"fmt"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
-// Index is an integer expression over loop variables, kept in one canonical
-// form: a sum of terms, each a coefficient times an atom, plus a constant.
-// Terms are sorted by their atom's spelling and like atoms are combined, so two
-// equal expressions built in different ways print the same.
+// Index is an integer expression over loop variables and symbols, kept in one
+// canonical form: a sum of terms, each a coefficient (a Size: an integer
+// times symbols) times an atom, plus an integer constant. Terms are sorted
+// and like terms combined, so two equal expressions built in different ways
+// print the same.
 type Index struct {
 	Terms []Term
 	Const int64
 }
 
-// Term is Coeff times an atom. The atom is the variable Var when Inner is nil,
-// else ModularIndexing(Inner, Div, Mod) = (Inner // Div) % Mod, where Mod == 0
-// means no modulo. Inner is always non-negative (validation checks it), so
-// floor and truncating division agree and targets may use either.
+// Term is Coeff times an atom. The atom is the variable Var when Inner is
+// nil and Var is set, 1 when both are empty (the term is then a symbolic
+// constant such as 768*S), else ModularIndexing(Inner, Div, Mod) =
+// (Inner // Div) % Mod, where a zero Mod means no modulo. Inner is always
+// non-negative (validation checks it), so floor and truncating division agree
+// and targets may use either.
 //
 // An atom with Indirect = k+1 is no loop variable but the value of the
 // load's indirect[k], known only at run time (IndirectIndex makes one; Var
 // holds its spelling, "$k", which orders it among the variables).
 type Term struct {
-	Coeff    int64
+	Coeff    Size
 	Var      string
 	Inner    *Index
-	Div      int64
-	Mod      int64
+	Div      Size
+	Mod      Size
 	Indirect int
 }
 
-// Const returns the constant index c.
+// ConstIndex returns the constant index c.
 func ConstIndex(c int64) Index { return Index{Const: c} }
 
 // VarIndex returns the index that is the variable name.
-func VarIndex(name string) Index { return Index{Terms: []Term{{Coeff: 1, Var: name}}} }
+func VarIndex(name string) Index { return Index{Terms: []Term{{Coeff: Int(1), Var: name}}} }
+
+// SizeIndex returns the index whose value is the size s.
+func SizeIndex(s Size) Index {
+	if s.Syms == "" {
+		return Index{Const: s.C}
+	}
+	if s.C == 0 {
+		return Index{}
+	}
+	return Index{Terms: []Term{{Coeff: s}}}
+}
 
 // IndirectIndex returns the index that is the value of a load's
 // indirect[k]: a gather's run-time index along one dimension.
 func IndirectIndex(k int) Index {
-	return Index{Terms: []Term{{Coeff: 1, Var: "$" + strconv.Itoa(k), Indirect: k + 1}}}
+	return Index{Terms: []Term{{Coeff: Int(1), Var: "$" + strconv.Itoa(k), Indirect: k + 1}}}
 }
 
 // IsIndirect reports whether x is exactly one indirect value, and which
 // entry of the load's indirect list it is.
 func (x Index) IsIndirect() (int, bool) {
-	if len(x.Terms) == 1 && x.Const == 0 && x.Terms[0].Coeff == 1 && x.Terms[0].Indirect > 0 {
+	if len(x.Terms) == 1 && x.Const == 0 && x.Terms[0].Coeff.Is(1) && x.Terms[0].Indirect > 0 {
 		return x.Terms[0].Indirect - 1, true
 	}
 	return 0, false
@@ -72,21 +84,45 @@ func (x Index) FirstIndirect() (Term, bool) {
 	return Term{}, false
 }
 
-// IsConst reports an index with no variables.
+// IsConst reports an index with no variables and no symbols.
 func (x Index) IsConst() bool { return len(x.Terms) == 0 }
+
+// AsSize returns x as a size when it is one: an integer, or a single
+// product of symbols.
+func (x Index) AsSize() (Size, bool) {
+	switch {
+	case len(x.Terms) == 0:
+		return Int(x.Const), true
+	case len(x.Terms) == 1 && x.Const == 0 && x.Terms[0].isSymbolic():
+		return x.Terms[0].Coeff, true
+	}
+	return Size{}, false
+}
+
+// isSymbolic reports a term with no atom: its coefficient alone.
+func (t Term) isSymbolic() bool { return t.Inner == nil && t.Var == "" }
 
 // isBareAtom reports an index that is one compound atom with coefficient 1,
 // which already prints inside its own parentheses.
 func (x Index) isBareAtom() bool {
-	return len(x.Terms) == 1 && x.Const == 0 && x.Terms[0].Coeff == 1 && x.Terms[0].Inner != nil
+	return len(x.Terms) == 1 && x.Const == 0 && x.Terms[0].Coeff.Is(1) && x.Terms[0].Inner != nil
 }
 
 // IsVar reports whether x is exactly one variable and returns it.
 func (x Index) IsVar() (string, bool) {
-	if len(x.Terms) == 1 && x.Const == 0 && x.Terms[0].Coeff == 1 && x.Terms[0].Inner == nil {
+	if len(x.Terms) == 1 && x.Const == 0 && x.Terms[0].Coeff.Is(1) && x.Terms[0].Inner == nil && x.Terms[0].Var != "" {
 		return x.Terms[0].Var, true
 	}
 	return "", false
+}
+
+// divisorString spells a divisor so that it binds as one operand.
+func divisorString(d Size) string {
+	s := d.String()
+	if d.Syms != "" && (d.C != 1 || strings.Contains(string(d.Syms), "*")) {
+		return "(" + s + ")"
+	}
+	return s
 }
 
 func (t Term) atom() string {
@@ -99,12 +135,12 @@ func (t Term) atom() string {
 	}
 	// Built by hand: atoms are spelled for every canonicalization.
 	switch {
-	case t.Mod == 0:
-		return "(" + in + " // " + strconv.FormatInt(t.Div, 10) + ")"
-	case t.Div == 1:
-		return "(" + in + " % " + strconv.FormatInt(t.Mod, 10) + ")"
+	case t.Mod.C == 0:
+		return "(" + in + " // " + divisorString(t.Div) + ")"
+	case t.Div.Is(1):
+		return "(" + in + " % " + divisorString(t.Mod) + ")"
 	default:
-		return "((" + in + " // " + strconv.FormatInt(t.Div, 10) + ") % " + strconv.FormatInt(t.Mod, 10) + ")"
+		return "((" + in + " // " + divisorString(t.Div) + ") % " + divisorString(t.Mod) + ")"
 	}
 }
 
@@ -114,21 +150,27 @@ func (x Index) String() string {
 	for i, t := range x.Terms {
 		c := t.Coeff
 		if i > 0 {
-			if c < 0 {
+			if c.C < 0 {
 				b.WriteString(" - ")
-				c = -c
+				c.C = -c.C
 			} else {
 				b.WriteString(" + ")
 			}
-		} else if c < 0 {
+		} else if c.C < 0 {
 			b.WriteString("-")
-			c = -c
+			c.C = -c.C
 		}
-		if c != 1 {
-			b.WriteString(strconv.FormatInt(c, 10))
+		a := t.atom()
+		switch {
+		case a == "":
+			b.WriteString(c.String())
+		case c.Is(1):
+			b.WriteString(a)
+		default:
+			b.WriteString(c.String())
 			b.WriteString("*")
+			b.WriteString(a)
 		}
-		b.WriteString(t.atom())
 	}
 	switch {
 	case len(x.Terms) == 0:
@@ -143,23 +185,35 @@ func (x Index) String() string {
 	return b.String()
 }
 
-// canon sorts terms, combines like atoms and drops zero coefficients. terms
-// is the caller's own slice, which no one else holds: canon reorders it and
-// the result keeps it (capped at its length, so that appending to the
-// result copies).
+// termClass orders terms: plain variables, then compound atoms, then
+// symbolic constants.
+func (t *Term) class() int {
+	switch {
+	case t.Inner != nil:
+		return 1
+	case t.Var == "":
+		return 2
+	}
+	return 0
+}
+
+// canon sorts terms, combines like terms (the same atom and the same
+// symbols in the coefficient) and drops zero coefficients. terms is the
+// caller's own slice, which no one else holds: canon reorders it and the
+// result keeps it (capped at its length, so that appending to the result
+// copies).
 func canon(terms []Term, c int64) Index {
-	// Terms are combined when their atoms are spelled the same, and sorted
-	// plain variables first (by name), then compound atoms by spelling.
 	// Spelling a compound atom is the costly part, so it is done only where
-	// two compound atoms meet. A plain variable never has a compound atom's
-	// spelling, which starts with "(", unless it is named like one; such
-	// graphs take the general path.
+	// two compound atoms meet.
 	compound := 0
 	for i := range terms {
 		if terms[i].Inner != nil {
 			compound++
-		} else if strings.HasPrefix(terms[i].Var, "(") {
-			return canonSpelled(terms, c)
+		}
+		if terms[i].Coeff.Syms == "" && terms[i].isSymbolic() {
+			// A coefficient alone with no symbols is part of the constant.
+			c += terms[i].Coeff.C
+			terms[i].Coeff.C = 0
 		}
 	}
 	var keyBuf [8]string
@@ -174,7 +228,7 @@ func canon(terms []Term, c int64) Index {
 	k := 0
 	for i := range terms {
 		t := terms[i]
-		if t.Coeff == 0 {
+		if t.Coeff.C == 0 {
 			continue
 		}
 		var key string
@@ -184,11 +238,11 @@ func canon(terms []Term, c int64) Index {
 		merged := false
 		for j := 0; j < k; j++ {
 			u := &terms[j]
-			if (u.Inner == nil) != (t.Inner == nil) {
+			if u.class() != t.class() || u.Coeff.Syms != t.Coeff.Syms {
 				continue
 			}
 			if t.Inner == nil && u.Var == t.Var || t.Inner != nil && keys[j] == key {
-				u.Coeff += t.Coeff
+				u.Coeff.C += t.Coeff.C
 				merged = true
 				break
 			}
@@ -202,35 +256,56 @@ func canon(terms []Term, c int64) Index {
 		}
 	}
 	n := 0
-	for j := 0; j < k; j++ {
-		if terms[j].Coeff != 0 {
-			terms[n] = terms[j]
+	for i := 0; i < k; i++ {
+		if terms[i].Coeff.C != 0 {
+			terms[n] = terms[i]
 			if keys != nil {
-				keys[n] = keys[j]
+				keys[n] = keys[i]
 			}
 			n++
 		}
 	}
+	terms = terms[:n:n]
 	if n == 0 {
 		return Index{Const: c}
 	}
-	// A stable insertion sort: there are a few terms.
-	for i := 1; i < n; i++ {
-		for j := i; j > 0 && termLess(&terms[j], &terms[j-1], keys, j, j-1); j-- {
-			terms[j], terms[j-1] = terms[j-1], terms[j]
-			if keys != nil {
-				keys[j], keys[j-1] = keys[j-1], keys[j]
-			}
-		}
+	if n > 1 {
+		sort.Sort(termSorter{terms, keys})
 	}
-	return Index{Terms: terms[:n:n], Const: c}
+	return Index{Terms: terms, Const: c}
 }
 
-// shareable reports terms that canon would return unchanged, as far as that
-// shows without spelling atoms: non-zero coefficients, plain variables in
-// increasing order (none named like an atom), then at most one compound
-// atom. They must be non-empty and full (length = capacity), as canon's
-// results are, so that a result sharing them is what canon would give.
+type termSorter struct {
+	t    []Term
+	keys []string
+}
+
+func (s termSorter) Len() int { return len(s.t) }
+func (s termSorter) Swap(i, j int) {
+	s.t[i], s.t[j] = s.t[j], s.t[i]
+	if s.keys != nil {
+		s.keys[i], s.keys[j] = s.keys[j], s.keys[i]
+	}
+}
+func (s termSorter) Less(i, j int) bool {
+	a, b := &s.t[i], &s.t[j]
+	if ca, cb := a.class(), b.class(); ca != cb {
+		return ca < cb
+	}
+	switch {
+	case a.Inner == nil && a.Var != b.Var:
+		return a.Var < b.Var
+	case a.Inner != nil && s.keys != nil && s.keys[i] != s.keys[j]:
+		return s.keys[i] < s.keys[j]
+	}
+	return a.Coeff.Syms < b.Coeff.Syms
+}
+
+// shareable reports terms that are already canonical in a way that shows
+// without spelling atoms: non-zero coefficients without symbols, plain
+// variables in increasing order, then at most one compound atom. They must
+// be non-empty and full (length = capacity), as canon's results are, so that
+// a result sharing them is what canon would give.
 func shareable(terms []Term) bool {
 	if len(terms) == 0 || len(terms) != cap(terms) {
 		return false
@@ -239,75 +314,15 @@ func shareable(terms []Term) bool {
 	for i := range terms {
 		t := &terms[i]
 		switch {
-		case t.Coeff == 0 || compound:
+		case t.Coeff.C == 0 || t.Coeff.Syms != "" || compound || t.Var == "" && t.Inner == nil:
 			return false
 		case t.Inner != nil:
 			compound = true
-		case strings.HasPrefix(t.Var, "(") || i > 0 && terms[i-1].Var >= t.Var:
+		case i > 0 && terms[i-1].Var >= t.Var:
 			return false
 		}
 	}
 	return true
-}
-
-// termLess orders canonical terms: plain variables first, by name, then
-// compound atoms by spelling (keys holds them when there are two or more).
-func termLess(a, b *Term, keys []string, i, j int) bool {
-	if (a.Inner == nil) != (b.Inner == nil) {
-		return a.Inner == nil
-	}
-	if a.Inner == nil {
-		return a.Var < b.Var
-	}
-	return keys[i] < keys[j]
-}
-
-// canonSpelled is canon keyed by every atom's spelling, for terms where a
-// plain variable might be spelled like a compound atom.
-func canonSpelled(terms []Term, c int64) Index {
-	type keyed struct {
-		t   Term
-		key string
-	}
-	out := make([]keyed, 0, len(terms))
-	for _, t := range terms {
-		if t.Coeff == 0 {
-			continue
-		}
-		k := t.atom()
-		merged := false
-		for i := range out {
-			if out[i].key == k {
-				out[i].t.Coeff += t.Coeff
-				merged = true
-				break
-			}
-		}
-		if !merged {
-			out = append(out, keyed{t, k})
-		}
-	}
-	kept := out[:0]
-	for _, kt := range out {
-		if kt.t.Coeff != 0 {
-			kept = append(kept, kt)
-		}
-	}
-	if len(kept) == 0 {
-		return Index{Const: c}
-	}
-	sort.SliceStable(kept, func(i, j int) bool {
-		a, b := kept[i], kept[j]
-		if (a.t.Inner == nil) != (b.t.Inner == nil) {
-			return a.t.Inner == nil
-		}
-		return a.key < b.key
-	})
-	res := make([]Term, len(kept))
-	for i, kt := range kept {
-		res[i] = kt.t
-	}
-	return Index{Terms: res, Const: c}
 }
 
 // Equal reports whether x and y are the same canonical expression.
@@ -352,10 +367,29 @@ func (x Index) Scale(c int64) Index {
 	}
 	terms := make([]Term, len(x.Terms))
 	for i, t := range x.Terms {
-		t.Coeff *= c
+		t.Coeff.C *= c
 		terms[i] = t
 	}
 	return canon(terms, x.Const*c)
+}
+
+// Times returns s * x.
+func (x Index) Times(s Size) Index {
+	if s.Syms == "" {
+		return x.Scale(s.C)
+	}
+	if s.C == 0 {
+		return Index{}
+	}
+	terms := make([]Term, len(x.Terms), len(x.Terms)+1)
+	for i, t := range x.Terms {
+		t.Coeff = t.Coeff.Mul(s)
+		terms[i] = t
+	}
+	if x.Const != 0 {
+		terms = append(terms, Term{Coeff: s.Scale(x.Const)})
+	}
+	return canon(terms, 0)
 }
 
 func floorDiv(a, b int64) int64 {
@@ -369,86 +403,94 @@ func floorDiv(a, b int64) int64 {
 func floorMod(a, b int64) int64 { return a - floorDiv(a, b)*b }
 
 // FloorDiv returns x // d for d > 0, simplified where that needs no ranges.
-func (x Index) FloorDiv(d int64) Index {
-	if d == 1 {
+func (x Index) FloorDiv(d Size) Index {
+	if d.Is(1) {
 		return x
 	}
-	if x.IsConst() {
-		return ConstIndex(floorDiv(x.Const, d))
+	if x.IsConst() && d.IsStatic() {
+		return ConstIndex(floorDiv(x.Const, d.C))
 	}
 	// Terms whose coefficient d divides come out of the division exactly.
 	out, rest := divisible(x.Terms, d)
 	c := x.Const
 	var outConst int64
-	if len(rest) == 0 {
-		outConst = floorDiv(c, d)
-		return canon(out, outConst)
+	if len(rest) == 0 && d.IsStatic() {
+		return canon(out, floorDiv(c, d.C))
 	}
-	if c%d == 0 {
-		outConst = c / d
+	if len(rest) == 0 && c == 0 {
+		return canon(out, 0)
+	}
+	if d.IsStatic() && c%d.C == 0 {
+		outConst = c / d.C
 		c = 0
 	}
 	inner := canon(rest, c)
-	if len(inner.Terms) == 1 && inner.Const == 0 && inner.Terms[0].Coeff == 1 && inner.Terms[0].Inner != nil {
+	if inner.isBareAtom() {
 		t := inner.Terms[0]
 		switch {
 		case t.Mod == d:
 			// ((q % d) // d) is always 0.
 			return canon(out, outConst)
-		case (t.Mod == 0 || t.Mod%d == 0) && t.Div <= maxIndexMagnitude/d:
+		case (t.Mod.C == 0 || d.Divides(t.Mod)) && t.Div.C <= maxIndexMagnitude/d.C:
 			// (e // D) // d is e // (D*d), and ((e // D) % M) // d is
 			// (e // (D*d)) % (M/d) when d divides M. The result is rebuilt
 			// through FloorDiv and Mod, so that it has the form parsing its
 			// spelling gives. Divisors that would grow past
 			// maxIndexMagnitude stay nested instead, which is exact too.
-			merged := t.Inner.FloorDiv(t.Div * d)
-			if t.Mod != 0 {
-				merged = merged.Mod(t.Mod / d)
+			merged := t.Inner.FloorDiv(t.Div.Mul(d))
+			if t.Mod.C != 0 {
+				m, _ := t.Mod.Quo(d)
+				merged = merged.Mod(m)
 			}
 			return canon(out, outConst).Add(merged)
 		}
 	}
-	out = append(out, Term{Coeff: 1, Inner: &inner, Div: d})
+	out = append(out, Term{Coeff: Int(1), Inner: &inner, Div: d})
 	return canon(out, outConst)
 }
 
 // Mod returns x % d for d > 0, simplified where that needs no ranges.
-func (x Index) Mod(d int64) Index {
-	if d == 1 {
+func (x Index) Mod(d Size) Index {
+	if d.Is(1) {
 		return Index{}
 	}
 	var rest []Term
 	for _, t := range x.Terms {
-		if t.Coeff%d != 0 {
+		if !d.Divides(t.Coeff) {
 			rest = append(rest, t)
 		}
 	}
-	c := floorMod(x.Const, d)
-	if len(rest) == 0 {
+	c := x.Const
+	if d.IsStatic() {
+		c = floorMod(c, d.C)
+	}
+	if len(rest) == 0 && (d.IsStatic() || c == 0) {
 		return ConstIndex(c)
 	}
 	inner := canon(rest, c)
-	if len(inner.Terms) == 1 && inner.Const == 0 && inner.Terms[0].Coeff == 1 && inner.Terms[0].Inner != nil {
+	if inner.isBareAtom() {
 		t := inner.Terms[0]
 		switch {
-		case t.Div == 1 && t.Mod%d == 0:
+		case t.Div.Is(1) && d.Divides(t.Mod):
 			// (e % M) % d is e % d when d divides M.
 			return t.Inner.Mod(d)
-		case t.Mod == 0 || t.Mod%d == 0:
-			return canon([]Term{{Coeff: 1, Inner: t.Inner, Div: t.Div, Mod: d}}, 0)
+		case t.Mod.C == 0 || d.Divides(t.Mod):
+			return canon([]Term{{Coeff: Int(1), Inner: t.Inner, Div: t.Div, Mod: d}}, 0)
 		}
 	}
-	return canon([]Term{{Coeff: 1, Inner: &inner, Div: 1, Mod: d}}, 0)
+	return canon([]Term{{Coeff: Int(1), Inner: &inner, Div: Int(1), Mod: d}}, 0)
 }
 
-// Vars returns the variables x mentions, sorted.
+// Vars returns the variables x mentions, sorted (symbols are no variables).
 func (x Index) Vars() []string {
 	seen := map[string]bool{}
 	var walk func(Index)
 	walk = func(x Index) {
 		for _, t := range x.Terms {
 			if t.Inner == nil {
-				seen[t.Var] = true
+				if t.Var != "" {
+					seen[t.Var] = true
+				}
 			} else {
 				walk(*t.Inner)
 			}
@@ -463,42 +505,85 @@ func (x Index) Vars() []string {
 	return out
 }
 
+// Symbols returns the symbols x mentions, in coefficients and divisors,
+// sorted.
+func (x Index) Symbols() []string {
+	seen := map[string]bool{}
+	x.addSymbols(seen)
+	out := make([]string, 0, len(seen))
+	for v := range seen {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (x Index) addSymbols(seen map[string]bool) {
+	for _, t := range x.Terms {
+		for _, s := range [...]Size{t.Coeff, t.Div, t.Mod} {
+			for _, n := range s.Syms.names() {
+				seen[n] = true
+			}
+		}
+		if t.Inner != nil {
+			t.Inner.addSymbols(seen)
+		}
+	}
+}
+
+// HasSymbols reports whether x mentions a symbol.
+func (x Index) HasSymbols() bool {
+	for _, t := range x.Terms {
+		if t.Coeff.Syms != "" || t.Div.Syms != "" || t.Mod.Syms != "" || t.Inner != nil && t.Inner.HasSymbols() {
+			return true
+		}
+	}
+	return false
+}
+
 // Subst replaces variables by indices; variables not in m stay.
 func (x Index) Subst(m map[string]Index) Index {
 	out := ConstIndex(x.Const)
 	for _, t := range x.Terms {
 		var a Index
-		if t.Inner == nil {
+		switch {
+		case t.isSymbolic():
+			a = ConstIndex(1)
+		case t.Inner == nil:
 			r, ok := m[t.Var]
 			if !ok {
 				r = VarIndex(t.Var)
 			}
 			a = r
-		} else {
+		default:
 			a = t.Inner.Subst(m).FloorDiv(t.Div)
-			if t.Mod != 0 {
+			if t.Mod.C != 0 {
 				a = a.Mod(t.Mod)
 			}
 		}
-		out = out.Add(a.Scale(t.Coeff))
+		out = out.Add(a.Times(t.Coeff))
 	}
 	return out
 }
 
-// Eval computes x with the variables bound by env (floor semantics).
+// Eval computes x with the variables and symbols bound by env (floor
+// semantics).
 func (x Index) Eval(env map[string]int64) int64 {
 	v := x.Const
 	for _, t := range x.Terms {
 		var a int64
-		if t.Inner == nil {
+		switch {
+		case t.isSymbolic():
+			a = 1
+		case t.Inner == nil:
 			a = env[t.Var]
-		} else {
-			a = floorDiv(t.Inner.Eval(env), t.Div)
-			if t.Mod != 0 {
-				a = floorMod(a, t.Mod)
+		default:
+			a = floorDiv(t.Inner.Eval(env), t.Div.Eval(env))
+			if t.Mod.C != 0 {
+				a = floorMod(a, t.Mod.Eval(env))
 			}
 		}
-		v += t.Coeff * a
+		v += t.Coeff.Eval(env) * a
 	}
 	return v
 }
@@ -506,40 +591,69 @@ func (x Index) Eval(env map[string]int64) int64 {
 // Interval is a closed integer range.
 type Interval struct{ Lo, Hi int64 }
 
+// Env is what the simplifications and bounds know: the extent of each loop
+// variable (which ranges over [0, extent-1]) and the symbols' ranges.
+type Env struct {
+	Sizes   map[string]Size
+	Symbols Symbols
+}
+
+// StaticEnv is the Env of static extents and no symbols.
+func StaticEnv(sizes map[string]int64) Env {
+	m := make(map[string]Size, len(sizes))
+	for v, s := range sizes {
+		m[v] = Int(s)
+	}
+	return Env{Sizes: m}
+}
+
+// varMax is the largest value variable v takes (its extent's maximum - 1).
+func (env Env) varMax(v string) int64 {
+	s, ok := env.Sizes[v]
+	if !ok {
+		return 0
+	}
+	n := env.Symbols.Range(s).Hi
+	if n < 1 {
+		n = 1
+	}
+	return n - 1
+}
+
+func mulIntervals(a, b Interval) Interval {
+	p := [4]int64{satMul(a.Lo, b.Lo), satMul(a.Lo, b.Hi), satMul(a.Hi, b.Lo), satMul(a.Hi, b.Hi)}
+	return Interval{min(p[0], p[1], p[2], p[3]), max(p[0], p[1], p[2], p[3])}
+}
+
 // Bounds returns the smallest and largest value x takes when each variable v
-// ranges over [0, sizes[v]-1]. Unknown variables are treated as [0, 0].
-// The arithmetic saturates at the int64 limits instead of wrapping, so that
-// huge coefficients widen the interval rather than hide out-of-range values.
-func (x Index) Bounds(sizes map[string]int64) Interval {
+// ranges over [0, extent-1] and each symbol over its range. Unknown
+// variables are treated as [0, 0]. The arithmetic saturates at the int64
+// limits instead of wrapping, so that huge coefficients widen the interval
+// rather than hide out-of-range values.
+func (x Index) Bounds(env Env) Interval {
 	iv := Interval{x.Const, x.Const}
 	for _, t := range x.Terms {
-		a := t.atomBounds(sizes)
-		lo, hi := satMul(t.Coeff, a.Lo), satMul(t.Coeff, a.Hi)
-		if lo > hi {
-			lo, hi = hi, lo
-		}
-		iv.Lo = satAdd(iv.Lo, lo)
-		iv.Hi = satAdd(iv.Hi, hi)
+		a := mulIntervals(env.Symbols.Range(t.Coeff), t.atomBounds(env))
+		iv.Lo = satAdd(iv.Lo, a.Lo)
+		iv.Hi = satAdd(iv.Hi, a.Hi)
 	}
 	return iv
 }
 
 // MaxMagnitude is the largest absolute value any part of x's computation
-// takes when each variable ranges over [0, sizes[v]-1]: the whole, every
-// partial sum of its terms (bounded by the sum of their magnitudes), and
-// every expression inside a floor division or modulo. An integer type that
-// holds it holds every step: ((i + 2147483642) % 2147483647) is below 2^31
-// but its sum is not.
-func (x Index) MaxMagnitude(sizes map[string]int64) int64 {
-	b := x.Bounds(sizes)
+// takes over env: the whole, every partial sum of its terms (bounded by the
+// sum of their magnitudes), and every expression inside a floor division or
+// modulo. An integer type that holds it holds every step:
+// ((i + 2147483642) % 2147483647) is below 2^31 but its sum is not.
+func (x Index) MaxMagnitude(env Env) int64 {
+	b := x.Bounds(env)
 	m := max(satAbs(b.Lo), satAbs(b.Hi))
 	partial := satAbs(x.Const)
 	for _, t := range x.Terms {
-		a := t.atomBounds(sizes)
-		tm := max(satAbs(satMul(t.Coeff, a.Lo)), satAbs(satMul(t.Coeff, a.Hi)))
-		partial = satAdd(partial, tm)
+		a := mulIntervals(env.Symbols.Range(t.Coeff), t.atomBounds(env))
+		partial = satAdd(partial, max(satAbs(a.Lo), satAbs(a.Hi)))
 		if t.Inner != nil {
-			m = max(m, t.Inner.MaxMagnitude(sizes))
+			m = max(m, t.Inner.MaxMagnitude(env))
 		}
 	}
 	return max(m, partial)
@@ -580,44 +694,161 @@ func satMul(a, b int64) int64 {
 	return p
 }
 
-func (t Term) atomBounds(sizes map[string]int64) Interval {
-	if t.Inner == nil {
-		n := sizes[t.Var]
-		if n < 1 {
-			n = 1
-		}
-		return Interval{0, n - 1}
+func (t Term) atomBounds(env Env) Interval {
+	switch {
+	case t.isSymbolic():
+		return Interval{1, 1}
+	case t.Inner == nil:
+		return Interval{0, env.varMax(t.Var)}
 	}
-	in := t.Inner.Bounds(sizes)
-	a := Interval{floorDiv(in.Lo, t.Div), floorDiv(in.Hi, t.Div)}
-	if t.Mod != 0 {
-		if a.Lo >= 0 && a.Hi < t.Mod {
+	in := t.Inner.Bounds(env)
+	d := env.Symbols.Range(t.Div)
+	d.Lo = max(d.Lo, 1)
+	q := [4]int64{floorDiv(in.Lo, d.Lo), floorDiv(in.Lo, d.Hi), floorDiv(in.Hi, d.Lo), floorDiv(in.Hi, d.Hi)}
+	a := Interval{min(q[0], q[1], q[2], q[3]), max(q[0], q[1], q[2], q[3])}
+	if t.Mod.C != 0 {
+		m := env.Symbols.Range(t.Mod)
+		if a.Lo >= 0 && a.Hi < m.Lo {
 			return a
 		}
-		return Interval{0, t.Mod - 1}
+		return Interval{0, m.Hi - 1}
 	}
 	return a
+}
+
+// nonNegative reports whether x is never below 0 over env.
+func (x Index) nonNegative(env Env) bool {
+	if x.Bounds(env).Lo >= 0 {
+		return true
+	}
+	if x.Const < 0 {
+		return false
+	}
+	for _, t := range x.Terms {
+		if t.Coeff.C < 0 || t.Inner != nil && !t.Inner.nonNegative(env) {
+			return false
+		}
+	}
+	return true
+}
+
+// below reports whether x < d everywhere over env, for a non-negative x:
+// from the bounds when the ranges show it, else from a mixed-radix chain
+// of its terms (bound returns one).
+func (x Index) below(d Size, env Env) bool {
+	if x.Bounds(env).Hi < env.Symbols.Range(d).Lo {
+		return true
+	}
+	u, ok := x.bound(env)
+	return ok && sizeAtMost(u, d, env)
+}
+
+// sizeAtMost reports a <= b for every value of the symbols: when a divides
+// b (both positive, symbols at least 1), or when the ranges show it.
+func sizeAtMost(a, b Size, env Env) bool {
+	if a.C > 0 && b.C > 0 && a.Divides(b) {
+		return true
+	}
+	return env.Symbols.Range(a).Hi <= env.Symbols.Range(b).Lo
+}
+
+// bound returns a size u with 0 <= x < u, proven symbolically: the terms,
+// with positive coefficients and atoms below e_i, ordered so that each
+// c_i*e_i is at most the next coefficient, sum to at most c_k*e_k - 1 (a
+// row-major offset i*S*D + j*D + k with j < S and k < D is below its last
+// c*e, B*S*D). A static x is bounded by its ranges.
+func (x Index) bound(env Env) (Size, bool) {
+	if !x.HasSymbols() {
+		b := x.Bounds(env)
+		if b.Lo < 0 || b.Hi == math.MaxInt64 {
+			return Size{}, false
+		}
+		// The extents may still be symbolic; Bounds took their maxima.
+		if !x.hasSymbolicExtent(env) {
+			return Int(b.Hi + 1), true
+		}
+	}
+	if x.Const != 0 || len(x.Terms) == 0 {
+		return Size{}, false
+	}
+	type link struct{ c, ce Size }
+	links := make([]link, len(x.Terms))
+	for i, t := range x.Terms {
+		if t.Coeff.C <= 0 {
+			return Size{}, false
+		}
+		var e Size
+		switch {
+		case t.isSymbolic() || t.Indirect > 0:
+			return Size{}, false
+		case t.Inner == nil:
+			s, ok := env.Sizes[t.Var]
+			if !ok {
+				return Size{}, false
+			}
+			e = s
+		case t.Mod.C != 0:
+			e = t.Mod
+		default:
+			ui, ok := t.Inner.bound(env)
+			if !ok {
+				return Size{}, false
+			}
+			q, ok := ui.Quo(t.Div)
+			if !ok {
+				if !ui.IsStatic() || !t.Div.IsStatic() {
+					return Size{}, false
+				}
+				q = Int((ui.C + t.Div.C - 1) / t.Div.C)
+			}
+			e = q
+		}
+		links[i] = link{t.Coeff, t.Coeff.Mul(e)}
+	}
+	sort.SliceStable(links, func(i, j int) bool {
+		return env.Symbols.Hint(links[i].c) < env.Symbols.Hint(links[j].c)
+	})
+	for i := 1; i < len(links); i++ {
+		if !sizeAtMost(links[i-1].ce, links[i].c, env) {
+			return Size{}, false
+		}
+	}
+	return links[len(links)-1].ce, true
+}
+
+// hasSymbolicExtent reports whether a variable x mentions ranges over a
+// symbolic extent.
+func (x Index) hasSymbolicExtent(env Env) bool {
+	for _, t := range x.Terms {
+		if t.Inner == nil && t.Var != "" && !env.Sizes[t.Var].IsStatic() {
+			return true
+		}
+		if t.Inner != nil && t.Inner.hasSymbolicExtent(env) {
+			return true
+		}
+	}
+	return false
 }
 
 // Simplify applies the simplifications that need variable ranges: a division
 // whose dividend is always below the divisor vanishes, a modulo that can never
 // wrap is dropped, and c*((x//D)%M) + c*M*((x//(D*M))%M2) merges into
 // c*((x//D)%(M*M2)), which turns a split contiguous index back into one term.
-func (x Index) Simplify(sizes map[string]int64) Index {
+func (x Index) Simplify(env Env) Index {
 	compound, unit := false, false
 	for _, t := range x.Terms {
 		compound = compound || t.Inner != nil
-		unit = unit || t.Inner == nil && sizes[t.Var] == 1
+		unit = unit || t.Inner == nil && t.Var != "" && env.Sizes[t.Var].Is(1)
 	}
 	if unit {
 		// A variable of range [0, 0] is 0.
-		x = x.Subst(unitVars(x, sizes))
+		x = x.Subst(unitVars(x, env))
 	}
 	if !compound {
 		return x // an affine sum of variables is already as simple as it gets
 	}
 	for {
-		y := x.simplifyOnce(sizes)
+		y := x.simplifyOnce(env)
 		if y.Equal(x) {
 			return y
 		}
@@ -625,7 +856,7 @@ func (x Index) Simplify(sizes map[string]int64) Index {
 	}
 }
 
-func (x Index) simplifyOnce(sizes map[string]int64) Index {
+func (x Index) simplifyOnce(env Env) Index {
 	out := ConstIndex(x.Const)
 	var terms []Term
 	for _, t := range x.Terms {
@@ -633,81 +864,91 @@ func (x Index) simplifyOnce(sizes map[string]int64) Index {
 			terms = append(terms, t)
 			continue
 		}
-		inner := t.Inner.Simplify(sizes)
-		div := t.Div
-		if q, g, ok := alignedQuotient(inner, div, sizes); ok {
+		inner := t.Inner.Simplify(env)
+		if q, g, ok := alignedQuotient(inner, t.Div, env); ok {
 			// (Q + R) // D is (Q/g) // (D/g) when g divides D and every
 			// coefficient of Q, and 0 <= R < g.
-			inner, div = q, div/g
-			if div == 1 && t.Mod == 0 {
-				out = out.Add(inner.Scale(t.Coeff))
+			inner = q
+			t.Div, _ = t.Div.Quo(g)
+			if t.Div.Is(1) && t.Mod.C == 0 {
+				out = out.Add(inner.Times(t.Coeff))
 				continue
 			}
-			t.Div = div
 		}
-		b := inner.Bounds(sizes)
 		var a Index
+		nonNeg := inner.nonNegative(env)
 		switch {
-		case b.Lo >= 0 && b.Hi < t.Div:
+		case nonNeg && inner.below(t.Div, env):
 			a = Index{}
-		case t.Mod != 0 && b.Lo >= 0 && b.Hi < t.Div*t.Mod:
+		case t.Mod.C != 0 && nonNeg && inner.below(t.Div.Mul(t.Mod), env):
 			a = inner.FloorDiv(t.Div)
 		default:
 			a = inner.FloorDiv(t.Div)
-			if t.Mod != 0 {
+			if t.Mod.C != 0 {
 				a = a.Mod(t.Mod)
 			}
 		}
-		out = out.Add(a.Scale(t.Coeff))
+		out = out.Add(a.Times(t.Coeff))
 	}
 	out = out.Add(canon(terms, 0))
 	return mergeSplits(out)
 }
 
 // unitVars maps the variables of x's top level whose range is [0, 0] to 0.
-func unitVars(x Index, sizes map[string]int64) map[string]Index {
+func unitVars(x Index, env Env) map[string]Index {
 	m := map[string]Index{}
 	for _, t := range x.Terms {
-		if t.Inner == nil && sizes[t.Var] == 1 {
+		if t.Inner == nil && t.Var != "" && env.Sizes[t.Var].Is(1) {
 			m[t.Var] = Index{}
 		}
 	}
 	return m
 }
 
-// alignedQuotient splits x into Q + R, where g > 1 divides d, every
-// coefficient of Q and Q's constant, and R stays within [0, g) over the
-// ranges; it returns Q/g and g, the largest such g, so that x // d is
-// (Q/g) // (d/g). In a row-major flat index r + R*x the row x is Q and the
-// element r the remainder: (r + R*x) // (R*S) is x // S.
-func alignedQuotient(x Index, d int64, sizes map[string]int64) (Index, int64, bool) {
-	best := int64(1)
+// alignedQuotient splits x into Q + R, where g divides d, every coefficient
+// of Q and Q's constant, and R stays within [0, g) over env; it returns Q/g
+// and g, the largest such g, so that x // d is (Q/g) // (d/g). In a
+// row-major flat index r + R*x the row x is Q and the element r the
+// remainder: (r + R*x) // (R*S) is x // S.
+func alignedQuotient(x Index, d Size, env Env) (Index, Size, bool) {
+	best := Int(1)
 	var bestQ Index
 	for _, cand := range x.Terms {
-		g := gcd64(abs64(cand.Coeff), d)
-		if g <= best {
+		g := GCD(cand.Coeff, d)
+		if env.Symbols.Range(g).Hi <= env.Symbols.Range(best).Hi || g.Is(1) {
 			continue
 		}
 		q, r := divisible(x.Terms, g)
 		if len(r) == 0 {
 			continue // FloorDiv already divides out what it can
 		}
-		qc, rc := x.Const-floorMod(x.Const, g), floorMod(x.Const, g)
-		rb := canon(r, rc).Bounds(sizes)
-		if rb.Lo < 0 || rb.Hi >= g {
+		var qc, rc int64
+		switch {
+		case g.IsStatic():
+			qc, rc = x.Const-floorMod(x.Const, g.C), floorMod(x.Const, g.C)
+		default:
+			rc = x.Const // a constant stays in the remainder
+		}
+		rest := canon(r, rc)
+		if !rest.nonNegative(env) || !rest.below(g, env) {
 			continue
 		}
-		best, bestQ = g, canon(q, qc/g)
+		best = g
+		if g.IsStatic() {
+			bestQ = canon(q, qc/g.C)
+		} else {
+			bestQ = canon(q, 0)
+		}
 	}
-	return bestQ, best, best > 1
+	return bestQ, best, !best.Is(1)
 }
 
 // divisible splits terms into those whose coefficient d divides, divided
 // by d, and the rest, as they are.
-func divisible(terms []Term, d int64) (quotient, rest []Term) {
+func divisible(terms []Term, d Size) (quotient, rest []Term) {
 	for _, t := range terms {
-		if t.Coeff%d == 0 {
-			t.Coeff /= d
+		if q, ok := t.Coeff.Quo(d); ok {
+			t.Coeff = q
 			quotient = append(quotient, t)
 		} else {
 			rest = append(rest, t)
@@ -726,19 +967,19 @@ func gcd64(a, b int64) int64 {
 // mergeSplits performs the merge rule of Simplify once, where it applies.
 func mergeSplits(x Index) Index {
 	for i, a := range x.Terms {
-		if a.Inner == nil || a.Mod == 0 {
+		if a.Inner == nil || a.Mod.C == 0 {
 			continue
 		}
 		for j, b := range x.Terms {
-			if i == j || b.Inner == nil || a.Div > maxIndexMagnitude/a.Mod || b.Div != a.Div*a.Mod || b.Coeff != satMul(a.Coeff, a.Mod) {
+			if i == j || b.Inner == nil || a.Div.C > maxIndexMagnitude/a.Mod.C || b.Div != a.Div.Mul(a.Mod) || b.Coeff != a.Coeff.Mul(a.Mod) || satMul(a.Coeff.C, a.Mod.C) != b.Coeff.C {
 				continue
 			}
 			if a.Inner.String() != b.Inner.String() {
 				continue
 			}
-			mod := int64(0)
-			if b.Mod != 0 {
-				mod = a.Mod * b.Mod
+			mod := Size{}
+			if b.Mod.C != 0 {
+				mod = a.Mod.Mul(b.Mod)
 			}
 			var terms []Term
 			for k, t := range x.Terms {
@@ -747,289 +988,13 @@ func mergeSplits(x Index) Index {
 				}
 			}
 			merged := a.Inner.FloorDiv(a.Div)
-			if mod != 0 {
+			if mod.C != 0 {
 				merged = merged.Mod(mod)
 			}
-			return canon(terms, x.Const).Add(merged.Scale(a.Coeff))
+			return canon(terms, x.Const).Add(merged.Times(a.Coeff))
 		}
 	}
 	return x
-}
-
-// ParseIndex reads an index expression in Python syntax: integers, variable
-// names, +, -, * (one side constant), // and % (by a positive constant), and
-// parentheses.
-func ParseIndex(s string) (Index, error) {
-	if len(s) > maxIndexLength {
-		return Index{}, fmt.Errorf("index %.32q...: longer than %d characters", s, maxIndexLength)
-	}
-	p := &indexParser{src: s}
-	p.next()
-	x, err := p.expr()
-	if err != nil {
-		return Index{}, err
-	}
-	if p.tok != "" {
-		return Index{}, fmt.Errorf("index %q: unexpected %q at offset %d", s, p.tok, p.tokPos)
-	}
-	return x, nil
-}
-
-type indexParser struct {
-	src    string
-	pos    int
-	tok    string
-	tokPos int
-}
-
-func (p *indexParser) next() {
-	for p.pos < len(p.src) && (p.src[p.pos] == ' ' || p.src[p.pos] == '\t') {
-		p.pos++
-	}
-	p.tokPos = p.pos
-	if p.pos >= len(p.src) {
-		p.tok = ""
-		return
-	}
-	c := p.src[p.pos]
-	switch {
-	case c == '/' && p.pos+1 < len(p.src) && p.src[p.pos+1] == '/':
-		p.tok = "//"
-		p.pos += 2
-	case strings.IndexByte("+-*%()", c) >= 0:
-		p.tok = string(c)
-		p.pos++
-	case c >= '0' && c <= '9':
-		start := p.pos
-		for p.pos < len(p.src) && p.src[p.pos] >= '0' && p.src[p.pos] <= '9' {
-			p.pos++
-		}
-		p.tok = p.src[start:p.pos]
-	case c == '_' || c == '$' || (c|0x20 >= 'a' && c|0x20 <= 'z'):
-		start := p.pos
-		p.pos++
-		for p.pos < len(p.src) {
-			c := p.src[p.pos]
-			if c == '_' || (c >= '0' && c <= '9') || (c|0x20 >= 'a' && c|0x20 <= 'z') {
-				p.pos++
-				continue
-			}
-			break
-		}
-		p.tok = p.src[start:p.pos]
-	default:
-		// One character, however many bytes it takes.
-		r, size := utf8.DecodeRuneInString(p.src[p.pos:])
-		p.tok = string(r)
-		p.pos += size
-	}
-}
-
-func (p *indexParser) errf(format string, a ...any) error {
-	return fmt.Errorf("index %q at offset %d: %s", p.src, p.tokPos, fmt.Sprintf(format, a...))
-}
-
-func (p *indexParser) expr() (Index, error) {
-	x, err := p.term()
-	if err != nil {
-		return x, err
-	}
-	for p.tok == "+" || p.tok == "-" {
-		op := p.tok
-		p.next()
-		y, err := p.term()
-		if err != nil {
-			return x, err
-		}
-		if op == "-" {
-			y = y.Scale(-1)
-		}
-		x = x.Add(y)
-		if x.magnitude() > maxIndexMagnitude {
-			return x, p.errf("constant too large")
-		}
-	}
-	return x, nil
-}
-
-const maxIndexMagnitude = int64(1) << 53
-
-// Limits on the size of a parsed index. Canonicalizing re-spells nested atoms,
-// so unbounded inputs would take time cubic in their length; real indices are
-// a few hundred characters and a few levels deep.
-const (
-	maxIndexLength = 4096
-	maxIndexDepth  = 32
-)
-
-func (p *indexParser) term() (Index, error) {
-	x, err := p.unary()
-	if err != nil {
-		return x, err
-	}
-	for p.tok == "*" || p.tok == "//" || p.tok == "%" {
-		op := p.tok
-		p.next()
-		y, err := p.unary()
-		if err != nil {
-			return x, err
-		}
-		switch op {
-		case "*":
-			switch {
-			case y.IsConst():
-				if x.scaleOverflows(y.Const) {
-					return x, p.errf("constant too large")
-				}
-				x = x.Scale(y.Const)
-			case x.IsConst():
-				if y.scaleOverflows(x.Const) {
-					return x, p.errf("constant too large")
-				}
-				x = y.Scale(x.Const)
-			default:
-				return x, p.errf("product of two variable terms is not affine")
-			}
-		default:
-			if !y.IsConst() || y.Const <= 0 {
-				return x, p.errf("%s needs a positive integer constant on its right", op)
-			}
-			if op == "//" {
-				x = x.FloorDiv(y.Const)
-			} else {
-				x = x.Mod(y.Const)
-			}
-			if x.depth() > maxIndexDepth {
-				return x, p.errf("divisions and modulos nested deeper than %d", maxIndexDepth)
-			}
-		}
-		if x.magnitude() > maxIndexMagnitude {
-			return x, p.errf("constant too large")
-		}
-	}
-	return x, nil
-}
-
-// scaleOverflows reports whether c*x would take a coefficient or the
-// constant past maxIndexMagnitude (the parser keeps every number below it, so
-// the test itself cannot overflow).
-func (x Index) scaleOverflows(c int64) bool {
-	if c == 0 {
-		return false
-	}
-	lim := maxIndexMagnitude / abs64(c)
-	if abs64(x.Const) > lim {
-		return true
-	}
-	for _, t := range x.Terms {
-		if abs64(t.Coeff) > lim {
-			return true
-		}
-	}
-	return false
-}
-
-func (x Index) magnitude() int64 {
-	m := abs64(x.Const)
-	for _, t := range x.Terms {
-		if a := abs64(t.Coeff); a > m {
-			m = a
-		}
-		if t.Inner != nil {
-			if a := t.Inner.magnitude(); a > m {
-				m = a
-			}
-			if t.Div > m {
-				m = t.Div
-			}
-			if t.Mod > m {
-				m = t.Mod
-			}
-		}
-	}
-	return m
-}
-
-// depth is how deeply x nests divisions and modulos (0 for an affine x).
-func (x Index) depth() int {
-	d := 0
-	for _, t := range x.Terms {
-		if t.Inner != nil {
-			d = max(d, 1+t.Inner.depth())
-		}
-	}
-	return d
-}
-
-func abs64(a int64) int64 {
-	if a < 0 {
-		return -a
-	}
-	return a
-}
-
-func (p *indexParser) unary() (Index, error) {
-	if p.tok == "-" {
-		p.next()
-		x, err := p.unary()
-		return x.Scale(-1), err
-	}
-	if p.tok == "+" {
-		p.next()
-		return p.unary()
-	}
-	return p.primary()
-}
-
-func (p *indexParser) primary() (Index, error) {
-	tok := p.tok
-	switch {
-	case tok == "":
-		return Index{}, p.errf("unexpected end")
-	case tok == "(":
-		p.next()
-		x, err := p.expr()
-		if err != nil {
-			return x, err
-		}
-		if p.tok != ")" {
-			return x, p.errf("missing )")
-		}
-		p.next()
-		return x, nil
-	case tok[0] >= '0' && tok[0] <= '9':
-		v, err := strconv.ParseInt(tok, 10, 64)
-		if err != nil || v > maxIndexMagnitude {
-			return Index{}, p.errf("integer %s out of range", tok)
-		}
-		p.next()
-		return ConstIndex(v), nil
-	case tok[0] == '$' && len(tok) > 1 && allDigits(tok[1:]):
-		k, err := strconv.Atoi(tok[1:])
-		if err != nil || k > maxIndirect {
-			return Index{}, p.errf("indirect value %s out of range", tok)
-		}
-		p.next()
-		return IndirectIndex(k), nil
-	case tok[0] == '$':
-		return Index{}, p.errf("%s is no indirect value: write $ and the position in the load's indirect list, e.g. $0", tok)
-	case tok[0] == '_' || (tok[0]|0x20 >= 'a' && tok[0]|0x20 <= 'z'):
-		p.next()
-		return VarIndex(tok), nil
-	}
-	return Index{}, p.errf("unexpected %q", tok)
-}
-
-// maxIndirect bounds the k of "$k", far above any load's indirect list.
-const maxIndirect = 1 << 20
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // Mentions reports whether the variable name occurs in x, at any depth.

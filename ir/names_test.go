@@ -63,7 +63,7 @@ func TestCheckNameLeavesModuleNamesToTemplates(t *testing.T) {
 func TestNamePlaces(t *testing.T) {
 	var got []string
 	// A graph of loop nodes only: its own positions.
-	loop := &Graph{Name: "loop", Inputs: []*Buffer{{Name: "x", DType: Float32, Shape: []int64{4}}},
+	loop := &Graph{Name: "loop", Inputs: []*Buffer{{Name: "x", DType: Float32, Shape: Sizes(4)}},
 		Nodes: []*Node{{Name: "y"}, {Name: "z"}}}
 	for _, p := range NamePlaces(loop) {
 		got = append(got, p.Name+" @ "+p.Path)

@@ -113,7 +113,7 @@ const MaxElements = int64(1) << 48
 // Validate checks g and fills in the inferred dtypes of its nodes and
 // expressions. Every error names the node and the field at fault.
 func Validate(g *Graph) error {
-	defined, err := ValidateHeader(g.Name, g.Device, g.Inputs)
+	defined, err := ValidateHeader(g.Name, g.Device, g.Symbols, g.Inputs)
 	if err != nil {
 		return err
 	}
@@ -179,12 +179,17 @@ func Validate(g *Graph) error {
 
 // validateHeader checks the graph name, the device and the inputs, and
 // returns the input names with the paths that define them.
-func ValidateHeader(name, device string, inputs []*Buffer) (map[string]string, error) {
+func ValidateHeader(name, device string, syms Symbols, inputs []*Buffer) (map[string]string, error) {
 	if !isGraphName(name) {
 		return nil, ErrorAt("name", "graph name %q must be 1 to 128 characters of letters, digits, _, . and -", name)
 	}
 	if err := ParseDevice(device); err != nil {
 		return nil, ErrorAt("device", "%v", err)
+	}
+	for _, sym := range syms.Sorted() {
+		if err := CheckSymbol(sym); err != nil {
+			return nil, ErrorAt("symbols."+sym.Name, "%v", err)
+		}
 	}
 	defined := map[string]string{} // name -> path where defined
 	for i, b := range inputs {
@@ -196,45 +201,59 @@ func ValidateHeader(name, device string, inputs []*Buffer) (map[string]string, e
 			return nil, ErrorAt(path+".name", "duplicate name %q (first defined at %s)", b.Name, prev)
 		}
 		defined[b.Name] = path
-		if err := CheckBuffer(b, path); err != nil {
+		if err := CheckBuffer(b, path, syms); err != nil {
 			return nil, err
 		}
 	}
 	return defined, nil
 }
 
-// checkShapeAt is checkShape(shape, path+field), spelling the path only
-// for an error.
-func checkShapeAt(shape []int64, path, field string) error {
+// checkShapeAt is CheckShape(shape, path+field, syms), spelling the path
+// only for an error.
+func checkShapeAt(shape []Size, path, field string, syms Symbols) error {
 	total := int64(1)
 	for _, s := range shape {
-		if s < 1 || s > MaxElements || total > MaxElements/s {
-			return CheckShape(shape, path+field)
+		if s.Syms != "" {
+			return CheckShape(shape, path+field, syms)
 		}
-		total *= s
+		if s.C < 1 || s.C > MaxElements || total > MaxElements/s.C {
+			return CheckShape(shape, path+field, syms)
+		}
+		total *= s.C
 	}
 	return nil
 }
 
-func CheckShape(shape []int64, path string) error {
+// CheckShape checks that every size is positive, names only declared
+// symbols, and that the shape holds at most 2^48 elements at the symbols'
+// maxima.
+func CheckShape(shape []Size, path string, syms Symbols) error {
 	total := int64(1)
 	for d, s := range shape {
-		if s < 1 {
-			return ErrorAt(path+"["+strconv.Itoa(d)+"]", "size %d must be positive", s)
+		at := path + "[" + strconv.Itoa(d) + "]"
+		for _, n := range s.Syms.Names() {
+			if _, ok := syms[n]; !ok {
+				return ErrorAt(at, "size %s names %q, which is no declared symbol", s, n)
+			}
 		}
-		if s > MaxElements || total > MaxElements/s {
+		if s.C < 1 {
+			return ErrorAt(at, "size %s must be positive", s)
+		}
+		m := syms.Max(s)
+		if m > MaxElements || total > MaxElements/m {
 			return ErrorAt(path, "more than 2^48 elements")
 		}
-		total *= s
+		total *= m
 	}
 	return nil
 }
 
-func CheckBuffer(b *Buffer, path string) error {
+// CheckBuffer checks a buffer's dtype, shape, strides and offset.
+func CheckBuffer(b *Buffer, path string, syms Symbols) error {
 	if !b.DType.Valid() {
 		return ErrorAt(path+".dtype", "unknown dtype %q", b.DType)
 	}
-	if err := checkShapeAt(b.Shape, path, ".shape"); err != nil {
+	if err := checkShapeAt(b.Shape, path, ".shape", syms); err != nil {
 		return err
 	}
 	if b.Strides != nil {
@@ -242,11 +261,18 @@ func CheckBuffer(b *Buffer, path string) error {
 			return ErrorAt(path+".strides", "%d strides for %d dimensions", len(b.Strides), len(b.Shape))
 		}
 		for d, s := range b.Strides {
-			if s < 0 || s > MaxElements {
-				return ErrorAt(path+".strides["+strconv.Itoa(d)+"]", "stride %d must be between 0 and 2^48", s)
+			at := path + ".strides[" + strconv.Itoa(d) + "]"
+			for _, n := range s.Syms.Names() {
+				if _, ok := syms[n]; !ok {
+					return ErrorAt(at, "stride %s names %q, which is no declared symbol", s, n)
+				}
+			}
+			m := syms.Max(s)
+			if s.C < 0 || m > MaxElements {
+				return ErrorAt(at, "stride %s must be between 0 and 2^48", s)
 			}
 			// Checked per dimension so that Extent cannot overflow below.
-			if s != 0 && b.Shape[d]-1 > MaxElements/s {
+			if m != 0 && syms.Max(b.Shape[d])-1 > MaxElements/m {
 				return ErrorAt(path, "strides reach more than 2^48 elements")
 			}
 		}
@@ -254,14 +280,14 @@ func CheckBuffer(b *Buffer, path string) error {
 	if b.Offset < 0 || b.Offset > MaxElements {
 		return ErrorAt(path+".offset", "storage offset %d must be between 0 and 2^48", b.Offset)
 	}
-	if b.Extent() > MaxElements {
+	if b.Extent().Bounds(Env{Symbols: syms}).Hi > MaxElements {
 		return ErrorAt(path, "strides reach more than 2^48 elements")
 	}
 	return nil
 }
 
 func ValidateNode(g *Graph, table *Table, n *Node, path string) error {
-	if err := checkShapeAt(n.Ranges, path, ".ranges"); err != nil {
+	if err := checkShapeAt(n.Ranges, path, ".ranges", g.Symbols); err != nil {
 		return err
 	}
 	switch n.Kind {
@@ -278,10 +304,10 @@ func ValidateNode(g *Graph, table *Table, n *Node, path string) error {
 		if len(n.ReductionRanges) == 0 {
 			return ErrorAt(path+".reduction_ranges", "a reduction node needs at least one reduction range")
 		}
-		if err := checkShapeAt(n.ReductionRanges, path, ".reduction_ranges"); err != nil {
+		if err := checkShapeAt(n.ReductionRanges, path, ".reduction_ranges", g.Symbols); err != nil {
 			return err
 		}
-		if n.Numel() > MaxElements/n.ReductionNumel() {
+		if g.Symbols.Max(n.Numel()) > MaxElements/g.Symbols.Max(n.ReductionNumel()) {
 			return ErrorAt(path, "ranges times reduction ranges exceed 2^48 points")
 		}
 		if n.Reduction.Info() == nil {
@@ -295,13 +321,13 @@ func ValidateNode(g *Graph, table *Table, n *Node, path string) error {
 			return ErrorAt(path+".strides", "only a pointwise node lays its buffer out with strides")
 		}
 		if _, ok := DenseOrder(n.Ranges, n.Strides); !ok {
-			return ErrorAt(path+".strides", "strides %v do not lay ranges %v out densely (a permutation of the dims, each stride the product of the sizes inner to it)", n.Strides, n.Ranges)
+			return ErrorAt(path+".strides", "strides %s do not lay ranges %s out densely (a permutation of the dims, each stride the product of the sizes inner to it)", SizesString(n.Strides), SizesString(n.Ranges))
 		}
 	}
 	if n.Body == nil {
 		return ErrorAt(path+".body", "missing body")
 	}
-	v := &exprChecker{g: g, table: table, sizes: n.VarSizes(), self: n.Name, root: path}
+	v := &exprChecker{g: g, table: table, env: Env{Sizes: n.VarSizes(), Symbols: g.Symbols}, self: n.Name, root: path}
 	v.stack = v.stackBuf[:0]
 	v.push(".body", -1)
 	bodyType, err := v.check(n.Body)
@@ -339,7 +365,7 @@ type exprChecker struct {
 
 	g     *Graph
 	table *Table
-	sizes map[string]int64
+	env   Env
 	self  string
 	depth int
 }
@@ -419,7 +445,7 @@ func (v *exprChecker) check(e *Expr) (DType, error) {
 		if err != nil {
 			return "", err
 		}
-		b := e.Expr.Bounds(v.sizes)
+		b := e.Expr.Bounds(v.env)
 		if e.DType == Int32 && (b.Lo < -(1<<31) || b.Hi >= 1<<31) {
 			return "", ErrorAt(v.path()+".expr", "value can reach %d, beyond int32", b.Hi)
 		}
@@ -539,9 +565,12 @@ func (v *exprChecker) checkLoad(e *Expr) (DType, error) {
 		if err != nil {
 			return "", err
 		}
-		bounds := ix.Bounds(v.sizes)
-		if bounds.Lo < 0 || bounds.Hi >= b.Shape[d] {
-			return "", ErrorAt(v.path()+".index["+strconv.Itoa(d)+"]", "index %s ranges over [%d, %d], outside dimension %d of %q (size %d)", ix, bounds.Lo, bounds.Hi, d, e.Buffer, b.Shape[d])
+		if !ix.nonNegative(v.env) || !ix.below(b.Shape[d], v.env) {
+			bounds := ix.Bounds(v.env)
+			if !b.Shape[d].IsStatic() || ix.HasSymbols() || ix.hasSymbolicExtent(v.env) {
+				return "", ErrorAt(v.path()+".index["+strconv.Itoa(d)+"]", "index %s is not provably within [0, %s) (it ranges over [%d, %d] at the symbols' extremes), outside dimension %d of %q", ix, b.Shape[d], bounds.Lo, bounds.Hi, d, e.Buffer)
+			}
+			return "", ErrorAt(v.path()+".index["+strconv.Itoa(d)+"]", "index %s ranges over [%d, %d], outside dimension %d of %q (size %s)", ix, bounds.Lo, bounds.Hi, d, e.Buffer, b.Shape[d])
 		}
 	}
 	for k, used := range usedIndirect {
@@ -562,7 +591,7 @@ func (v *exprChecker) checkIndex(ix Index, inLoad bool) error {
 		return ErrorAt(v.path(), "an indirect value %s may appear only in a load's index", t.Var)
 	}
 	for _, name := range v.badVars(ix) {
-		if _, ok := v.sizes[name]; !ok {
+		if _, ok := v.env.Sizes[name]; !ok {
 			return ErrorAt(v.path(), "unknown loop variable %q (this node has %s)", name, v.varList())
 		}
 	}
@@ -579,7 +608,7 @@ func (v *exprChecker) negativeDividend(x Index) *Index {
 		if t.Inner == nil {
 			continue
 		}
-		if b := t.Inner.Bounds(v.sizes); b.Lo < 0 {
+		if !t.Inner.nonNegative(v.env) {
 			return t.Inner
 		}
 		if neg := v.negativeDividend(*t.Inner); neg != nil {
@@ -607,7 +636,7 @@ func (v *exprChecker) varsKnown(x Index) bool {
 			}
 			continue
 		}
-		if _, known := v.sizes[t.Var]; !known || t.Indirect > 0 {
+		if _, known := v.env.Sizes[t.Var]; !known || t.Indirect > 0 {
 			return false
 		}
 	}
@@ -617,13 +646,13 @@ func (v *exprChecker) varsKnown(x Index) bool {
 func (v *exprChecker) varList() string {
 	var names []string
 	for d := 0; ; d++ {
-		if _, ok := v.sizes[RangeVar(d)]; !ok {
+		if _, ok := v.env.Sizes[RangeVar(d)]; !ok {
 			break
 		}
 		names = append(names, RangeVar(d))
 	}
 	for d := 0; ; d++ {
-		if _, ok := v.sizes[ReductionVar(d)]; !ok {
+		if _, ok := v.env.Sizes[ReductionVar(d)]; !ok {
 			break
 		}
 		names = append(names, ReductionVar(d))

@@ -31,15 +31,15 @@ func baseGraph() *Graph {
 		Name:   "base",
 		Device: "cuda",
 		Inputs: []*Buffer{
-			{Name: "x", DType: Float32, Shape: []int64{4, 8}},
-			{Name: "n", DType: Int32, Shape: []int64{4, 8}},
-			{Name: "m", DType: Bool, Shape: []int64{4, 8}},
-			{Name: "idx", DType: Int64, Shape: []int64{4}},
-			{Name: "f", DType: Float32, Shape: []int64{4}},
+			{Name: "x", DType: Float32, Shape: Sizes(4, 8)},
+			{Name: "n", DType: Int32, Shape: Sizes(4, 8)},
+			{Name: "m", DType: Bool, Shape: Sizes(4, 8)},
+			{Name: "idx", DType: Int64, Shape: Sizes(4)},
+			{Name: "f", DType: Float32, Shape: Sizes(4)},
 		},
 		Nodes: []*Node{
-			{Name: "y", Kind: Pointwise, Ranges: []int64{4, 8}, Body: op("exp", ld("x", "i0", "i1"))},
-			{Name: "s", Kind: Reduction, Ranges: []int64{4}, ReductionRanges: []int64{8}, Reduction: Sum, Body: ld("y", "i0", "r0")},
+			{Name: "y", Kind: Pointwise, Ranges: Sizes(4, 8), Body: op("exp", ld("x", "i0", "i1"))},
+			{Name: "s", Kind: Reduction, Ranges: Sizes(4), ReductionRanges: Sizes(8), Reduction: Sum, Body: ld("y", "i0", "r0")},
 		},
 		Outputs: []string{"s"},
 	}
@@ -48,16 +48,16 @@ func baseGraph() *Graph {
 func TestValidateValid(t *testing.T) {
 	g := baseGraph()
 	g.Nodes = append(g.Nodes,
-		&Node{Name: "c", Kind: Pointwise, Ranges: []int64{4, 8}, Body: op(OpWhere,
+		&Node{Name: "c", Kind: Pointwise, Ranges: Sizes(4, 8), Body: op(OpWhere,
 			op("lt", ld("n", "i0", "i1"), cst(Int32, "3")),
 			op("add", ld("y", "i0", "i1"), cst(Float32, "1.50")),
 			cst(Float32, "Infinity"))},
-		&Node{Name: "am", Kind: Reduction, Ranges: []int64{4}, ReductionRanges: []int64{8}, Reduction: ArgMax, Body: ld("n", "i0", "r0")},
-		&Node{Name: "an", Kind: Reduction, Ranges: []int64{4}, ReductionRanges: []int64{8}, Reduction: Any, Body: ld("m", "i0", "r0")},
-		&Node{Name: "wm", Kind: Reduction, Ranges: []int64{4}, ReductionRanges: []int64{8}, Reduction: WelfordMean, Body: ld("y", "i0", "r0")},
-		&Node{Name: "ix", Kind: Pointwise, Ranges: []int64{4, 8}, Body: &Expr{Op: OpIndex, DType: Int32, Expr: mustIndex(t, "8*i0 + i1")}},
-		&Node{Name: "bw", Kind: Pointwise, Ranges: []int64{4, 8}, Body: op("bitwise_xor", ld("n", "i0", "i1"), ld("ix", "i0", "i1"))},
-		&Node{Name: "h", Kind: Pointwise, Ranges: []int64{4, 8}, Body: &Expr{Op: OpCast, DType: BFloat16, Args: []*Expr{ld("n", "i0", "i1")}}},
+		&Node{Name: "am", Kind: Reduction, Ranges: Sizes(4), ReductionRanges: Sizes(8), Reduction: ArgMax, Body: ld("n", "i0", "r0")},
+		&Node{Name: "an", Kind: Reduction, Ranges: Sizes(4), ReductionRanges: Sizes(8), Reduction: Any, Body: ld("m", "i0", "r0")},
+		&Node{Name: "wm", Kind: Reduction, Ranges: Sizes(4), ReductionRanges: Sizes(8), Reduction: WelfordMean, Body: ld("y", "i0", "r0")},
+		&Node{Name: "ix", Kind: Pointwise, Ranges: Sizes(4, 8), Body: &Expr{Op: OpIndex, DType: Int32, Expr: mustIndex(t, "8*i0 + i1")}},
+		&Node{Name: "bw", Kind: Pointwise, Ranges: Sizes(4, 8), Body: op("bitwise_xor", ld("n", "i0", "i1"), ld("ix", "i0", "i1"))},
+		&Node{Name: "h", Kind: Pointwise, Ranges: Sizes(4, 8), Body: &Expr{Op: OpCast, DType: BFloat16, Args: []*Expr{ld("n", "i0", "i1")}}},
 	)
 	g.Outputs = []string{"s", "c", "am", "an", "wm", "bw", "h", "x"}
 	if err := Validate(g); err != nil {
@@ -90,7 +90,7 @@ func TestValidateOutOfOrderNodes(t *testing.T) {
 	// its dtype must be known when the load is checked.
 	g := baseGraph()
 	g.Nodes[0], g.Nodes[1] = g.Nodes[1], g.Nodes[0]
-	g.Nodes = append(g.Nodes, &Node{Name: "z", Kind: Pointwise, Ranges: []int64{4}, Body: op("sqrt", ld("s", "i0"))})
+	g.Nodes = append(g.Nodes, &Node{Name: "z", Kind: Pointwise, Ranges: Sizes(4), Body: op("sqrt", ld("s", "i0"))})
 	g.Nodes[0], g.Nodes[2] = g.Nodes[2], g.Nodes[0] // z, y, s
 	g.Outputs = []string{"z"}
 	if err := Validate(g); err != nil {
@@ -177,15 +177,15 @@ func TestValidateErrors(t *testing.T) {
 
 		// Inputs.
 		{"unknown dtype", func(g *Graph) { g.Inputs[0].DType = "float8" }, []string{`inputs[0].dtype: unknown dtype "float8"`}},
-		{"zero size", func(g *Graph) { g.Inputs[0].Shape = []int64{4, 0} }, []string{"inputs[0].shape[1]: size 0 must be positive"}},
-		{"negative size", func(g *Graph) { g.Inputs[0].Shape = []int64{-4, 8} }, []string{"inputs[0].shape[0]: size -4 must be positive"}},
-		{"too many elements", func(g *Graph) { g.Inputs[4].Shape = []int64{1 << 30, 1 << 30} }, []string{"inputs[4].shape: more than 2^48 elements"}},
-		{"stride count", func(g *Graph) { g.Inputs[0].Strides = []int64{1} }, []string{"inputs[0].strides: 1 strides for 2 dimensions"}},
-		{"negative stride", func(g *Graph) { g.Inputs[0].Strides = []int64{8, -1} }, []string{"inputs[0].strides[1]: stride -1 must be between 0 and 2^48"}},
+		{"zero size", func(g *Graph) { g.Inputs[0].Shape = Sizes(4, 0) }, []string{"inputs[0].shape[1]: size 0 must be positive"}},
+		{"negative size", func(g *Graph) { g.Inputs[0].Shape = Sizes(-4, 8) }, []string{"inputs[0].shape[0]: size -4 must be positive"}},
+		{"too many elements", func(g *Graph) { g.Inputs[4].Shape = Sizes(1 << 30, 1 << 30) }, []string{"inputs[4].shape: more than 2^48 elements"}},
+		{"stride count", func(g *Graph) { g.Inputs[0].Strides = Sizes(1) }, []string{"inputs[0].strides: 1 strides for 2 dimensions"}},
+		{"negative stride", func(g *Graph) { g.Inputs[0].Strides = Sizes(8, -1) }, []string{"inputs[0].strides[1]: stride -1 must be between 0 and 2^48"}},
 		{"negative offset", func(g *Graph) { g.Inputs[0].Offset = -1 }, []string{"inputs[0].offset: storage offset -1"}},
-		{"extent", func(g *Graph) { g.Inputs[4].Strides = []int64{1 << 47} }, []string{"inputs[4]: strides reach more than 2^48 elements"}},
+		{"extent", func(g *Graph) { g.Inputs[4].Strides = Sizes(1 << 47) }, []string{"inputs[4]: strides reach more than 2^48 elements"}},
 		// (2^16)*2^48 wraps to 0 in int64: the check must not be fooled.
-		{"extent overflow", func(g *Graph) { g.Inputs[4].Shape = []int64{1<<16 + 1}; g.Inputs[4].Strides = []int64{1 << 48} }, []string{"inputs[4]: strides reach more than 2^48 elements"}},
+		{"extent overflow", func(g *Graph) { g.Inputs[4].Shape = Sizes(1<<16 + 1); g.Inputs[4].Strides = Sizes(1 << 48) }, []string{"inputs[4]: strides reach more than 2^48 elements"}},
 
 		// Names.
 		{"duplicate input", func(g *Graph) { g.Inputs[1].Name = "x" }, []string{`inputs[1].name: duplicate name "x" (first defined at inputs[0])`}},
@@ -201,12 +201,12 @@ func TestValidateErrors(t *testing.T) {
 
 		// Nodes.
 		{"unknown kind", func(g *Graph) { g.Nodes[0].Kind = "scan" }, []string{`nodes[0] "y".kind: unknown node kind "scan"`}},
-		{"zero range", func(g *Graph) { g.Nodes[0].Ranges = []int64{4, 0} }, []string{`nodes[0] "y".ranges[1]: size 0 must be positive`}},
-		{"negative range", func(g *Graph) { g.Nodes[1].ReductionRanges = []int64{-8} }, []string{`nodes[1] "s".reduction_ranges[0]: size -8 must be positive`}},
-		{"pointwise reduction ranges", func(g *Graph) { g.Nodes[0].ReductionRanges = []int64{2} }, []string{`nodes[0] "y".reduction_ranges: a pointwise node has no reduction ranges`}},
+		{"zero range", func(g *Graph) { g.Nodes[0].Ranges = Sizes(4, 0) }, []string{`nodes[0] "y".ranges[1]: size 0 must be positive`}},
+		{"negative range", func(g *Graph) { g.Nodes[1].ReductionRanges = Sizes(-8) }, []string{`nodes[1] "s".reduction_ranges[0]: size -8 must be positive`}},
+		{"pointwise reduction ranges", func(g *Graph) { g.Nodes[0].ReductionRanges = Sizes(2) }, []string{`nodes[0] "y".reduction_ranges: a pointwise node has no reduction ranges`}},
 		{"pointwise reduction type", func(g *Graph) { g.Nodes[0].Reduction = Sum }, []string{`nodes[0] "y".reduction: a pointwise node has no reduction type`}},
 		{"reduction without ranges", func(g *Graph) { g.Nodes[1].ReductionRanges = nil }, []string{`nodes[1] "s".reduction_ranges: a reduction node needs at least one`}},
-		{"reduction too big", func(g *Graph) { g.Nodes[1].Ranges = []int64{1 << 25}; g.Nodes[1].ReductionRanges = []int64{1 << 25} }, []string{`nodes[1] "s": ranges times reduction ranges exceed 2^48`}},
+		{"reduction too big", func(g *Graph) { g.Nodes[1].Ranges = Sizes(1 << 25); g.Nodes[1].ReductionRanges = Sizes(1 << 25) }, []string{`nodes[1] "s": ranges times reduction ranges exceed 2^48`}},
 		{"unknown reduction", func(g *Graph) { g.Nodes[1].Reduction = "mean" }, []string{`nodes[1] "s".reduction: unknown reduction type "mean"`}},
 		{"missing body", func(g *Graph) { g.Nodes[0].Body = nil }, []string{`nodes[0] "y".body: missing body`}},
 		{"declared node dtype", func(g *Graph) { g.Nodes[0].DType = Float16 }, []string{`nodes[0] "y".dtype: declared dtype float16 but the body computes float32`}},
@@ -219,8 +219,8 @@ func TestValidateErrors(t *testing.T) {
 		{"output buffer is no input", setBody(ld("S", "i0")), []string{`undefined buffer "S"`}},
 		{"cycle", func(g *Graph) {
 			g.Nodes = append(g.Nodes,
-				&Node{Name: "a", Kind: Pointwise, Ranges: []int64{4}, Body: op("exp", ld("b", "i0"))},
-				&Node{Name: "b", Kind: Pointwise, Ranges: []int64{4}, Body: op("exp", ld("a", "i0"))})
+				&Node{Name: "a", Kind: Pointwise, Ranges: Sizes(4), Body: op("exp", ld("b", "i0"))},
+				&Node{Name: "b", Kind: Pointwise, Ranges: Sizes(4), Body: op("exp", ld("a", "i0"))})
 		}, []string{`nodes[2] "a": cycle: a -> b -> a`}},
 		{"self-read", setBody(ld("y", "i0", "i1")), []string{y + `.args[0].buffer: node reads its own buffer "y" (a cycle)`}},
 		{"self-read in indirect", setBody(&Expr{Op: OpLoad, Buffer: "x", Index: []Index{IndirectIndex(0), VarIndex("i1")}, Indirect: []*Expr{ld("y", "i0", "i1")}}),
@@ -254,12 +254,12 @@ func TestValidateErrors(t *testing.T) {
 		{"index swapped", setBody(ld("x", "i1", "i0")), []string{`index i1 ranges over [0, 7], outside dimension 0 of "x" (size 4)`}},
 		{"index overflow", func(g *Graph) {
 			// 2^53 * 2048 wraps to 0 in int64; the bound must not.
-			g.Inputs[4].Shape = []int64{1}
-			g.Nodes[0].Ranges = []int64{2049}
+			g.Inputs[4].Shape = Sizes(1)
+			g.Nodes[0].Ranges = Sizes(2049)
 			g.Nodes[0].Body = op("exp", ld("f", "9007199254740992*i0"))
 		}, []string{y + ".args[0].index[0]: index 9007199254740992*i0 ranges over [0, 9223372036854775807]"}},
 		{"unknown loop variable", setBody(ld("x", "r0", "i1")), []string{y + `.args[0].index[0]: unknown loop variable "r0" (this node has i0, i1)`}},
-		{"loop variable of scalar node", func(g *Graph) { g.Nodes[0].Ranges = []int64{}; g.Nodes[0].Body = op("exp", ld("f", "i0")) }, []string{`unknown loop variable "i0" (this node has none)`}},
+		{"loop variable of scalar node", func(g *Graph) { g.Nodes[0].Ranges = Sizes(); g.Nodes[0].Body = op("exp", ld("f", "i0")) }, []string{`unknown loop variable "i0" (this node has none)`}},
 		{"reduction variables listed", func(g *Graph) { g.Nodes[1].Body = ld("y", "i0", "r1") }, []string{s + `.index[1]: unknown loop variable "r1" (this node has i0, r0)`}},
 		{"too few indices", setBody(ld("x", "i0")), []string{y + `.args[0].index: 1 indices for "x", which has 2 dimensions`}},
 		{"too many indices", setBody(ld("x", "i0", "i1", "0")), []string{`3 indices for "x", which has 2 dimensions`}},
@@ -305,7 +305,7 @@ func TestValidateErrors(t *testing.T) {
 		{"constant no dtype", func(g *Graph) { g.Nodes[0].Body = cst("", "1") }, []string{y + `.dtype: constant needs a dtype, got ""`}},
 		{"index op float", func(g *Graph) { g.Nodes[0].Body = &Expr{Op: OpIndex, DType: Float32, Expr: VarIndex("i0")} }, []string{y + `.dtype: index needs dtype int32 or int64, got "float32"`}},
 		{"index op int32 overflow", func(g *Graph) {
-			g.Nodes[0].Ranges = []int64{1 << 20, 1 << 12}
+			g.Nodes[0].Ranges = Sizes(1 << 20, 1 << 12)
 			g.Nodes[0].Body = &Expr{Op: OpIndex, DType: Int32, Expr: mustIndex(t, "4096*i0 + i1")}
 		}, []string{y + ".expr: value can reach 4294967295, beyond int32"}},
 		{"index op unknown variable", func(g *Graph) { g.Nodes[0].Body = &Expr{Op: OpIndex, DType: Int64, Expr: VarIndex("r0")} }, []string{y + `.expr: unknown loop variable "r0"`}},
@@ -357,15 +357,15 @@ func TestValidateAccepts(t *testing.T) {
 		{"device other", func(g *Graph) { g.Device = "xpu:0" }},
 		{"graph name with dots", func(g *Graph) { g.Name = "model.layer-3_fwd" }},
 		{"split index", func(g *Graph) {
-			g.Inputs[0].Shape = []int64{6, 1003}
-			g.Nodes[0].Ranges = []int64{6018}
+			g.Inputs[0].Shape = Sizes(6, 1003)
+			g.Nodes[0].Ranges = Sizes(6018)
 			g.Nodes[0].Body = op("exp", ld("x", "(i0 // 1003) % 6", "i0 % 1003"))
-			g.Nodes[1].Ranges = []int64{6}
-			g.Nodes[1].ReductionRanges = []int64{1003}
+			g.Nodes[1].Ranges = Sizes(6)
+			g.Nodes[1].ReductionRanges = Sizes(1003)
 			g.Nodes[1].Body = ld("y", "1003*i0 + r0")
 		}},
-		{"broadcast stride", func(g *Graph) { g.Inputs[0].Strides = []int64{0, 1} }},
-		{"transposed input", func(g *Graph) { g.Inputs[0].Strides = []int64{1, 4}; g.Inputs[0].Offset = 5 }},
+		{"broadcast stride", func(g *Graph) { g.Inputs[0].Strides = Sizes(0, 1) }},
+		{"transposed input", func(g *Graph) { g.Inputs[0].Strides = Sizes(1, 4); g.Inputs[0].Offset = 5 }},
 		{"output is input", func(g *Graph) { g.Outputs = []string{"x", "s"} }},
 		{"name with stream inside", func(g *Graph) { g.Nodes[0].Name = "upstream"; g.Nodes[1].Body = ld("upstream", "i0", "r0") }},
 		{"argmin of int", func(g *Graph) { g.Nodes[1].Reduction = ArgMin; g.Nodes[1].Body = ld("n", "i0", "r0") }},
@@ -437,15 +437,15 @@ func TestBufferExtent(t *testing.T) {
 		b    Buffer
 		want int64
 	}{
-		{Buffer{Shape: []int64{4, 8}}, 32},
-		{Buffer{Shape: []int64{4, 8}, Strides: []int64{1, 4}}, 32},
-		{Buffer{Shape: []int64{4, 8}, Strides: []int64{0, 1}}, 8},
-		{Buffer{Shape: []int64{4, 8}, Strides: []int64{16, 1}}, 56},
-		{Buffer{Shape: []int64{}}, 1},
+		{Buffer{Shape: Sizes(4, 8)}, 32},
+		{Buffer{Shape: Sizes(4, 8), Strides: Sizes(1, 4)}, 32},
+		{Buffer{Shape: Sizes(4, 8), Strides: Sizes(0, 1)}, 8},
+		{Buffer{Shape: Sizes(4, 8), Strides: Sizes(16, 1)}, 56},
+		{Buffer{Shape: Sizes()}, 1},
 	}
 	for _, c := range cases {
-		if got := c.b.Extent(); got != c.want {
-			t.Errorf("Extent(%v, %v) = %d, want %d", c.b.Shape, c.b.Strides, got, c.want)
+		if got := c.b.Extent(); !got.Equal(ConstIndex(c.want)) {
+			t.Errorf("Extent(%v, %v) = %s, want %d", c.b.Shape, c.b.Strides, got, c.want)
 		}
 	}
 }
@@ -465,12 +465,19 @@ func TestDenseOrder(t *testing.T) {
 		{[]int64{2, 3}, []int64{3}, nil, false},
 	}
 	for _, tt := range tests {
-		order, ok := DenseOrder(tt.shape, tt.strides)
+		shape, strides := Sizes(tt.shape...), Sizes(tt.strides...)
+		order, ok := DenseOrder(shape, strides)
 		if ok != tt.ok || tt.ok && !slices.Equal(order, tt.order) {
 			t.Errorf("DenseOrder(%v, %v) = %v, %v; want %v, %v", tt.shape, tt.strides, order, ok, tt.order, tt.ok)
 		}
-		if ok && !slices.Equal(StridesFor(tt.shape, order), tt.strides) && !slices.Contains(tt.shape, 1) {
-			t.Errorf("StridesFor(%v, %v) = %v, want %v", tt.shape, order, StridesFor(tt.shape, order), tt.strides)
+		if ok && !slices.Equal(StridesFor(shape, order), strides) && !slices.Contains(tt.shape, 1) {
+			t.Errorf("StridesFor(%v, %v) = %v, want %v", tt.shape, order, StridesFor(shape, order), tt.strides)
 		}
+	}
+	// Symbolic: [B, S, 64] channels-last-like, S*64 strides.
+	b, sq := Sym("B"), Sym("S")
+	order, ok := DenseOrder([]Size{b, sq, Int(64)}, []Size{sq.Scale(64), Int(1), sq})
+	if !ok || !slices.Equal(order, []int{0, 2, 1}) {
+		t.Errorf("symbolic DenseOrder = %v, %v; want [0 2 1], true", order, ok)
 	}
 }
