@@ -251,7 +251,8 @@ func kernelNames(r *templates.Renderer) (kernel.Names, error) {
 	for _, f := range []struct {
 		name string
 		to   *string
-	}{{"x", &n.X}, {"y", &n.Y}, {"r", &n.R}, {"xmask", &n.XMask}, {"tile_mask", &n.TileMask}, {"row_mask", &n.RowMask}} {
+	}{{"x", &n.X}, {"y", &n.Y}, {"r", &n.R}, {"xmask", &n.XMask}, {"tile_mask", &n.TileMask}, {"row_mask", &n.RowMask},
+		{"size_prefix", &n.SizePrefix}, {"xnumel", &n.XNumel}, {"rnumel", &n.RNumel}} {
 		s, err := r.Execute("triton/name/"+f.name, nil)
 		if err != nil {
 			return n, err

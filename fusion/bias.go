@@ -38,7 +38,7 @@ func unfuseBias(g *ir.Graph, table *ir.Table, decisions *[]Decision) *ir.Graph {
 		mm := &ir.Node{Name: mmName, Kind: ir.Extern, DType: n.DType, Ranges: slices.Clone(n.Ranges), Origin: n.Origin,
 			Call: &ir.ExternCall{Target: "mm", Args: slices.Clone(c.Args[1:]), OutShape: c.OutShape}}
 		vars := ir.RangeVars(len(n.Ranges))
-		last := ir.Index{Const: bias.Offset, Terms: []ir.Term{{Coeff: 1, Var: ir.RangeVar(len(n.Ranges) - 1)}}}
+		last := ir.Index{Const: bias.Offset, Terms: []ir.Term{{Coeff: ir.Int(1), Var: ir.RangeVar(len(n.Ranges) - 1)}}}
 		add := &ir.Node{Name: n.Name, Kind: ir.Pointwise, DType: n.DType, Ranges: slices.Clone(n.Ranges), Origin: "addmm",
 			Body: &ir.Expr{Op: "add", DType: n.DType, Args: []*ir.Expr{
 				{Op: ir.OpLoad, DType: n.DType, Buffer: mmName, Index: vars},
@@ -75,12 +75,12 @@ func splittableBias(n *ir.Node, table *ir.Table, readers []*ir.Node, isOutput bo
 	}
 	v := n.Call.Args[0]
 	b := table.Buffer(v.Buffer)
-	if b == nil || len(b.Shape) != 1 || !slices.Equal(b.StridesOrContiguous(), []int64{1}) {
+	if b == nil || len(b.Shape) != 1 || !slices.Equal(b.StridesOrContiguous(), ir.Sizes(1)) {
 		return ir.View{}, false
 	}
 	// [N] as it is, or broadcast over the rows as [M, N] with strides (0, 1).
-	rowBias := len(v.Shape) == 1 && slices.Equal(v.Strides, []int64{1}) ||
-		len(v.Shape) == 2 && slices.Equal(v.Strides, []int64{0, 1})
+	rowBias := len(v.Shape) == 1 && slices.Equal(v.Strides, ir.Sizes(1)) ||
+		len(v.Shape) == 2 && slices.Equal(v.Strides, ir.Sizes(0, 1))
 	if !rowBias || n.Ranges[len(n.Ranges)-1] != v.Shape[len(v.Shape)-1] {
 		return ir.View{}, false
 	}

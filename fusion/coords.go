@@ -12,9 +12,10 @@ const (
 	RVar = "r"
 )
 
-// Sizes returns the ranges of the kernel's flat indices.
-func (g Group) Sizes() map[string]int64 {
-	return map[string]int64{XVar: g.Numel, RVar: g.ReductionNumel}
+// Env returns the ranges of the kernel's flat indices, with the graph's
+// symbols.
+func (g Group) Env(syms ir.Symbols) ir.Env {
+	return ir.Env{Sizes: map[string]ir.Size{XVar: g.Numel, RVar: g.ReductionNumel}, Symbols: syms}
 }
 
 // Coords maps a node's loop variables onto a kernel's flat indices, or
@@ -22,20 +23,20 @@ func (g Group) Sizes() map[string]int64 {
 // node needs the group's exact shape; a pointwise node either covers the
 // whole (numel * rnumel) space, one point per (xindex, r0_index) pair, or only
 // the numel space, one point per row.
-func Coords(n *ir.Node, g Group) (map[string]ir.Index, bool) {
+func Coords(n *ir.Node, g Group, syms ir.Symbols) (map[string]ir.Index, bool) {
 	m := map[string]ir.Index{}
-	sizes := g.Sizes()
+	env := g.Env(syms)
 	// split maps vars over ranges onto flat, the last of order varying
 	// fastest (nil order: the last dim).
-	split := func(vars func(int) string, ranges []int64, order []int, flat ir.Index) {
-		div := int64(1)
+	split := func(vars func(int) string, ranges []ir.Size, order []int, flat ir.Index) {
+		div := ir.Int(1)
 		for i := len(ranges) - 1; i >= 0; i-- {
 			d := i
 			if order != nil {
 				d = order[i]
 			}
-			m[vars(d)] = flat.FloorDiv(div).Mod(ranges[d]).Simplify(sizes)
-			div *= ranges[d]
+			m[vars(d)] = flat.FloorDiv(div).Mod(ranges[d]).Simplify(env)
+			div = div.Mul(ranges[d])
 		}
 	}
 	x, r := ir.VarIndex(XVar), ir.VarIndex(RVar)
@@ -46,10 +47,10 @@ func Coords(n *ir.Node, g Group) (map[string]ir.Index, bool) {
 		}
 		split(ir.RangeVar, n.Ranges, nil, x)
 		split(ir.ReductionVar, n.ReductionRanges, nil, r)
-	case g.ReductionNumel > 1 && n.Numel() == g.Numel*g.ReductionNumel:
+	case !g.ReductionNumel.Is(1) && n.Numel() == g.Numel.Mul(g.ReductionNumel):
 		// A node's points run in the order its buffer is laid out, so
 		// that it stores at consecutive addresses.
-		split(ir.RangeVar, n.Ranges, denseOrder(n), x.Scale(g.ReductionNumel).Add(r))
+		split(ir.RangeVar, n.Ranges, denseOrder(n), x.Times(g.ReductionNumel).Add(r))
 	case n.Numel() == g.Numel:
 		split(ir.RangeVar, n.Ranges, denseOrder(n), x)
 	default:
@@ -64,7 +65,7 @@ func Fits(n *ir.Node, g Group) bool {
 	switch {
 	case n.Kind == ir.Reduction:
 		return GroupOf(n) == g
-	case g.ReductionNumel > 1 && n.Numel() == g.Numel*g.ReductionNumel:
+	case !g.ReductionNumel.Is(1) && n.Numel() == g.Numel.Mul(g.ReductionNumel):
 		return true
 	}
 	return n.Numel() == g.Numel
@@ -78,18 +79,18 @@ func (g Group) IsRowIndex(ix ir.Index) bool {
 	if v, ok := ix.IsVar(); ok && v == XVar {
 		return true
 	}
-	return g.Numel == 1 && ix.IsConst() && ix.Const == 0
+	return g.Numel.Is(1) && ix.IsConst() && ix.Const == 0
 }
 
 // FlatIndex turns one index per dimension of a contiguous buffer of the given
 // shape into a flat element index, simplified over the group's ranges.
-func FlatIndex(shape []int64, idx []ir.Index, g Group) ir.Index {
+func FlatIndex(shape []ir.Size, idx []ir.Index, g Group, syms ir.Symbols) ir.Index {
 	strides := ir.ContiguousStrides(shape)
 	flat := ir.Index{}
 	for d, ix := range idx {
-		flat = flat.Add(ix.Scale(strides[d]))
+		flat = flat.Add(ix.Times(strides[d]))
 	}
-	return flat.Simplify(g.Sizes())
+	return flat.Simplify(g.Env(syms))
 }
 
 // denseOrder is the layout order of a node's buffer, nil when contiguous.

@@ -39,7 +39,7 @@ func FuzzPlan(f *testing.F) {
 				}
 				done[n.Name] = true
 				count++
-				if _, ok := Coords(n, k.Group); !ok {
+				if _, ok := Coords(n, k.Group, nil); !ok {
 					t.Fatalf("node %s of group %v does not fit its kernel's group %v", n.Name, GroupOf(n), k.Group)
 				}
 			}

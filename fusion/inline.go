@@ -83,7 +83,7 @@ func inlineCheap(g *ir.Graph) (*ir.Graph, map[string][]string) {
 		}
 		for _, j := range rs {
 			r := *nodes[j]
-			r.Body = inlineInto(r.Body, n, r.VarSizes())
+			r.Body = inlineInto(r.Body, n, ir.Env{Sizes: r.VarSizes(), Symbols: g.Symbols})
 			nodes[j] = &r
 			inlined[n.Name] = append(inlined[n.Name], r.Name)
 		}
@@ -160,7 +160,7 @@ func readsIndirectly(e *ir.Expr, buffer string) bool {
 
 // inlineInto copies e with every load of n replaced by n's body at the
 // load's index; sizes are the reader's loop variables.
-func inlineInto(e *ir.Expr, n *ir.Node, sizes map[string]int64) *ir.Expr {
+func inlineInto(e *ir.Expr, n *ir.Node, sizes ir.Env) *ir.Expr {
 	return rebuild(e, func(c *ir.Expr) *ir.Expr {
 		if c.Op != ir.OpLoad || c.Buffer != n.Name {
 			return c

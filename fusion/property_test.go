@@ -55,7 +55,7 @@ func checkSchedule(s *Schedule) error {
 			if done[n.Name] {
 				return fmt.Errorf("node %s scheduled twice", n.Name)
 			}
-			if _, ok := Coords(n, k.Group); !ok {
+			if _, ok := Coords(n, k.Group, nil); !ok {
 				return fmt.Errorf("node %s %v does not fit kernel %d %v", n.Name, GroupOf(n), ki, k.Group)
 			}
 			done[n.Name] = true

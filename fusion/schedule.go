@@ -20,11 +20,11 @@ import (
 // Group is a kernel's iteration space as Inductor's group_fn computes it:
 // (numel, rnumel), with rnumel 1 for pointwise work.
 type Group struct {
-	Numel          int64
-	ReductionNumel int64
+	Numel          ir.Size
+	ReductionNumel ir.Size
 }
 
-func (g Group) String() string { return fmt.Sprintf("(%d, %d)", g.Numel, g.ReductionNumel) }
+func (g Group) String() string { return fmt.Sprintf("(%s, %s)", g.Numel, g.ReductionNumel) }
 
 // Kernel is one launch: the nodes it computes, in order.
 type Kernel struct {
@@ -288,7 +288,7 @@ func (f *fuser) coords(n *ir.Node, g Group) (map[string]ir.Index, bool) {
 	if m, ok := f.coordMemo[key]; ok {
 		return m, m != nil
 	}
-	m, ok := Coords(n, g)
+	m, ok := Coords(n, g, f.g.Symbols)
 	if !ok {
 		m = nil
 	}
@@ -342,7 +342,7 @@ func (f *fuser) merge(k *open, n *ir.Node) (Group, bool) {
 func (f *fuser) sharedBytes(k *open, n *ir.Node) (vertical, horizontal int64) {
 	for _, r := range f.reads[f.index[n.Name]] {
 		b := f.table.Buffer(r)
-		size := b.Numel() * b.DType.Bytes()
+		size := f.g.Symbols.Hint(b.Numel()) * b.DType.Bytes()
 		if _, ok := k.writes[r]; ok {
 			vertical += size
 		} else if k.reads[r] {
@@ -430,7 +430,7 @@ func (c *readChecker) check(owner string, loads []*loadAt) error {
 		}
 		if p.Kind == ir.Reduction {
 			if ld.flat == nil {
-				flat := FlatIndex(p.Ranges, ld.idx, c.group)
+				flat := FlatIndex(p.Ranges, ld.idx, c.group, c.f.g.Symbols)
 				ld.flat = &flat
 			}
 			if !c.group.IsRowIndex(*ld.flat) {
@@ -461,8 +461,9 @@ type loadAt struct {
 }
 
 // loadsOf lists the loads of e with the variables mapped by sub.
-func loadsOf(e *ir.Expr, sub map[string]ir.Index, g Group) []*loadAt {
+func loadsOf(e *ir.Expr, sub map[string]ir.Index, g Group, syms ir.Symbols) []*loadAt {
 	var out []*loadAt
+	env := g.Env(syms)
 	e.Walk(func(x *ir.Expr) {
 		if x.Op != ir.OpLoad {
 			return
@@ -471,7 +472,7 @@ func loadsOf(e *ir.Expr, sub map[string]ir.Index, g Group) []*loadAt {
 		if !ld.indirect {
 			ld.idx = make([]ir.Index, len(x.Index))
 			for d, ix := range x.Index {
-				ld.idx[d] = ix.Subst(sub).Simplify(g.Sizes())
+				ld.idx[d] = ix.Subst(sub).Simplify(env)
 			}
 			ld.key = indexKey(ld.idx)
 		}
@@ -491,7 +492,7 @@ func (f *fuser) producerLoads(p *ir.Node, ld *loadAt, g Group) []*loadAt {
 	for d := range p.Ranges {
 		psub[ir.RangeVar(d)] = ld.idx[d]
 	}
-	l := loadsOf(p.Body, psub, g)
+	l := loadsOf(p.Body, psub, g, f.g.Symbols)
 	f.inlineMemo[key] = l
 	return l
 }
@@ -506,7 +507,7 @@ func (f *fuser) nodeLoads(n *ir.Node, g Group) ([]*loadAt, bool) {
 	if !ok {
 		return nil, false
 	}
-	l := loadsOf(n.Body, sub, g)
+	l := loadsOf(n.Body, sub, g, f.g.Symbols)
 	f.loadMemo[key] = l
 	return l, true
 }

@@ -1,6 +1,7 @@
 package fusion
 
 import (
+	"github.com/fusegen/fusegen/ir"
 	"strings"
 	"testing"
 
@@ -34,7 +35,7 @@ func TestPlanOrdersByDependencyAndFusesTheEpilogue(t *testing.T) {
 	if d := cmp.Diff([]string{"a", "b"}, got); d != "" {
 		t.Errorf("order (-want +got):\n%s", d)
 	}
-	if k.Group != (Group{4, 8}) || !k.IsReduction() {
+	if k.Group != (Group{ir.Int(4), ir.Int(8)}) || !k.IsReduction() {
 		t.Errorf("group %v, reduction %v", k.Group, k.IsReduction())
 	}
 	if d := cmp.Diff(map[string]bool{"b": true}, s.Materialized); d != "" {

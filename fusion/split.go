@@ -10,12 +10,12 @@ import (
 // IsInnerReduction reports whether some load of a reduction node steps
 // through consecutive elements as the flat reduction index grows: the
 // reduction runs along the contiguous dimension.
-func IsInnerReduction(t *ir.Table, n *ir.Node) bool {
+func IsInnerReduction(t *ir.Table, n *ir.Node, syms ir.Symbols) bool {
 	if n.Kind != ir.Reduction {
 		return false
 	}
 	grp := GroupOf(n)
-	sub, _ := Coords(n, grp)
+	sub, _ := Coords(n, grp, syms)
 	inner := false
 	n.Body.Walk(func(e *ir.Expr) {
 		if e.Op != ir.OpLoad || e.Indirect != nil || inner {
@@ -28,14 +28,14 @@ func IsInnerReduction(t *ir.Table, n *ir.Node) bool {
 		strides := b.StridesOrContiguous()
 		off := ir.Index{}
 		for d, ix := range e.Index {
-			off = off.Add(ix.Subst(sub).Scale(strides[d]))
+			off = off.Add(ix.Subst(sub).Times(strides[d]))
 		}
-		off = off.Simplify(grp.Sizes())
+		off = off.Simplify(grp.Env(syms))
 		for _, t := range off.Terms {
 			// r itself, or its innermost split (r % k), with unit stride.
 			plain := t.Inner == nil && t.Var == RVar
-			split := t.Inner != nil && t.Div == 1 && t.Mod > 1 && isVar(*t.Inner, RVar)
-			if (plain || split) && t.Coeff == 1 {
+			split := t.Inner != nil && t.Div.Is(1) && t.Mod.C != 0 && !t.Mod.Is(1) && isVar(*t.Inner, RVar)
+			if (plain || split) && t.Coeff.Is(1) {
 				inner = true
 			}
 		}
@@ -71,7 +71,7 @@ func splitReductions(g *ir.Graph, t *ir.Table, opts Options, log *[]Decision) *i
 		taken[n.Name] = true
 	}
 	for _, n := range g.Nodes {
-		s, why := splitFactor(t, n, opts)
+		s, why := splitFactor(g, t, n, opts)
 		if s == 0 {
 			out = append(out, n)
 			continue
@@ -96,12 +96,18 @@ func freshName(base string, taken map[string]bool) string {
 
 // splitFactor returns how many chunks to split a reduction into (0: none)
 // and why.
-func splitFactor(t *ir.Table, n *ir.Node, opts Options) (int64, string) {
+func splitFactor(g *ir.Graph, t *ir.Table, n *ir.Node, opts Options) (int64, string) {
 	if !splittable(n) {
 		return 0, ""
 	}
-	numel, rnumel := n.Numel(), n.ReductionNumel()
-	s, programs := heuristics.Split(numel, rnumel, IsInnerReduction(t, n), int64(opts.MultiProcessors), opts.SplitWaves)
+	numel, ok1 := n.Numel().Static()
+	rnumel, ok2 := n.ReductionNumel().Static()
+	if !ok1 || !ok2 {
+		// A split factor must divide the reduction at every size; the
+		// persistent-or-looped kernel serves the whole range instead.
+		return 0, ""
+	}
+	s, programs := heuristics.Split(numel, rnumel, IsInnerReduction(t, n, g.Symbols), int64(opts.MultiProcessors), opts.SplitWaves)
 	if s == 0 {
 		return 0, ""
 	}
@@ -111,7 +117,7 @@ func splitFactor(t *ir.Table, n *ir.Node, opts Options) (int64, string) {
 // split builds the partial node (ranges [S, ranges...], reducing chunks of
 // rnumel/S) and the final node (the original name, reducing the S partials).
 func split(n *ir.Node, s int64, partialName string) (*ir.Node, *ir.Node) {
-	rnumel := n.ReductionNumel()
+	rnumel, _ := n.ReductionNumel().Static()
 	chunk := rnumel / s
 	// In the partial node, i0 is the chunk, i1.. the original ranges, and r0
 	// walks one chunk; the original reduction index is chunk*i0 + r0.
@@ -120,17 +126,17 @@ func split(n *ir.Node, s int64, partialName string) (*ir.Node, *ir.Node) {
 		sub[ir.RangeVar(d)] = ir.VarIndex(ir.RangeVar(d + 1))
 	}
 	flat := ir.VarIndex(ir.RangeVar(0)).Scale(chunk).Add(ir.VarIndex(ir.ReductionVar(0)))
-	div := int64(1)
+	div := ir.Int(1)
 	for d := len(n.ReductionRanges) - 1; d >= 0; d-- {
 		sub[ir.ReductionVar(d)] = flat.FloorDiv(div).Mod(n.ReductionRanges[d])
-		div *= n.ReductionRanges[d]
+		div = div.Mul(n.ReductionRanges[d])
 	}
 	partial := &ir.Node{
 		Name:            partialName,
 		Kind:            ir.Reduction,
 		DType:           n.DType,
-		Ranges:          append([]int64{s}, n.Ranges...),
-		ReductionRanges: []int64{chunk},
+		Ranges:          append([]ir.Size{ir.Int(s)}, n.Ranges...),
+		ReductionRanges: []ir.Size{ir.Int(chunk)},
 		Reduction:       n.Reduction,
 		Body:            substExpr(n.Body, sub, partialSizes(n, s, chunk)),
 		Origin:          n.Origin,
@@ -141,7 +147,7 @@ func split(n *ir.Node, s int64, partialName string) (*ir.Node, *ir.Node) {
 		Kind:            ir.Reduction,
 		DType:           n.DType,
 		Ranges:          n.Ranges,
-		ReductionRanges: []int64{s},
+		ReductionRanges: []ir.Size{ir.Int(s)},
 		Reduction:       n.Reduction,
 		Body:            &ir.Expr{Op: ir.OpLoad, Buffer: partialName, Index: idx, DType: n.DType},
 		Origin:          n.Origin,
@@ -149,16 +155,16 @@ func split(n *ir.Node, s int64, partialName string) (*ir.Node, *ir.Node) {
 	return partial, final
 }
 
-func partialSizes(n *ir.Node, s, chunk int64) map[string]int64 {
-	m := map[string]int64{ir.RangeVar(0): s, ir.ReductionVar(0): chunk}
+func partialSizes(n *ir.Node, s, chunk int64) ir.Env {
+	m := map[string]ir.Size{ir.RangeVar(0): ir.Int(s), ir.ReductionVar(0): ir.Int(chunk)}
 	for d, r := range n.Ranges {
 		m[ir.RangeVar(d+1)] = r
 	}
-	return m
+	return ir.Env{Sizes: m}
 }
 
 // substExpr copies e with every index rewritten through sub.
-func substExpr(e *ir.Expr, sub map[string]ir.Index, sizes map[string]int64) *ir.Expr {
+func substExpr(e *ir.Expr, sub map[string]ir.Index, sizes ir.Env) *ir.Expr {
 	return rebuild(e, func(c *ir.Expr) *ir.Expr {
 		if c.Index != nil {
 			idx := make([]ir.Index, len(c.Index))

@@ -1006,3 +1006,21 @@ func (x Index) Mentions(name string) bool {
 	}
 	return false
 }
+
+// RenameSymbols returns x with its symbols renamed through m, for
+// spelling: a kernel names the symbols it takes after its parameters.
+func (x Index) RenameSymbols(m map[string]string) Index {
+	if !x.HasSymbols() {
+		return x
+	}
+	terms := make([]Term, len(x.Terms))
+	for i, t := range x.Terms {
+		t.Coeff, t.Div, t.Mod = t.Coeff.Rename(m), t.Div.Rename(m), t.Mod.Rename(m)
+		if t.Inner != nil {
+			in := t.Inner.RenameSymbols(m)
+			t.Inner = &in
+		}
+		terms[i] = t
+	}
+	return canon(terms, x.Const)
+}

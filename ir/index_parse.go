@@ -292,4 +292,3 @@ func allDigits(s string) bool {
 	}
 	return true
 }
-

@@ -239,7 +239,7 @@ func HasSymbols(xs []Size) bool {
 // Symbol is a size known only at run time, with the range it may take and
 // the hint that launch shapes are chosen for.
 type Symbol struct {
-	Name          string
+	Name           string
 	Hint, Min, Max int64
 }
 
@@ -329,3 +329,22 @@ func satProduct(xs []int64) int64 {
 	}
 	return p
 }
+
+// Rename returns the size with its symbols renamed through m (a symbol
+// not in m keeps its name), re-sorted.
+func (s Size) Rename(m map[string]string) Size {
+	if s.Syms == "" {
+		return s
+	}
+	names := s.Syms.names()
+	for i, n := range names {
+		if r, ok := m[n]; ok {
+			names[i] = r
+		}
+	}
+	return Size{C: s.C, Syms: product(names)}
+}
+
+// Factors returns the product's symbols with repeats, in order (S*S is
+// S, S).
+func (p SymProduct) Factors() []string { return p.names() }

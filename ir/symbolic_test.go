@@ -53,7 +53,7 @@ func TestSymbolicSimplify(t *testing.T) {
 		t.Errorf("r // 4 = %s", got)
 	}
 	// Bounds take the symbols' extremes.
-	if got := load.Bounds(rowEnv); got != (Interval{0, 64 * 16 * 4096 * 4096 - 1}) {
+	if got := load.Bounds(rowEnv); got != (Interval{0, 64*16*4096*4096 - 1}) {
 		t.Errorf("bounds = %v", got)
 	}
 }

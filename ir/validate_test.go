@@ -179,7 +179,7 @@ func TestValidateErrors(t *testing.T) {
 		{"unknown dtype", func(g *Graph) { g.Inputs[0].DType = "float8" }, []string{`inputs[0].dtype: unknown dtype "float8"`}},
 		{"zero size", func(g *Graph) { g.Inputs[0].Shape = Sizes(4, 0) }, []string{"inputs[0].shape[1]: size 0 must be positive"}},
 		{"negative size", func(g *Graph) { g.Inputs[0].Shape = Sizes(-4, 8) }, []string{"inputs[0].shape[0]: size -4 must be positive"}},
-		{"too many elements", func(g *Graph) { g.Inputs[4].Shape = Sizes(1 << 30, 1 << 30) }, []string{"inputs[4].shape: more than 2^48 elements"}},
+		{"too many elements", func(g *Graph) { g.Inputs[4].Shape = Sizes(1<<30, 1<<30) }, []string{"inputs[4].shape: more than 2^48 elements"}},
 		{"stride count", func(g *Graph) { g.Inputs[0].Strides = Sizes(1) }, []string{"inputs[0].strides: 1 strides for 2 dimensions"}},
 		{"negative stride", func(g *Graph) { g.Inputs[0].Strides = Sizes(8, -1) }, []string{"inputs[0].strides[1]: stride -1 must be between 0 and 2^48"}},
 		{"negative offset", func(g *Graph) { g.Inputs[0].Offset = -1 }, []string{"inputs[0].offset: storage offset -1"}},
@@ -305,7 +305,7 @@ func TestValidateErrors(t *testing.T) {
 		{"constant no dtype", func(g *Graph) { g.Nodes[0].Body = cst("", "1") }, []string{y + `.dtype: constant needs a dtype, got ""`}},
 		{"index op float", func(g *Graph) { g.Nodes[0].Body = &Expr{Op: OpIndex, DType: Float32, Expr: VarIndex("i0")} }, []string{y + `.dtype: index needs dtype int32 or int64, got "float32"`}},
 		{"index op int32 overflow", func(g *Graph) {
-			g.Nodes[0].Ranges = Sizes(1 << 20, 1 << 12)
+			g.Nodes[0].Ranges = Sizes(1<<20, 1<<12)
 			g.Nodes[0].Body = &Expr{Op: OpIndex, DType: Int32, Expr: mustIndex(t, "4096*i0 + i1")}
 		}, []string{y + ".expr: value can reach 4294967295, beyond int32"}},
 		{"index op unknown variable", func(g *Graph) { g.Nodes[0].Body = &Expr{Op: OpIndex, DType: Int64, Expr: VarIndex("r0")} }, []string{y + `.expr: unknown loop variable "r0"`}},

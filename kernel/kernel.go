@@ -13,12 +13,28 @@ import (
 // Kernel is the view model of one Triton kernel: plain data, every list in
 // the order it is printed.
 type Kernel struct {
-	Name       string
-	Category   string   // poi, red or per, as in Inductor's kernel names
-	Nodes      []string // the IR nodes it computes, for the provenance comment
-	Pointers   []Pointer
+	Name     string
+	Category string   // poi, red or per, as in Inductor's kernel names
+	Nodes    []string // the IR nodes it computes, for the provenance comment
+	Pointers []Pointer
+	// Numel and RNumel are the kernel's points and reduction length, at
+	// the symbols' hints when NumelSize or RNumelSize is symbolic: a
+	// symbolic one is the kernel's xnumel or r0_numel argument instead.
 	Numel      int64
 	RNumel     int64
+	NumelSize  ir.Size
+	RNumelSize ir.Size
+	// SizeArgs are the symbols the kernel's offsets read, its integer
+	// parameters after the pointers, sorted by symbol.
+	SizeArgs []SizeArg
+	// IntParams are all integer parameters in order: SizeArgs, then
+	// xnumel and r0_numel where they are arguments. Wide ones can pass
+	// 2^31 and are compiled as 64-bit.
+	IntParams []IntParam
+	// Blocks, when set, are launch shapes chosen per call by r0_numel:
+	// entry i serves r0_numel up to Blocks[i].Upto (persistent
+	// reductions over a symbolic length, whose R0_BLOCK must cover the row).
+	Blocks     []Block
 	XBlock     int64
 	RBlock     int64
 	NumWarps   int
@@ -52,6 +68,36 @@ type Kernel struct {
 	// writes).
 	Extern *Extern
 }
+
+// SizeArg is one symbol a kernel takes: its parameter name and the
+// symbol whose value the wrapper passes.
+type SizeArg struct {
+	Name   string
+	Symbol string
+}
+
+// IntParam is one integer parameter of a kernel.
+type IntParam struct {
+	Name string
+	Wide bool
+}
+
+// Block is one launch shape of a kernel whose shape is chosen per call.
+type Block struct {
+	Upto     int64
+	XBlock   int64
+	RBlock   int64
+	NumWarps int
+}
+
+// NumelArg reports an xnumel passed as an argument (a symbolic numel).
+func (k *Kernel) NumelArg() bool { return !k.NumelSize.IsStatic() }
+
+// RNumelArg reports an r0_numel passed as an argument.
+func (k *Kernel) RNumelArg() bool { return k.Reduction && !k.RNumelSize.IsStatic() }
+
+// Symbolic reports a kernel that takes sizes at run time.
+func (k *Kernel) Symbolic() bool { return k.NumelArg() || k.RNumelArg() || len(k.SizeArgs) > 0 }
 
 // Loop is one pass over r0: its body, then what runs after it.
 type Loop struct {
@@ -96,16 +142,16 @@ type Stmt struct {
 	StoreAs ir.DType
 	// constant
 	Value string
-	// index, assert
-	Size int64
+	// index, assert: the size, spelled
+	Size string
 	// reductions: Reduction is the reduction's table entry (for a pass of
 	// several types, the first one's: they share the template names), whose
 	// Template, Combine and Identity name the defines that spell it
 	Reduction  *ir.ReductionInfo
-	Acc        string // accumulator name (looped)
-	RIndex     string // the flat reduction index, for argmax/argmin
-	Identity   string // Reduction.Identity for the compute type, canonical spelling
-	RNumel     int64
+	Acc        string   // accumulator name (looped)
+	RIndex     string   // the flat reduction index, for argmax/argmin
+	Identity   string   // Reduction.Identity for the compute type, canonical spelling
+	RNumel     string   // the reduction length as a float operand (1024.0), or its argument
 	IndexDType ir.DType // argmax/argmin: the index type of r0_index
 	// a pass of several fields (welford): the fields some node uses, in the
 	// order of ir.PassFields (mean, m2, weight)
@@ -129,6 +175,9 @@ type Names struct {
 	// The masks of a row (XMask), of a tile element (TileMask) and of a row
 	// element in a reduction (RowMask).
 	XMask, TileMask, RowMask string
+	// A symbol's parameter is SizePrefix and its name; the numels passed
+	// as arguments are XNumel and RNumel.
+	SizePrefix, XNumel, RNumel string
 }
 
 // spelling maps the neutral index names to the target's.
@@ -137,7 +186,8 @@ func (n Names) spelling() map[string]ir.Index {
 }
 
 func (n Names) complete() bool {
-	return n.X != "" && n.Y != "" && n.R != "" && n.XMask != "" && n.TileMask != "" && n.RowMask != ""
+	return n.X != "" && n.Y != "" && n.R != "" && n.XMask != "" && n.TileMask != "" && n.RowMask != "" &&
+		n.SizePrefix != "" && n.XNumel != "" && n.RNumel != ""
 }
 
 // Build lowers every kernel of a schedule to its view model.
@@ -171,7 +221,7 @@ type Extern struct {
 	Out    string // the buffer it writes
 	// OutShape is the shape the call writes Out as (a view of it), when it
 	// is not Out's own
-	OutShape []int64
+	OutShape []ir.Size
 	Args     []ExternArg
 	Scalars  []ir.NamedScalar
 	// Returns: an ATen op, called through torch.ops, returns its result
@@ -180,7 +230,7 @@ type Extern struct {
 	// results. A further result of a call (ResultOf, the buffer that made
 	// it) has only Out, DType, Shape and Stride, for its checks.
 	Returns       bool
-	Shape, Stride []int64
+	Shape, Stride []ir.Size
 	DType         ir.DType
 	Positional    []ExternOperand
 	Keywords      []ExternOperand
@@ -204,8 +254,8 @@ type ExternOperand struct {
 // ExternArg is a buffer an extern call reads, as a strided view.
 type ExternArg struct {
 	Buffer string
-	Shape  []int64
-	Stride []int64
+	Shape  []ir.Size
+	Stride []ir.Size
 	Offset int64
 	// Whole: the view is the buffer itself (its shape, strides and first
 	// element), passed as it is.
@@ -213,9 +263,9 @@ type ExternArg struct {
 }
 
 // sameStrides compares two layouts of shape; a size-1 dim's stride is free.
-func sameStrides(shape, a, b []int64) bool {
+func sameStrides(shape, a, b []ir.Size) bool {
 	for d, n := range shape {
-		if n != 1 && a[d] != b[d] {
+		if !n.Is(1) && a[d] != b[d] {
 			return false
 		}
 	}
@@ -287,11 +337,14 @@ func buildExtern(s *fusion.Schedule, n *ir.Node) *Kernel {
 }
 
 func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int, h heuristics.Rules, names Names) (*Kernel, error) {
+	syms := s.Graph.Symbols
 	k := &Kernel{
-		Numel:     fk.Group.Numel,
-		RNumel:    fk.Group.ReductionNumel,
-		Reduction: fk.IsReduction(),
-		NumStages: 1,
+		Numel:      syms.Hint(fk.Group.Numel),
+		RNumel:     syms.Hint(fk.Group.ReductionNumel),
+		NumelSize:  fk.Group.Numel,
+		RNumelSize: fk.Group.ReductionNumel,
+		Reduction:  fk.IsReduction(),
+		NumStages:  1,
 	}
 	for _, n := range fk.Nodes {
 		k.Nodes = append(k.Nodes, n.Name)
@@ -300,12 +353,15 @@ func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int, h heuristics.Rul
 	if k.Reduction {
 		inner := false
 		for _, n := range fk.Nodes {
-			inner = inner || fusion.IsInnerReduction(s.Table, n)
+			inner = inner || fusion.IsInnerReduction(s.Table, n, syms)
 		}
 		var shape heuristics.Shape
 		shape, strided = heuristics.Reduction(k.Numel, k.RNumel, inner, h)
+		if k.RNumelArg() {
+			shape, strided = k.symbolicReduction(syms, inner, h)
+		}
 		k.setShape(shape)
-	} else if x, ok := tileSplit(s, fk); ok {
+	} else if x, ok := tileSplit(s, fk); ok && !k.NumelArg() {
 		k.Tiled = true
 		k.XNumel, k.YNumel = x, k.Numel/x
 		k.setShape(heuristics.Tile(k.XNumel, k.YNumel))
@@ -322,7 +378,7 @@ func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int, h heuristics.Rul
 	k.Pre = make([]Stmt, 0, size)
 	l.looped = k.Reduction && !k.Persistent
 	if k.Tiled {
-		l.sizes = map[string]int64{yVar: k.YNumel, xVar: k.XNumel}
+		l.env = ir.Env{Sizes: map[string]ir.Size{yVar: ir.Int(k.YNumel), xVar: ir.Int(k.XNumel)}, Symbols: l.syms}
 	}
 	for _, n := range fk.Nodes {
 		if err := l.node(n); err != nil {
@@ -340,10 +396,14 @@ func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int, h heuristics.Rul
 		}
 	}
 	k.Name = kernelName(k.Category, fk.Nodes, id)
-	span := k.Numel * k.RNumel
-	k.Index64 = l.maxOff >= 1<<31 || span+k.XBlock*k.RBlock >= 1<<31
-	k.XMask = k.Numel%k.XBlock != 0
-	k.RMask = k.Reduction && k.RNumel%k.RBlock != 0
+	span := satMul(syms.Max(k.NumelSize), syms.Max(k.RNumelSize))
+	rblock := k.RBlock
+	for _, b := range k.Blocks {
+		rblock = max(rblock, b.RBlock)
+	}
+	k.Index64 = l.maxOff >= 1<<31 || span+k.XBlock*rblock >= 1<<31
+	k.XMask = k.Numel%k.XBlock != 0 || k.NumelArg()
+	k.RMask = k.Reduction && (k.RNumel%k.RBlock != 0 || k.RNumelArg())
 	k.Grid = [3]int64{heuristics.CeilDiv(k.Numel, k.XBlock), 1, 1}
 	if k.Tiled {
 		k.XMask = k.XNumel%k.XBlock != 0
@@ -359,10 +419,58 @@ func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int, h heuristics.Rul
 			k.RMask = k.RMask || (k.Reduction && !k.Persistent && k.RNumel%c.RBlock != 0)
 		}
 	}
-	setEvictions(k, s.Table, h)
+	setEvictions(k, s.Table, syms, h)
 	// Input pointers first, then outputs, each in first-use order.
 	sort.SliceStable(k.Pointers, func(i, j int) bool { return !k.Pointers[i].Out && k.Pointers[j].Out })
+	sort.Slice(k.SizeArgs, func(i, j int) bool { return k.SizeArgs[i].Symbol < k.SizeArgs[j].Symbol })
+	for _, a := range k.SizeArgs {
+		k.IntParams = append(k.IntParams, IntParam{Name: a.Name, Wide: syms.Max(ir.Sym(a.Symbol)) >= 1<<31})
+	}
+	if k.NumelArg() {
+		k.IntParams = append(k.IntParams, IntParam{Name: names.XNumel, Wide: syms.Max(k.NumelSize) >= 1<<31})
+	}
+	if k.RNumelArg() {
+		k.IntParams = append(k.IntParams, IntParam{Name: names.RNumel, Wide: syms.Max(k.RNumelSize) >= 1<<31})
+	}
 	return k, nil
+}
+
+// symbolicReduction chooses the launch shape of a reduction whose length
+// is symbolic. It is persistent when the heuristics keep the longest row
+// persistent; then R0_BLOCK must cover each row, so one shape per power of
+// two over the length's range is kept (Blocks) and the wrapper picks by
+// r0_numel at each call. A looped reduction takes the shape of the hint.
+func (k *Kernel) symbolicReduction(syms ir.Symbols, inner bool, h heuristics.Rules) (heuristics.Shape, bool) {
+	rng := syms.Range(k.RNumelSize)
+	top, strided := heuristics.Reduction(k.Numel, heuristics.NextPow2(rng.Hi), inner, h)
+	if !top.Persistent {
+		return heuristics.Reduction(k.Numel, k.RNumel, inner, h)
+	}
+	var hint heuristics.Shape
+	for p := heuristics.NextPow2(rng.Lo); ; p *= 2 {
+		s, _ := heuristics.Reduction(k.Numel, p, inner, h)
+		s.Persistent = true
+		s.RBlock = max(s.RBlock, p)
+		k.Blocks = append(k.Blocks, Block{Upto: p, XBlock: s.XBlock, RBlock: s.RBlock, NumWarps: s.NumWarps})
+		if p >= k.RNumel && hint.XBlock == 0 {
+			hint = s
+		}
+		if p >= rng.Hi {
+			break
+		}
+	}
+	if hint.XBlock == 0 {
+		hint = top
+	}
+	return hint, strided
+}
+
+// satMul multiplies without wrapping past the int64 range.
+func satMul(a, b int64) int64 {
+	if a != 0 && b > (1<<62)/a {
+		return 1 << 62
+	}
+	return a * b
 }
 
 // setShape takes a launch shape chosen by the heuristics.
@@ -387,7 +495,7 @@ func (k *Kernel) shape() heuristics.Shape {
 // the streamed rows then leave the rest of L2 alone, dirty lines included.
 // Kernels that store whole rows or elements run slower with it, and have
 // none (the measurements are in docs/kernels.md).
-func setEvictions(k *Kernel, t *ir.Table, h heuristics.Rules) {
+func setEvictions(k *Kernel, t *ir.Table, syms ir.Symbols, h heuristics.Rules) {
 	switch {
 	case !k.Reduction:
 		return
@@ -400,6 +508,10 @@ func setEvictions(k *Kernel, t *ir.Table, h heuristics.Rules) {
 		stmts = append(stmts, lp.Body)
 	}
 	space := k.Numel * max(k.RNumel, 1)
+	hints := map[string]int64{}
+	for name, sym := range syms {
+		hints[name] = sym.Hint
+	}
 	loads := map[string]int64{} // pointer -> its loads
 	indirect := map[string]bool{}
 	rowStores := k.Persistent
@@ -417,7 +529,7 @@ func setEvictions(k *Kernel, t *ir.Table, h heuristics.Rules) {
 	extent := map[string]int64{}
 	for _, p := range k.Pointers {
 		if b := t.Buffer(p.Buffer); b != nil {
-			extent[p.Name] = b.Extent()
+			extent[p.Name] = b.Extent().Eval(hints)
 		}
 	}
 	for _, body := range stmts {
@@ -476,25 +588,26 @@ func setPassEvictions(k *Kernel) {
 // XNumel.
 func tileSplit(s *fusion.Schedule, fk *fusion.Kernel) (int64, bool) {
 	first := fk.Nodes[0]
-	if len(first.Ranges) < 2 || !anyReordered(s.Table, fk) {
+	if len(first.Ranges) < 2 || ir.HasSymbols(first.Ranges) || !anyReordered(s.Table, fk) {
 		return 0, false
 	}
 	// The dims in the order the node's points run (its buffer's layout).
-	dims := first.Ranges
+	dims, _ := ir.StaticSizes(first.Ranges)
 	if first.Strides != nil {
 		order, _ := ir.DenseOrder(first.Ranges, first.Strides)
 		dims = make([]int64, len(order))
 		for i, d := range order {
-			dims[i] = first.Ranges[d]
+			dims[i], _ = first.Ranges[d].Static()
 		}
 	}
+	numel, _ := fk.Group.Numel.Static()
 	x := int64(1)
 	for k := len(dims) - 1; k >= 1; k-- {
 		if dims[k] == 1 {
 			continue
 		}
 		x *= dims[k]
-		y := fk.Group.Numel / x
+		y := numel / x
 		if !heuristics.TileFits(x, y) {
 			continue
 		}
@@ -515,10 +628,10 @@ func tileSplit(s *fusion.Schedule, fk *fusion.Kernel) (int64, bool) {
 // a transpose, and reads well in 1-D). fits is false when a node does not
 // map onto the kernel's group.
 func transposedLoad(s *fusion.Schedule, fk *fusion.Kernel, x, y int64) (fits, transposed bool) {
-	sizes := map[string]int64{yVar: y, xVar: x}
+	sizes := ir.StaticEnv(map[string]int64{yVar: y, xVar: x})
 	split := map[string]ir.Index{xVar: ir.VarIndex(yVar).Scale(x).Add(ir.VarIndex(xVar))}
 	for _, n := range fk.Nodes {
-		sub, ok := fusion.Coords(n, fk.Group)
+		sub, ok := fusion.Coords(n, fk.Group, s.Graph.Symbols)
 		if !ok {
 			return false, false
 		}
@@ -532,7 +645,7 @@ func transposedLoad(s *fusion.Schedule, fk *fusion.Kernel, x, y int64) (fits, tr
 			}
 			off := ir.Index{}
 			for d, ix := range e.Index {
-				off = off.Add(ix.Subst(sub).Subst(split).Scale(b.StridesOrContiguous()[d]))
+				off = off.Add(ix.Subst(sub).Subst(split).Times(b.StridesOrContiguous()[d]))
 			}
 			off = off.Simplify(sizes)
 			unitX, unitY := false, false
@@ -549,14 +662,14 @@ func transposedLoad(s *fusion.Schedule, fk *fusion.Kernel, x, y int64) (fits, tr
 // unitStep reports a term that moves by one element as the variable v does:
 // v itself, or its innermost split v % m.
 func unitStep(t ir.Term, v string) bool {
-	if t.Coeff != 1 {
+	if !t.Coeff.Is(1) {
 		return false
 	}
 	if t.Inner == nil {
 		return t.Var == v
 	}
 	name, ok := t.Inner.IsVar()
-	return ok && name == v && t.Div == 1 && t.Mod > 1
+	return ok && name == v && t.Div.Is(1) && t.Mod.C != 0 && !t.Mod.Is(1)
 }
 
 // anyReordered is tileSplit's quick test: true when some load is not a

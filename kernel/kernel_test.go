@@ -187,7 +187,7 @@ func TestWelfordFieldsShareOnePass(t *testing.T) {
 			red = append(red, s)
 		}
 	}
-	if len(red) != 1 || red[0].Op != "welford" || red[0].RNumel != 100 {
+	if len(red) != 1 || red[0].Op != "welford" || red[0].RNumel != "100.0" {
 		t.Fatalf("reductions = %+v", red)
 	}
 	if st := k.Pre[len(k.Pre)-1]; st.Kind != "store" || st.Var != red[0].Var+"_mean" {
@@ -309,4 +309,4 @@ func TestAutotuneCandidates(t *testing.T) {
 }
 
 // testNames are the names templates/triton/names.tmpl gives.
-var testNames = Names{X: "xindex", Y: "yindex", R: "r0_index", XMask: "xmask", TileMask: "ymask & xmask", RowMask: "r0_mask & xmask"}
+var testNames = Names{X: "xindex", Y: "yindex", R: "r0_index", XMask: "xmask", TileMask: "ymask & xmask", RowMask: "r0_mask & xmask", SizePrefix: "ks_", XNumel: "xnumel", RNumel: "r0_numel"}

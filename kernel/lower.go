@@ -27,7 +27,8 @@ type lowering struct {
 	reduced      map[string]value // reduction node -> its row result
 	bodies       map[string]value // reduction node -> the value it reduced
 	cse          map[string]value
-	sizes        map[string]int64 // the ranges of the kernel's indices
+	env          ir.Env // the ranges of the kernel's indices, and the symbols'
+	syms         ir.Symbols
 	phases       map[string]int   // memo of phaseOf for inlined producers
 	inlined      map[string]value // memo of recomputed producers: name@index@pass
 	ptrs         map[string]string
@@ -43,7 +44,7 @@ func newLowering(s *fusion.Schedule, fk *fusion.Kernel, k *Kernel, names Names) 
 	l := &lowering{names: names, spelling: names.spelling(),
 		table: s.Table, k: k, group: fk.Group, nodes: map[string]*ir.Node{}, live: map[string]bool{},
 		materialized: s.Materialized, reduced: map[string]value{}, bodies: map[string]value{}, cse: map[string]value{},
-		sizes: fk.Group.Sizes(), phases: map[string]int{}, inlined: map[string]value{}, ptrs: map[string]string{}, reduce: k.Reduction,
+		env: fk.Group.Env(s.Graph.Symbols), syms: s.Graph.Symbols, phases: map[string]int{}, inlined: map[string]value{}, ptrs: map[string]string{}, reduce: k.Reduction,
 	}
 	for _, n := range fk.Nodes {
 		l.nodes[n.Name] = n
@@ -132,11 +133,10 @@ func (l *lowering) pointer(buffer string, out bool) string {
 
 // offset renders a flat element offset and records how far it can reach.
 func (l *lowering) offset(ix ir.Index) (ir.Index, bool) {
-	sizes := l.sizes
-	ix = ix.Simplify(sizes)
+	ix = ix.Simplify(l.env)
 	// Every step of the computation must fit the index type, not only the
 	// offset it ends at.
-	if m := ix.MaxMagnitude(sizes); m > l.maxOff {
+	if m := ix.MaxMagnitude(l.env); m > l.maxOff {
 		l.maxOff = m
 	}
 	return ix, ix.Mentions(rVar)
@@ -147,7 +147,46 @@ func (l *lowering) offset(ix ir.Index) (ir.Index, bool) {
 func (l *lowering) spell(ix ir.Index) string {
 	// Products spaced as black spaces binary operators (the index form
 	// spells them 8*x).
-	return strings.ReplaceAll(ix.Subst(l.spelling).String(), "*", " * ")
+	return strings.ReplaceAll(l.spellSymbols(ix.Subst(l.spelling)).String(), "*", " * ")
+}
+
+// spellSymbols renames the symbols of ix to the kernel's parameters,
+// taking each as a parameter on first use.
+func (l *lowering) spellSymbols(ix ir.Index) ir.Index {
+	if !ix.HasSymbols() {
+		return ix
+	}
+	m := map[string]string{}
+	for _, s := range ix.Symbols() {
+		m[s] = l.sizeArg(s)
+	}
+	return ix.RenameSymbols(m)
+}
+
+// sizeArg is the parameter that passes symbol s.
+func (l *lowering) sizeArg(s string) string {
+	name := l.names.SizePrefix + s
+	for _, a := range l.k.SizeArgs {
+		if a.Symbol == s {
+			return name
+		}
+	}
+	l.k.SizeArgs = append(l.k.SizeArgs, SizeArg{Name: name, Symbol: s})
+	return name
+}
+
+// spellSize spells a size inside the kernel.
+func (l *lowering) spellSize(s ir.Size) string {
+	return l.spell(ir.SizeIndex(s))
+}
+
+// rnumelOperand is the reduction length as a float operand of a division:
+// 1024.0, or the r0_numel argument.
+func (l *lowering) rnumelOperand() string {
+	if l.k.RNumelArg() {
+		return l.names.RNumel
+	}
+	return strconv.FormatInt(l.k.RNumel, 10) + ".0"
 }
 
 func (l *lowering) mask(usesR bool) string {
@@ -267,7 +306,7 @@ func (l *lowering) signature(e *ir.Expr, sub map[string]ir.Index) string {
 		case ir.OpConstant:
 			b.WriteString(string(e.DType) + ":" + e.Value)
 		case ir.OpIndex:
-			b.WriteString(string(e.DType) + ":" + e.Expr.Subst(sub).Simplify(l.sizes).String())
+			b.WriteString(string(e.DType) + ":" + e.Expr.Subst(sub).Simplify(l.env).String())
 		case ir.OpCast:
 			b.WriteString(string(e.DType))
 		}
@@ -299,7 +338,7 @@ func (l *lowering) onlineSum(v, max value) value {
 	}
 	res := value{name: l.tmp(), dtype: v.dtype, phase: at + 1}
 	st := Stmt{Op: onlineSoftmaxSum.Pass, Reduction: &onlineSoftmaxSum, Var: res.name, Acc: "_" + res.name, Args: []string{v.name}, DType: v.dtype,
-		Mask: l.names.RowMask, RNumel: l.k.RNumel}
+		Mask: l.names.RowMask, RNumel: l.rnumelOperand()}
 	if !l.absorbMax(st, max, at) {
 		l.emitLooped(st, at)
 	}
@@ -364,31 +403,31 @@ func (l *lowering) passOf(v value) int {
 // with the flat xindex of a tiled kernel split into yindex (rows of
 // XNumel points) and xindex.
 func (l *lowering) coords(n *ir.Node) (map[string]ir.Index, bool) {
-	sub, ok := fusion.Coords(n, l.group)
+	sub, ok := fusion.Coords(n, l.group, l.syms)
 	if !ok || !l.k.Tiled {
 		return sub, ok
 	}
 	split := map[string]ir.Index{xVar: ir.VarIndex(yVar).Scale(l.k.XNumel).Add(ir.VarIndex(xVar))}
 	out := make(map[string]ir.Index, len(sub))
 	for v, ix := range sub {
-		out[v] = ix.Subst(split).Simplify(l.sizes)
+		out[v] = ix.Subst(split).Simplify(l.env)
 	}
 	return out, true
 }
 
 // flatIndex is fusion.FlatIndex over this kernel's index ranges.
-func (l *lowering) flatIndex(shape []int64, idx []ir.Index) ir.Index {
+func (l *lowering) flatIndex(shape []ir.Size, idx []ir.Index) ir.Index {
 	return l.stridedIndex(ir.ContiguousStrides(shape), idx)
 }
 
 // stridedIndex is the offset of a point idx of a buffer with these strides,
 // simplified over this kernel's index ranges.
-func (l *lowering) stridedIndex(strides []int64, idx []ir.Index) ir.Index {
+func (l *lowering) stridedIndex(strides []ir.Size, idx []ir.Index) ir.Index {
 	flat := ir.Index{}
 	for d, ix := range idx {
-		flat = flat.Add(ix.Scale(strides[d]))
+		flat = flat.Add(ix.Times(strides[d]))
 	}
-	return flat.Simplify(l.sizes)
+	return flat.Simplify(l.env)
 }
 
 // rangeVars returns the node's range variables in kernel coordinates.
@@ -436,7 +475,7 @@ func (l *lowering) phaseOf(e *ir.Expr, sub map[string]ir.Index) int {
 func (l *lowering) loadIndex(e *ir.Expr, sub map[string]ir.Index) []ir.Index {
 	idx := make([]ir.Index, len(e.Index))
 	for d, ix := range e.Index {
-		idx[d] = ix.Subst(sub).Simplify(l.sizes)
+		idx[d] = ix.Subst(sub).Simplify(l.env)
 	}
 	return idx
 }
@@ -469,7 +508,7 @@ func (l *lowering) expr(e *ir.Expr, sub map[string]ir.Index, at int) (value, err
 			return Stmt{Kind: "constant", Var: name, Value: e.Value, DType: e.DType.Compute()}
 		}), nil
 	case ir.OpIndex:
-		ix := e.Expr.Subst(sub).Simplify(l.sizes)
+		ix := e.Expr.Subst(sub).Simplify(l.env)
 		off, usesR := l.offset(ix)
 		spelled := l.spell(off)
 		key := "index:" + string(e.DType) + ":" + spelled
@@ -578,16 +617,16 @@ func (l *lowering) load(e *ir.Expr, sub map[string]ir.Index, at int) (value, err
 	for d, ix := range e.Index {
 		if k, ok := ix.IsIndirect(); ok {
 			iv := indirect[k]
-			checks = append(checks, Stmt{Kind: "assert", Var: iv.name, Size: b.Shape[d]})
-			flat = flat.Add(ir.VarIndex(iv.name).Scale(strides[d]))
+			checks = append(checks, Stmt{Kind: "assert", Var: iv.name, Size: l.spellSize(b.Shape[d])})
+			flat = flat.Add(ir.VarIndex(iv.name).Times(strides[d]))
 			continue
 		}
-		flat = flat.Add(ix.Subst(sub).Scale(strides[d]))
+		flat = flat.Add(ix.Subst(sub).Times(strides[d]))
 	}
 	off, offR := l.offset(flat)
 	if len(checks) > 0 {
 		// An indirect index reaches as far as its dimension allows.
-		if ext := b.Extent(); ext > l.maxOff {
+		if ext := b.Extent().Bounds(l.env).Hi; ext > l.maxOff {
 			l.maxOff = ext
 		}
 	}
@@ -618,7 +657,7 @@ func (l *lowering) load(e *ir.Expr, sub map[string]ir.Index, at int) (value, err
 func (l *lowering) reduction(n *ir.Node, v value, at int) value {
 	info := n.Reduction.Info()
 	idxType := ir.Int32
-	if l.k.Numel*l.k.RNumel >= 1<<31 {
+	if satMul(l.syms.Max(l.k.NumelSize), l.syms.Max(l.k.RNumelSize)) >= 1<<31 {
 		idxType = ir.Int64
 	}
 	// Reductions of the same value in the same pass share it: welford_mean
@@ -634,7 +673,7 @@ func (l *lowering) reduction(n *ir.Node, v value, at int) value {
 			res.dtype = idxType // the compute type of a position: int32 where it fits
 		}
 		st := Stmt{Op: info.Pass, Reduction: info, Var: res.name, Args: []string{v.name}, DType: v.dtype, Mask: l.names.RowMask,
-			RIndex: l.names.R, Identity: info.Identity.Value(v.dtype), RNumel: l.k.RNumel, IndexDType: idxType}
+			RIndex: l.names.R, Identity: info.Identity.Value(v.dtype), RNumel: l.rnumelOperand(), IndexDType: idxType}
 		if info.Field != "" {
 			st.Fields = []string{info.Field}
 		}

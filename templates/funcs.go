@@ -39,7 +39,10 @@ var Removed = []string{
 //	deviceInfo         the device's data (overrides.Properties)
 //	stmts LIST N       kernel statements, each by its template stmt/<Kind>,
 //	                   one per line, indented by N spaces
-//	tuple LIST         a Python tuple of ints or strings: (), (4,), (4, 8)
+//	tuple LIST         a Python tuple of ints, static sizes or strings: (), (4,), (4, 8)
+//	size PAT SIZE      a size as a Python expression, each symbol spelled by
+//	                   the printf pattern PAT: 768 * _sym_S
+//	sizes PAT LIST     a list of sizes as a Python tuple, spelled as size does
 //	sortedKeys MAP     a map's keys, sorted
 //	isFloat DTYPE      whether a dtype name is a floating-point type
 //
@@ -64,6 +67,8 @@ var funcMap = sync.OnceValue(func() template.FuncMap {
 	}
 	guardedFormatting(m)
 	m["tuple"] = pyTuple
+	m["sizes"] = pySizes
+	m["size"] = pySize
 	m["sortedKeys"] = sortedMapKeys
 	m["isFloat"] = isFloat
 	return m
@@ -96,6 +101,15 @@ func pyTuple(xs any) (string, error) {
 			item()
 			b = append(b, x...)
 		}
+	case []ir.Size:
+		for _, x := range v {
+			c, ok := x.Static()
+			if !ok {
+				return "", fmt.Errorf("tuple: size %s is symbolic (spell it with sizes)", x)
+			}
+			item()
+			b = strconv.AppendInt(b, c, 10)
+		}
 	default:
 		return "", fmt.Errorf("tuple: want a list of integers or strings, got %T", xs)
 	}
@@ -103,6 +117,50 @@ func pyTuple(xs any) (string, error) {
 		b = append(b, ',')
 	}
 	return string(append(b, ')')), nil
+}
+
+// pySize spells a size as a Python expression, each symbol by the
+// pattern (a printf verb for its name: "_sym_%s"): 768, _sym_S,
+// 768 * _sym_S.
+func pySize(pattern string, s any) (string, error) {
+	var x ir.Size
+	switch v := s.(type) {
+	case ir.Size:
+		x = v
+	case int64:
+		x = ir.Int(v)
+	case int:
+		x = ir.Int(int64(v))
+	default:
+		return "", fmt.Errorf("size: want a size, got %T", s)
+	}
+	if x.IsStatic() {
+		return strconv.FormatInt(x.C, 10), nil
+	}
+	var b []byte
+	if x.C != 1 {
+		b = strconv.AppendInt(b, x.C, 10)
+	}
+	for _, n := range x.Syms.Factors() {
+		if len(b) > 0 {
+			b = append(b, " * "...)
+		}
+		b = fmt.Appendf(b, pattern, n)
+	}
+	return string(b), nil
+}
+
+// pySizes spells a list of sizes as a Python tuple, as pySize spells each.
+func pySizes(pattern string, xs []ir.Size) (string, error) {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		s, err := pySize(pattern, x)
+		if err != nil {
+			return "", err
+		}
+		parts[i] = s
+	}
+	return pyTuple(parts)
 }
 
 // sortedMapKeys returns a map's keys in sorted order (sprig's keys is unordered).

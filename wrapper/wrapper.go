@@ -6,6 +6,7 @@ package wrapper
 import (
 	"fmt"
 	"sort"
+	"strconv"
 
 	"github.com/fusegen/fusegen/fusion"
 	"github.com/fusegen/fusegen/ir"
@@ -31,7 +32,11 @@ type Module struct {
 	// steps only).
 	Kernels    []*kernel.Kernel
 	Steps      []Step
-	BytesMoved int64
+	BytesMoved int64 // at the symbols' hints
+	// Symbols are the graph's sizes known at call time, by name, and
+	// SymbolReads how call() reads each from its inputs' shapes, in order.
+	Symbols     []ir.Symbol
+	SymbolReads []SymbolRead
 	// Filled in by the generator once the kernels are rendered.
 	KernelSources []string
 	HelperSources []string
@@ -67,6 +72,30 @@ func (m *Module) InputNames() []string {
 	return out
 }
 
+// Symbolic reports a module whose sizes are read at call time.
+func (m *Module) Symbolic() bool { return len(m.Symbols) > 0 }
+
+// BlockTables reports whether some kernel picks its launch shape per call.
+func (m *Module) BlockTables() bool {
+	for _, k := range m.Kernels {
+		if len(k.Blocks) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// SymbolRead is how call() reads one symbol: dim Dim of input Input (of
+// NDim dims), divided by Divisor (the dim's other factors, read before),
+// then checked against the symbol's range.
+type SymbolRead struct {
+	ir.Symbol
+	Input   string
+	NDim    int
+	Dim     int
+	Divisor ir.Size
+}
+
 // Param is an input load_params reads from an archive entry: the entry's
 // bytes are the storage that Shape, Stride and Offset view.
 type Param struct {
@@ -78,16 +107,19 @@ type Param struct {
 type Input struct {
 	Name   string
 	DType  ir.DType
-	Shape  []int64
-	Stride []int64
+	Shape  []ir.Size
+	Stride []ir.Size
 	Offset int64
 	Read   bool // some kernel reads it (so its alignment matters)
+	// Symbolic: some size or stride is symbolic, and call() checks the
+	// sizes dim by dim, naming the relation a dim breaks.
+	Symbolic bool
 	// ResultName keeps the input as passed, for returning it, when it is
 	// both read by a kernel and a graph output; empty otherwise.
 	ResultName string
 	Integer    bool // get_args draws integers in [Low, High)
 	Low        int64
-	High       int64
+	High       ir.Size
 }
 
 // InputResultName is the variable that keeps an input which is also an
@@ -100,14 +132,17 @@ type Step struct {
 	Kind string
 	// alloc
 	Name   string
-	Shape  []int64
-	Stride []int64
+	Shape  []ir.Size
+	Stride []ir.Size
 	DType  ir.DType
 	// launch, extern: the kernel (an extern call's view model for extern)
 	// and the buffers it takes; launch: its slot among the Triton kernels
+	// (the first of its Blocks), and the sizes it takes after the
+	// buffers (its symbols, then xnumel and r0_numel where symbolic)
 	Kernel *kernel.Kernel
 	Slot   int
 	Args   []string
+	Sizes  []ir.Size
 	// reuse: Name takes over the dead buffer From
 	From string
 	// free
@@ -125,6 +160,7 @@ func Build(s *fusion.Schedule, kernels []*kernel.Kernel) (*Module, error) {
 		DeviceType:  g.DeviceType(),
 		DeviceIndex: g.DeviceIndex(),
 		Outputs:     g.Outputs,
+		Symbols:     g.Symbols.Sorted(),
 	}
 	for _, k := range kernels {
 		if k.Extern == nil {
@@ -144,19 +180,24 @@ func Build(s *fusion.Schedule, kernels []*kernel.Kernel) (*Module, error) {
 		}
 	}
 	bounds := indexBounds(g)
+	reads, err := symbolReads(g)
+	if err != nil {
+		return nil, err
+	}
+	m.SymbolReads = reads
 	isOutput := map[string]bool{}
 	for _, o := range g.Outputs {
 		isOutput[o] = true
 	}
 	for _, b := range g.Inputs {
 		in := Input{Name: b.Name, DType: b.DType, Shape: b.Shape, Stride: b.StridesOrContiguous(), Offset: b.Offset,
-			Read: read[b.Name]}
+			Read: read[b.Name], Symbolic: ir.HasSymbols(b.Shape) || ir.HasSymbols(b.StridesOrContiguous())}
 		if in.Read && isOutput[b.Name] {
 			in.ResultName = InputResultName(b.Name)
 		}
 		if b.DType.IsInt() {
 			in.Integer = true
-			in.Low, in.High = -100, 100
+			in.Low, in.High = -100, ir.Int(100)
 			if b.DType == ir.Uint8 {
 				in.Low = 0
 			}
@@ -171,13 +212,13 @@ func Build(s *fusion.Schedule, kernels []*kernel.Kernel) (*Module, error) {
 			}
 		}
 		if in.Read {
-			m.BytesMoved += b.Numel() * b.DType.Bytes()
+			m.BytesMoved += g.Symbols.Hint(b.Numel()) * b.DType.Bytes()
 		}
 	}
 	for _, o := range g.Outputs {
 		ret := o
 		if n := s.Table.Node(o); n != nil {
-			m.BytesMoved += n.Numel() * n.DType.Bytes()
+			m.BytesMoved += g.Symbols.Hint(n.Numel()) * n.DType.Bytes()
 		} else if read[o] {
 			ret = InputResultName(o)
 		}
@@ -248,8 +289,8 @@ func plan(s *fusion.Schedule, kernels []*kernel.Kernel) []Step {
 		if k.Extern != nil {
 			steps = append(steps, Step{Kind: "extern", Kernel: k, Args: args})
 		} else {
-			steps = append(steps, Step{Kind: "launch", Kernel: k, Slot: slot, Args: args})
-			slot++
+			steps = append(steps, Step{Kind: "launch", Kernel: k, Slot: slot, Args: args, Sizes: launchSizes(k)})
+			slot += max(1, len(k.Blocks))
 		}
 		var dead []string
 		for _, p := range k.Pointers {
@@ -286,8 +327,8 @@ func indexSource(e *ir.Expr) *ir.Expr {
 
 // indexBounds finds integer inputs used as indirect indices and the largest
 // value each may take plus one (the smallest dimension it indexes).
-func indexBounds(g *ir.Graph) map[string]int64 {
-	out := map[string]int64{}
+func indexBounds(g *ir.Graph) map[string]ir.Size {
+	out := map[string]ir.Size{}
 	for _, n := range g.Nodes {
 		n.Body.Walk(func(e *ir.Expr) {
 			if e.Op != ir.OpLoad || len(e.Indirect) == 0 {
@@ -303,11 +344,97 @@ func indexBounds(g *ir.Graph) map[string]int64 {
 				if src == nil {
 					continue
 				}
-				if cur, ok := out[src.Buffer]; !ok || b.Shape[d] < cur {
+				if cur, ok := out[src.Buffer]; !ok || smaller(b.Shape[d], cur, g.Symbols) {
 					out[src.Buffer] = b.Shape[d]
 				}
 			}
 		})
+	}
+	return out
+}
+
+// smaller orders two sizes by their values at the hints, ties by spelling.
+func smaller(a, b ir.Size, syms ir.Symbols) bool {
+	ha, hb := syms.Hint(a), syms.Hint(b)
+	if ha != hb {
+		return ha < hb
+	}
+	return a.String() < b.String()
+}
+
+// launchSizes are the sizes a kernel takes after its buffers.
+func launchSizes(k *kernel.Kernel) []ir.Size {
+	var out []ir.Size
+	for _, a := range k.SizeArgs {
+		out = append(out, ir.Sym(a.Symbol))
+	}
+	if k.NumelArg() {
+		out = append(out, k.NumelSize)
+	}
+	if k.RNumelArg() {
+		out = append(out, k.RNumelSize)
+	}
+	return out
+}
+
+// symbolReads decides how call() reads each symbol from its inputs'
+// shapes: a dim whose size has exactly one symbol not yet read, once,
+// gives it (dividing by the rest). A symbol no input dim gives is refused:
+// call() could not know it.
+func symbolReads(g *ir.Graph) ([]SymbolRead, error) {
+	if len(g.Symbols) == 0 {
+		return nil, nil
+	}
+	known := map[string]bool{}
+	var out []SymbolRead
+	for progress := true; progress; {
+		progress = false
+		for _, b := range g.Inputs {
+			for d, s := range b.Shape {
+				var unknown []string
+				for _, n := range s.Syms.Names() {
+					if !known[n] {
+						unknown = append(unknown, n)
+					}
+				}
+				if len(unknown) != 1 {
+					continue
+				}
+				u := unknown[0]
+				div, _ := s.Quo(ir.Sym(u))
+				if _, again := div.Quo(ir.Sym(u)); again {
+					continue // u appears squared: not read from this dim
+				}
+				known[u] = true
+				progress = true
+				out = append(out, SymbolRead{Symbol: g.Symbols[u], Input: b.Name, NDim: len(b.Shape), Dim: d, Divisor: div})
+			}
+		}
+	}
+	for _, sym := range g.Symbols.Sorted() {
+		if !known[sym.Name] {
+			return nil, fmt.Errorf("symbol %q is the size of no input dimension (alone or times symbols read before), so call() cannot read it", sym.Name)
+		}
+	}
+	return out, nil
+}
+
+// CompoundDivisor reports a divisor spelled as a product, which Python
+// needs in parentheses after //.
+func (r SymbolRead) CompoundDivisor() bool {
+	n := len(r.Divisor.Syms.Factors())
+	if r.Divisor.C != 1 {
+		n++
+	}
+	return n > 1
+}
+
+// SizeNames are the input's sizes as quoted Python strings ("B", "768"),
+// for the errors call() raises.
+func (in Input) SizeNames() []string {
+	out := make([]string, len(in.Shape))
+	for i, s := range in.Shape {
+		out[i] = strconv.Quote(s.String())
 	}
 	return out
 }

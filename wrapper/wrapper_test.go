@@ -22,7 +22,7 @@ func build(t *testing.T, src string, opts fusion.Options) *Module {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ks, err := kernel.Build(s, heuristics.Rules{}, kernel.Names{X: "xindex", Y: "yindex", R: "r0_index", XMask: "xmask", TileMask: "ymask & xmask", RowMask: "r0_mask & xmask"})
+	ks, err := kernel.Build(s, heuristics.Rules{}, kernel.Names{X: "xindex", Y: "yindex", R: "r0_index", XMask: "xmask", TileMask: "ymask & xmask", RowMask: "r0_mask & xmask", SizePrefix: "ks_", XNumel: "xnumel", RNumel: "r0_numel"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestIndexInputsGetTheirRange(t *testing.T) {
 	got := map[string][2]int64{}
 	for _, in := range m.Inputs {
 		if in.Integer {
-			got[in.Name] = [2]int64{in.Low, in.High}
+			got[in.Name] = [2]int64{in.Low, in.High.C}
 		}
 	}
 	want := map[string][2]int64{"idx": {0, 50}, "k": {-100, 100}}
@@ -134,8 +134,8 @@ func TestIndexThroughWhere(t *testing.T) {
 			{"op":"where","args":[{"op":"ne","args":[{"op":"load","buffer":"target","index":["i0"]},{"op":"constant","dtype":"int64","value":-100}]},
 			{"op":"load","buffer":"target","index":["i0"]},{"op":"constant","dtype":"int64","value":0}]}]}}],"outputs":["picked"]}`)
 	for _, in := range m.Inputs {
-		if in.Name == "target" && (in.Low != 0 || in.High != 10) {
-			t.Errorf("target drawn from [%d, %d), want [0, 10)", in.Low, in.High)
+		if in.Name == "target" && (in.Low != 0 || !in.High.Is(10)) {
+			t.Errorf("target drawn from [%d, %s), want [0, 10)", in.Low, in.High)
 		}
 	}
 }
