@@ -17,14 +17,14 @@ func TestAtenCallKeywordsAndResults(t *testing.T) {
 	x := b.Input("x", ir.Float32, 4, 10)
 	e := b.Exp(x)
 	sorted := b.AtenCall("aten.sort.default", []ops.ResultSpec{
-		{DType: ir.Float32, Shape: []int64{4, 10}}, {DType: ir.Int64, Shape: []int64{4, 10}}}, []any{x, -1, true}, nil)
+		{DType: ir.Float32, Shape: ir.Sizes(4, 10)}, {DType: ir.Int64, Shape: ir.Sizes(4, 10)}}, []any{x, -1, true}, nil)
 	b.Output("v", sorted[0])
 	b.Output("i", sorted[1])
-	b.Output("c", b.AtenCall("aten.cumsum.default", []ops.ResultSpec{{DType: ir.Float64, Shape: []int64{4, 10}}},
+	b.Output("c", b.AtenCall("aten.cumsum.default", []ops.ResultSpec{{DType: ir.Float64, Shape: ir.Sizes(4, 10)}},
 		[]any{x, 0}, map[string]any{"dtype": ops.DTypeLiteral(ir.Float64)})[0])
-	b.Output("s", b.AtenCall("aten.stack.default", []ops.ResultSpec{{DType: ir.Float32, Shape: []int64{2, 4, 10}}},
+	b.Output("s", b.AtenCall("aten.stack.default", []ops.ResultSpec{{DType: ir.Float32, Shape: ir.Sizes(2, 4, 10)}},
 		[]any{[]*ops.Tensor{x, e}, 0}, nil)[0])
-	b.Output("r", b.AtenCall("aten.arange.start_step", []ops.ResultSpec{{DType: ir.Float32, Shape: []int64{3}}},
+	b.Output("r", b.AtenCall("aten.arange.start_step", []ops.ResultSpec{{DType: ir.Float32, Shape: ir.Sizes(3)}},
 		[]any{0, 3, 1}, map[string]any{"device": ops.DeviceLiteral("cuda"), "dtype": ops.DTypeLiteral(ir.Float32), "layout": ops.Layout("strided")})[0])
 	g, err := b.Build()
 	if err != nil {
@@ -62,19 +62,19 @@ func TestAtenCallErrors(t *testing.T) {
 		want  string
 	}{
 		{func(b *ops.Builder, x *ops.Tensor) {
-			b.AtenCall("aten.gelu.default", []ops.ResultSpec{{DType: ir.Float32, Shape: []int64{4}}}, []any{x}, map[string]any{"out": x})
+			b.AtenCall("aten.gelu.default", []ops.ResultSpec{{DType: ir.Float32, Shape: ir.Sizes(4)}}, []any{x}, map[string]any{"out": x})
 		}, `kwargs.out: keyword "out": want a name`},
 		{func(b *ops.Builder, x *ops.Tensor) {
-			b.AtenCall("aten.gelu.default", []ops.ResultSpec{{DType: ir.Float32, Shape: []int64{4}}}, []any{x}, map[string]any{"approximate": ops.Str("a'b")})
+			b.AtenCall("aten.gelu.default", []ops.ResultSpec{{DType: ir.Float32, Shape: ir.Sizes(4)}}, []any{x}, map[string]any{"approximate": ops.Str("a'b")})
 		}, `string "a'b"`},
 		{func(b *ops.Builder, x *ops.Tensor) {
-			b.AtenCall("aten.empty.memory_format", []ops.ResultSpec{{DType: ir.Float32, Shape: []int64{4}}}, []any{[]int64{4}}, map[string]any{"memory_format": ops.MemoryFormat("sideways")})
+			b.AtenCall("aten.empty.memory_format", []ops.ResultSpec{{DType: ir.Float32, Shape: ir.Sizes(4)}}, []any{[]int64{4}}, map[string]any{"memory_format": ops.MemoryFormat("sideways")})
 		}, `unknown memory format "sideways"`},
 		{func(b *ops.Builder, x *ops.Tensor) {
-			b.AtenCall("aten.Sort.default", []ops.ResultSpec{{DType: ir.Float32, Shape: []int64{4}}}, []any{x}, nil)
+			b.AtenCall("aten.Sort.default", []ops.ResultSpec{{DType: ir.Float32, Shape: ir.Sizes(4)}}, []any{x}, nil)
 		}, `is not an ATen op name`},
 		{func(b *ops.Builder, x *ops.Tensor) {
-			b.AtenCall("aten.cat.default", []ops.ResultSpec{{DType: ir.Float32, Shape: []int64{8}}}, []any{[]*ops.Tensor{x, nil}, []float64{1}}, nil)
+			b.AtenCall("aten.cat.default", []ops.ResultSpec{{DType: ir.Float32, Shape: ir.Sizes(8)}}, []any{[]*ops.Tensor{x, nil}, []float64{1}}, nil)
 		}, ``}, // a None in a tensor list and a float list are both fine
 	}
 	for _, c := range cases {

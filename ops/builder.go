@@ -157,14 +157,34 @@ func (b *Builder) fail(err error) { b.errs = append(b.errs, err) }
 
 // Input declares the next graph input, contiguous.
 func (b *Builder) Input(name string, dt ir.DType, shape ...int64) *Tensor {
-	return b.InputStrided(name, dt, shape, nil, 0)
+	return b.InputStridedSizes(name, dt, ir.Sizes(shape...), nil, 0)
+}
+
+// sizesOrNil converts ints to sizes, keeping nil (contiguous) nil.
+func sizesOrNil(xs []int64) []ir.Size {
+	if xs == nil {
+		return nil
+	}
+	return ir.Sizes(xs...)
 }
 
 // InputStrided declares the next graph input with strides (nil means
 // contiguous) and a storage offset.
 func (b *Builder) InputStrided(name string, dt ir.DType, shape, strides []int64, offset int64) *Tensor {
+	return b.InputStridedSizes(name, dt, ir.Sizes(shape...), sizesOrNil(strides), offset)
+}
+
+// InputSizes declares the next graph input, contiguous, with sizes that
+// may name symbols (Symbol declares them).
+func (b *Builder) InputSizes(name string, dt ir.DType, shape ...ir.Size) *Tensor {
+	return b.InputStridedSizes(name, dt, shape, nil, 0)
+}
+
+// InputStridedSizes is InputStrided with sizes and strides that may name
+// symbols.
+func (b *Builder) InputStridedSizes(name string, dt ir.DType, shape, strides []ir.Size, offset int64) *Tensor {
 	if shape == nil {
-		shape = []int64{}
+		shape = []ir.Size{}
 	}
 	in := &ir.Buffer{Name: name, DType: dt, Shape: slices.Clone(shape), Strides: slices.Clone(strides), Offset: offset}
 	path := fmt.Sprintf("inputs[%d]", len(b.file.Inputs))
@@ -176,7 +196,7 @@ func (b *Builder) InputStrided(name string, dt ir.DType, shape, strides []int64,
 		b.fail(ir.ErrorAt(path+".name", "duplicate name %q", name))
 		return &Tensor{}
 	}
-	if err := ir.CheckBuffer(in, path); err != nil {
+	if err := ir.CheckBuffer(in, path, b.file.Symbols); err != nil {
 		b.fail(err)
 		return &Tensor{}
 	}
@@ -184,9 +204,36 @@ func (b *Builder) InputStrided(name string, dt ir.DType, shape, strides []int64,
 	b.file.Inputs = append(b.file.Inputs, in)
 	b.l.g.Inputs = append(b.l.g.Inputs, in)
 	b.l.taken[name] = fmt.Sprintf("input %q", name)
-	t := bufferTensor(name, shape, strides, dt)
+	t := bufferTensor(name, in.Shape, in.Strides, dt)
 	b.env[name] = t
 	return &Tensor{shape: t.shape, dtype: dt, name: name, b: b}
+}
+
+// Symbol declares a size known only at run time, with the value that
+// launch shapes are tuned for (hint) and the range it may take, and
+// returns it as a size for InputSizes and the other ...Sizes methods.
+// Declaring a symbol again with the same values is harmless; with other
+// values it is an error.
+func (b *Builder) Symbol(name string, hint, min, max int64) ir.Size {
+	sym := ir.Symbol{Name: name, Hint: hint, Min: min, Max: max}
+	at := "symbols." + name
+	if err := ir.CheckSymbol(sym); err != nil {
+		b.fail(ir.ErrorAt(at, "%v", err))
+		return ir.Sym(name)
+	}
+	if prev, ok := b.file.Symbols[name]; ok {
+		if prev != sym {
+			b.fail(ir.ErrorAt(at, "symbol %q is declared again with hint %d and range [%d, %d], but it has hint %d and range [%d, %d]",
+				name, hint, min, max, prev.Hint, prev.Min, prev.Max))
+		}
+		return ir.Sym(name)
+	}
+	if b.file.Symbols == nil {
+		b.file.Symbols = ir.Symbols{}
+	}
+	b.file.Symbols[name] = sym
+	b.l.g.Symbols = b.file.Symbols
+	return ir.Sym(name)
 }
 
 // Output appends t to the graph's outputs under name. An op result the
@@ -444,6 +491,7 @@ func (b *Builder) Program() *Program { return b.file.clone() }
 
 func (f *Program) clone() *Program {
 	c := *f
+	c.Symbols = maps.Clone(f.Symbols)
 	c.Inputs = slices.Clone(f.Inputs)
 	c.Outputs = slices.Clone(f.Outputs)
 	c.Nodes = make([]Node, len(f.Nodes))
@@ -469,6 +517,12 @@ func (f *Program) clone() *Program {
 }
 
 func ints(xs []int64) *[]int64 { c := slices.Clone(xs); return &c }
+
+// sizes is a shape attribute of ints.
+func sizes(xs []int64) *[]ir.Size { c := ir.Sizes(xs...); return &c }
+
+// symSizes is a shape attribute of sizes.
+func symSizes(xs []ir.Size) *[]ir.Size { c := slices.Clone(xs); return &c }
 
 func ptr[T any](v T) *T { return &v }
 
@@ -662,7 +716,7 @@ func (b *Builder) Full(shape []int64, value any, opts ...Option) *Tensor {
 		b.fail(fmt.Errorf("full: value: %v", err))
 		return &Tensor{}
 	}
-	return b.one("full", nil, opts, func(a *Attrs) { a.Shape = ints(shape); a.Value = &s })
+	return b.one("full", nil, opts, func(a *Attrs) { a.Shape = sizes(shape); a.Value = &s })
 }
 
 // ScalarTensor is torch.scalar_tensor(value, dtype=...).
@@ -782,13 +836,13 @@ func (b *Builder) LogSoftmax(x *Tensor, dim int64, opts ...Option) *Tensor {
 // LayerNorm is torch.nn.functional.layer_norm(x, normalized_shape,
 // weight=..., bias=..., eps=...).
 func (b *Builder) LayerNorm(x *Tensor, normalizedShape []int64, opts ...Option) *Tensor {
-	return b.one("layer_norm", []any{x}, opts, func(a *Attrs) { a.NormalizedShape = ints(normalizedShape) })
+	return b.one("layer_norm", []any{x}, opts, func(a *Attrs) { a.NormalizedShape = sizes(normalizedShape) })
 }
 
 // RMSNorm is torch.nn.functional.rms_norm(x, normalized_shape, weight=...,
 // eps=...).
 func (b *Builder) RMSNorm(x *Tensor, normalizedShape []int64, opts ...Option) *Tensor {
-	return b.one("rms_norm", []any{x}, opts, func(a *Attrs) { a.NormalizedShape = ints(normalizedShape) })
+	return b.one("rms_norm", []any{x}, opts, func(a *Attrs) { a.NormalizedShape = sizes(normalizedShape) })
 }
 
 // CrossEntropy is torch.nn.functional.cross_entropy(input, target,
@@ -801,12 +855,23 @@ func (b *Builder) CrossEntropy(input, target *Tensor, opts ...Option) *Tensor {
 
 // View is Tensor.view(shape); one size may be -1.
 func (b *Builder) View(x *Tensor, shape ...int64) *Tensor {
-	return b.one("view", []any{x}, nil, func(a *Attrs) { a.Shape = ints(shape) })
+	return b.ViewSizes(x, ir.Sizes(shape...)...)
+}
+
+// ViewSizes is View with sizes that may name symbols; one may be
+// ir.Int(-1).
+func (b *Builder) ViewSizes(x *Tensor, shape ...ir.Size) *Tensor {
+	return b.one("view", []any{x}, nil, func(a *Attrs) { a.Shape = symSizes(shape) })
 }
 
 // Reshape is torch.reshape.
 func (b *Builder) Reshape(x *Tensor, shape ...int64) *Tensor {
-	return b.one("reshape", []any{x}, nil, func(a *Attrs) { a.Shape = ints(shape) })
+	return b.ReshapeSizes(x, ir.Sizes(shape...)...)
+}
+
+// ReshapeSizes is Reshape with sizes that may name symbols.
+func (b *Builder) ReshapeSizes(x *Tensor, shape ...ir.Size) *Tensor {
+	return b.one("reshape", []any{x}, nil, func(a *Attrs) { a.Shape = symSizes(shape) })
 }
 
 // Permute is torch.permute.
@@ -821,7 +886,13 @@ func (b *Builder) Transpose(x *Tensor, dim0, dim1 int64) *Tensor {
 
 // Expand is Tensor.expand(shape); -1 keeps a size.
 func (b *Builder) Expand(x *Tensor, shape ...int64) *Tensor {
-	return b.one("expand", []any{x}, nil, func(a *Attrs) { a.Shape = ints(shape) })
+	return b.ExpandSizes(x, ir.Sizes(shape...)...)
+}
+
+// ExpandSizes is Expand with sizes that may name symbols (a size-1 dim
+// expanded to B).
+func (b *Builder) ExpandSizes(x *Tensor, shape ...ir.Size) *Tensor {
+	return b.one("expand", []any{x}, nil, func(a *Attrs) { a.Shape = symSizes(shape) })
 }
 
 // Unsqueeze is torch.unsqueeze.
@@ -889,7 +960,11 @@ func pieces(x *Tensor, dim int64, size func(n int64) int64) int {
 	if err != nil {
 		return 1
 	}
-	return int(max(1, size(x.shape[d])))
+	n, ok := x.shape[d].Static()
+	if !ok {
+		return 1 // lowering refuses splitting a symbolic dim
+	}
+	return int(max(1, size(n)))
 }
 
 // Chunk is torch.chunk(x, chunks, dim).
@@ -978,7 +1053,7 @@ func (b *Builder) Matmul(a, m *Tensor) *Tensor { return b.one("matmul", []any{a,
 // otherwise. An extern call through torch.ops.
 func (b *Builder) Aten(target string, dt ir.DType, shape []int64, args []any, opts ...Option) *Tensor {
 	return b.one("aten", args, opts, func(a *Attrs) {
-		a.Target, a.DType, a.Shape = &target, dt, ints(shape)
+		a.Target, a.DType, a.Shape = &target, dt, sizes(shape)
 	})
 }
 
@@ -1018,9 +1093,9 @@ func (b *Builder) AtenCall(target string, results []ResultSpec, args []any, kwar
 	set := func(a *Attrs) {
 		a.Target = &target
 		if len(results) == 1 {
-			a.DType, a.Shape = results[0].DType, ints(results[0].Shape)
+			a.DType, a.Shape = results[0].DType, symSizes(results[0].Shape)
 			if results[0].Strides != nil {
-				a.Strides = ints(results[0].Strides)
+				a.Strides = symSizes(results[0].Strides)
 			}
 			return
 		}
@@ -1071,7 +1146,7 @@ func Dilation(d ...int64) Option { return func(a *Attrs) { a.Dilation = intsOrOn
 func Groups(g int64) Option { return func(a *Attrs) { a.Groups = &g } }
 
 // Strides gives an ATen op's result strides.
-func Strides(s ...int64) Option { return func(a *Attrs) { a.Strides = ints(s) } }
+func Strides(s ...int64) Option { return func(a *Attrs) { a.Strides = sizes(s) } }
 
 // Linear is torch.nn.functional.linear(x, weight, bias): x [..., K], weight
 // [N, K]; option Bias.

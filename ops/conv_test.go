@@ -16,7 +16,7 @@ func TestConvolutions(t *testing.T) {
 	b := ops.NewBuilder("c", "cuda")
 	x := b.Input("x", ir.Float32, 2, 8, 13, 11)
 	w := b.Input("w", ir.Float32, 16, 4, 4, 2)
-	xc := b.InputStrided("xc", ir.Float32, []int64{2, 8, 13, 11}, ir.StridesFor([]int64{2, 8, 13, 11}, []int{0, 2, 3, 1}), 0)
+	xc := b.InputStridedSizes("xc", ir.Float32, ir.Sizes(2, 8, 13, 11), ir.StridesFor(ir.Sizes(2, 8, 13, 11), []int{0, 2, 3, 1}), 0)
 	w3 := b.Input("w3", ir.Float32, 16, 8, 3, 3)
 	b.Output("same", b.Conv2d(x, w, ops.PaddingMode("same"), ops.Groups(2), ops.Dilation(1, 2)))
 	b.Output("strided", b.Conv2d(x, w3, ops.Stride(2), ops.Padding(1)))
@@ -29,13 +29,13 @@ func TestConvolutions(t *testing.T) {
 	if pad == nil || pad.Call.Target != "aten.constant_pad_nd.default" || !slices.Equal(pad.Call.Positional[1].Items, []string{"0", "0", "0", "1"}) {
 		t.Fatalf("same padding: %+v", pad)
 	}
-	if n := g.Node("same"); !slices.Equal(n.Ranges, []int64{2, 16, 13, 11}) || !slices.Equal(n.Call.Positional[4].Items, []string{"1", "1"}) {
+	if n := g.Node("same"); !slices.Equal(n.Ranges, ir.Sizes(2, 16, 13, 11)) || !slices.Equal(n.Call.Positional[4].Items, []string{"1", "1"}) {
 		t.Errorf("same: ranges %v, padding %v", n.Ranges, n.Call.Positional[4].Items)
 	}
-	if n := g.Node("strided"); !slices.Equal(n.Ranges, []int64{2, 16, 7, 6}) {
+	if n := g.Node("strided"); !slices.Equal(n.Ranges, ir.Sizes(2, 16, 7, 6)) {
 		t.Errorf("strided: ranges %v, want [2 16 7 6]", n.Ranges)
 	}
-	if n := g.Node("cl"); !slices.Equal(n.Strides, ir.StridesFor([]int64{2, 16, 11, 9}, []int{0, 2, 3, 1})) {
+	if n := g.Node("cl"); !slices.Equal(n.Strides, ir.StridesFor(ir.Sizes(2, 16, 11, 9), []int{0, 2, 3, 1})) {
 		t.Errorf("channels_last input: result strides %v", n.Strides)
 	}
 	for _, tt := range []struct {

@@ -28,8 +28,8 @@ func runGraph(g *ir.Graph, inputs map[string][]float64) (map[string][]float64, e
 		if !ok {
 			return nil, fmt.Errorf("no data for input %q", b.Name)
 		}
-		if int64(len(data)) < b.Offset+b.Extent() {
-			return nil, fmt.Errorf("input %q: %d elements of storage, need %d", b.Name, len(data), b.Offset+b.Extent())
+		if need := b.Offset + b.Extent().Eval(nil); int64(len(data)) < need {
+			return nil, fmt.Errorf("input %q: %d elements of storage, need %d", b.Name, len(data), need)
 		}
 		it.bufs[b.Name] = data
 	}
@@ -51,16 +51,29 @@ func runGraph(g *ir.Graph, inputs map[string][]float64) (map[string][]float64, e
 }
 
 func (it *interp) contiguous(b *ir.Buffer) []float64 {
-	n := b.Numel()
+	n := iv(b.Numel())
 	out := make([]float64, n)
-	strides := b.StridesOrContiguous()
+	strides := ivs(b.StridesOrContiguous())
+	shape := ivs(b.Shape)
 	for flat := int64(0); flat < n; flat++ {
 		off, rem := b.Offset, flat
-		for d := len(b.Shape) - 1; d >= 0; d-- {
-			off += (rem % b.Shape[d]) * strides[d]
-			rem /= b.Shape[d]
+		for d := len(shape) - 1; d >= 0; d-- {
+			off += (rem % shape[d]) * strides[d]
+			rem /= shape[d]
 		}
 		out[flat] = it.bufs[b.Name][off]
+	}
+	return out
+}
+
+// iv is a static size's value (the interpreter runs static graphs).
+func iv(s ir.Size) int64 { return s.Eval(nil) }
+
+// ivs are static sizes' values.
+func ivs(xs []ir.Size) []int64 {
+	out := make([]int64, len(xs))
+	for i, x := range xs {
+		out[i] = iv(x)
 	}
 	return out
 }
@@ -87,11 +100,11 @@ func (it *interp) node(n *ir.Node) error {
 	if n.Kind == ir.Extern {
 		return it.extern(n)
 	}
-	out := make([]float64, n.Numel())
+	out := make([]float64, iv(n.Numel()))
 	env := map[string]int64{}
 	pos := 0
-	strides := n.Buffer().StridesOrContiguous()
-	err := points(n.Ranges, ir.RangeVar, env, func() error {
+	strides := ivs(n.Buffer().StridesOrContiguous())
+	err := points(ivs(n.Ranges), ir.RangeVar, env, func() error {
 		if n.Kind == ir.Pointwise {
 			v, err := it.eval(n.Body, env)
 			if err != nil {
@@ -105,7 +118,7 @@ func (it *interp) node(n *ir.Node) error {
 			return nil
 		}
 		var vals []float64
-		err := points(n.ReductionRanges, ir.ReductionVar, env, func() error {
+		err := points(ivs(n.ReductionRanges), ir.ReductionVar, env, func() error {
 			v, err := it.eval(n.Body, env)
 			vals = append(vals, v)
 			return err
@@ -156,7 +169,8 @@ func (it *interp) eval(e *ir.Expr, env map[string]int64) (float64, error) {
 		return float64(e.Expr.Eval(env)), nil
 	case ir.OpLoad:
 		b := it.g.Lookup(e.Buffer)
-		strides := b.StridesOrContiguous()
+		strides := ivs(b.StridesOrContiguous())
+		shape := ivs(b.Shape)
 		off := b.Offset
 		for d, ix := range e.Index {
 			var i int64
@@ -169,8 +183,8 @@ func (it *interp) eval(e *ir.Expr, env map[string]int64) (float64, error) {
 			} else {
 				i = ix.Eval(env)
 			}
-			if i < 0 || i >= b.Shape[d] {
-				return 0, fmt.Errorf("load %s: index %d outside dimension %d (size %d)", e.Buffer, i, d, b.Shape[d])
+			if i < 0 || i >= shape[d] {
+				return 0, fmt.Errorf("load %s: index %d outside dimension %d (size %d)", e.Buffer, i, d, shape[d])
 			}
 			off += i * strides[d]
 		}
@@ -327,7 +341,7 @@ func (it *interp) extern(n *ir.Node) error {
 			off += b.Offset
 		}
 		for d, i := range idx {
-			off += i * v.Strides[d]
+			off += i * iv(v.Strides[d])
 		}
 		return it.bufs[v.Buffer][off]
 	}
@@ -340,15 +354,15 @@ func (it *interp) extern(n *ir.Node) error {
 		}
 		return 1
 	}
-	out := make([]float64, n.Numel())
+	out := make([]float64, iv(n.Numel()))
 	switch c.Target {
 	case "mm", "addmm":
 		a, b := 0, 1
 		if c.Target == "addmm" {
 			a, b = 1, 2
 		}
-		m, kk, nn := c.Args[a].Shape[0], c.Args[a].Shape[1], c.Args[b].Shape[1]
-		in := c.Args[0]
+		m, kk, nn := iv(c.Args[a].Shape[0]), iv(c.Args[a].Shape[1]), iv(c.Args[b].Shape[1])
+		in := ivs(c.Args[0].Shape)
 		for i := int64(0); i < m; i++ {
 			for j := int64(0); j < nn; j++ {
 				sum := 0.0
@@ -358,11 +372,11 @@ func (it *interp) extern(n *ir.Node) error {
 				if c.Target == "addmm" {
 					// input broadcast to [M, N] from its trailing dims
 					var idx []int64
-					switch len(in.Shape) {
+					switch len(in) {
 					case 1:
-						idx = []int64{j % in.Shape[0]}
+						idx = []int64{j % in[0]}
 					case 2:
-						idx = []int64{i % in.Shape[0], j % in.Shape[1]}
+						idx = []int64{i % in[0], j % in[1]}
 					}
 					sum = scalar("beta")*at(0, idx...) + scalar("alpha")*sum
 				}
@@ -374,8 +388,8 @@ func (it *interp) extern(n *ir.Node) error {
 		if c.Target == "baddbmm" {
 			a, b = 1, 2
 		}
-		bs, m, kk, nn := c.Args[a].Shape[0], c.Args[a].Shape[1], c.Args[a].Shape[2], c.Args[b].Shape[2]
-		in := c.Args[0]
+		bs, m, kk, nn := iv(c.Args[a].Shape[0]), iv(c.Args[a].Shape[1]), iv(c.Args[a].Shape[2]), iv(c.Args[b].Shape[2])
+		in := ivs(c.Args[0].Shape)
 		for q := int64(0); q < bs; q++ {
 			for i := int64(0); i < m; i++ {
 				for j := int64(0); j < nn; j++ {
@@ -386,9 +400,9 @@ func (it *interp) extern(n *ir.Node) error {
 					if c.Target == "baddbmm" {
 						// input broadcast to [B, M, N] from its trailing dims
 						full := []int64{q, i, j}
-						idx := make([]int64, len(in.Shape))
+						idx := make([]int64, len(in))
 						for d := range idx {
-							idx[d] = full[3-len(in.Shape)+d] % in.Shape[d]
+							idx[d] = full[3-len(in)+d] % in[d]
 						}
 						sum = scalar("beta")*at(0, idx...) + scalar("alpha")*sum
 					}

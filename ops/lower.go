@@ -20,11 +20,11 @@ import (
 // The loop nodes are validated along the way (their dtypes filled in); the
 // caller still runs Validate over the whole graph (ReadGraph does).
 func (f *Program) Lower() (*ir.Graph, error) {
-	defined, err := ir.ValidateHeader(f.Name, f.Device, f.Inputs)
+	defined, err := ir.ValidateHeader(f.Name, f.Device, f.Symbols, f.Inputs)
 	if err != nil {
 		return nil, err
 	}
-	g := &ir.Graph{Name: f.Name, Device: f.Device, Inputs: f.Inputs, Params: f.Params}
+	g := &ir.Graph{Name: f.Name, Device: f.Device, Symbols: graphSymbols(f.Symbols), Inputs: f.Inputs, Params: f.Params}
 	l := newLowerer(g)
 	for _, b := range f.Inputs {
 		l.taken[b.Name] = "input " + strconv.Quote(b.Name)

@@ -18,7 +18,16 @@ type nd struct {
 }
 
 func newND(shape ...int64) *nd {
-	return &nd{shape: shape, data: make([]float64, ir.Product(shape))}
+	return &nd{shape: shape, data: make([]float64, prod(shape))}
+}
+
+// prod multiplies ints; the product of none is 1.
+func prod(xs []int64) int64 {
+	p := int64(1)
+	for _, x := range xs {
+		p *= x
+	}
+	return p
 }
 
 func (a *nd) flat(idx []int64) int64 {
@@ -52,7 +61,7 @@ func each(shape []int64, f func(idx []int64)) {
 // fill makes deterministic storage for an input: floats in about [-3, 3],
 // integers in [-6, 6], bools.
 func fill(b *ir.Buffer) []float64 {
-	n := b.Offset + b.Extent()
+	n := b.Offset + b.Extent().Eval(nil)
 	out := make([]float64, n)
 	for i := range out {
 		switch {
@@ -70,7 +79,7 @@ func fill(b *ir.Buffer) []float64 {
 // logical reads an input's storage as a dense tensor.
 func logical(b *ir.Buffer, storage []float64) *nd {
 	it := &interp{bufs: map[string][]float64{b.Name: storage}}
-	return &nd{shape: b.Shape, data: it.contiguous(b)}
+	return &nd{shape: ivs(b.Shape), data: it.contiguous(b)}
 }
 
 type numCase struct {
@@ -113,7 +122,7 @@ func runCase(t *testing.T, c numCase) {
 			t.Fatalf("no reference for output %q", o)
 		}
 		b := g.Lookup(o)
-		if !slices.Equal(b.Shape, w.shape) {
+		if !slices.Equal(ivs(b.Shape), w.shape) {
 			t.Errorf("%s: shape %v, want %v", o, b.Shape, w.shape)
 			continue
 		}

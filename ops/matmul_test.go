@@ -146,7 +146,7 @@ func TestMatmulRankRules(t *testing.T) {
 	// torch's result shapes: the vectors' dims dropped (a dot product is 0-d).
 	wantShapes := map[string][]int64{"dot": {}, "mv": {3}, "vm": {4}, "mmo": {3, 4}, "fold": {2, 3, 4}, "bc": {2, 2, 3, 4}, "bd": {2, 3, 3}}
 	for name, shape := range wantShapes {
-		if n := g.Node(name); n == nil || !slices.Equal(n.Ranges, shape) {
+		if n := g.Node(name); n == nil || !slices.Equal(ivs(n.Ranges), shape) {
 			t.Errorf("%s: want shape %v, got node %+v", name, shape, n)
 		}
 	}
@@ -238,7 +238,7 @@ func TestATenFallback(t *testing.T) {
 		call.Positional[0].Kind != ir.OperandTensor || call.Positional[0].Arg != 0 || call.Positional[1].Value != "1" || call.Positional[1].DType != ir.Int64 {
 		t.Fatalf("call %+v", call)
 	}
-	if v := call.Args[0]; v.Buffer != "x" || !slices.Equal(v.Strides, []int64{1, 16}) {
+	if v := call.Args[0]; v.Buffer != "x" || !slices.Equal(v.Strides, ir.Sizes(1, 16)) {
 		t.Errorf("the transpose is not passed as a view: %+v", v)
 	}
 	// Lists of ints, None and bools are literals of an aten op only.

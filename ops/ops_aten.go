@@ -53,8 +53,8 @@ type KeywordArg struct {
 // shape and (nil: contiguous) strides.
 type ResultSpec struct {
 	DType   ir.DType
-	Shape   []int64
-	Strides []int64
+	Shape   []ir.Size
+	Strides []ir.Size
 }
 
 // atenArg is one argument of an ATen call the lowering makes: a tensor, a
@@ -103,8 +103,8 @@ type namedAtenArg struct {
 // result of an ATen call.
 type atenResult struct {
 	dtype   ir.DType
-	shape   []int64
-	strides []int64
+	shape   []ir.Size
+	strides []ir.Size
 	discard bool // a further result the call drops (no node holds it)
 }
 
@@ -247,11 +247,18 @@ func (l *lowerer) opATen(n *OpNode, args []*Tensor, resolve func(Arg, string) (*
 		if !r.dtype.Valid() {
 			return nil, ferr(at, "unknown dtype %q (want one of %v)", r.dtype, ir.DTypes())
 		}
-		if err := ir.CheckShape(r.shape, ""); err != nil && len(r.shape) > 0 {
+		if err := ir.CheckShape(r.shape, "", l.syms()); err != nil && len(r.shape) > 0 {
 			return nil, ferr(at, "%v", err)
 		}
 		if r.strides != nil && len(r.strides) != len(r.shape) {
 			return nil, ferr(at, "%d strides for %d dims", len(r.strides), len(r.shape))
+		}
+		for _, st := range r.strides {
+			for _, name := range st.Syms.Names() {
+				if _, ok := l.syms()[name]; !ok {
+					return nil, ferr(at, "stride %s names %q, which is no declared symbol", st, name)
+				}
+			}
 		}
 	}
 	positional := make([]atenArg, len(n.Args))

@@ -75,7 +75,7 @@ func (l *lowerer) expOverMax(xc *Tensor, red []bool, c ir.DType) (mx, e, s *Tens
 
 // normDims checks a norm's float input x, its normalized_shape against x's
 // trailing dims and its weight, and returns the reduced dims.
-func normDims(x *Tensor, op string, ns []int64, weight *Tensor) ([]bool, error) {
+func normDims(x *Tensor, op string, ns []ir.Size, weight *Tensor) ([]bool, error) {
 	if err := needTensor(x, op, "args[0]"); err != nil {
 		return nil, err
 	}
@@ -97,7 +97,7 @@ func normDims(x *Tensor, op string, ns []int64, weight *Tensor) ([]bool, error) 
 	return red, nil
 }
 
-func checkAffine(t *Tensor, ns []int64, field string) error {
+func checkAffine(t *Tensor, ns []ir.Size, field string) error {
 	if t == nil {
 		return nil
 	}
@@ -132,7 +132,7 @@ func affine(y, weight, bias *Tensor) (*Tensor, error) {
 
 // opLayerNorm is torch.nn.functional.layer_norm: a welford pass for mean
 // and variance (biased), then (x - mean) * rsqrt(var + eps) * weight + bias.
-func (l *lowerer) opLayerNorm(x *Tensor, ns []int64, weight, bias *Tensor, eps *Scalar) (*Tensor, error) {
+func (l *lowerer) opLayerNorm(x *Tensor, ns []ir.Size, weight, bias *Tensor, eps *Scalar) (*Tensor, error) {
 	red, err := normDims(x, "layer_norm", ns, weight)
 	if err != nil {
 		return nil, err
@@ -155,9 +155,9 @@ func (l *lowerer) opLayerNorm(x *Tensor, ns []int64, weight, bias *Tensor, eps *
 	if err != nil {
 		return nil, err
 	}
-	n := float64(reducedNumel(x, red))
+	n := count(reducedNumel(x, red), c)
 	y, err := pointwiseN([]*Tensor{xc, mean, m2}, nil, c, "", func(a []*ir.Expr) *ir.Expr {
-		rstd := eop("rsqrt", eop("add", eop("truediv", a[2], fconst(c, n)), fconst(c, e)))
+		rstd := eop("rsqrt", eop("add", eop("truediv", a[2], n), fconst(c, e)))
 		return eop("mul", eop("sub", a[0], a[1]), rstd)
 	})
 	if err != nil {
@@ -171,7 +171,7 @@ func (l *lowerer) opLayerNorm(x *Tensor, ns []int64, weight, bias *Tensor, eps *
 
 // opRMSNorm is torch.nn.functional.rms_norm: x * rsqrt(mean(x^2) + eps) *
 // weight; eps left out is the compute type's machine epsilon.
-func (l *lowerer) opRMSNorm(x *Tensor, ns []int64, weight *Tensor, eps *Scalar) (*Tensor, error) {
+func (l *lowerer) opRMSNorm(x *Tensor, ns []ir.Size, weight *Tensor, eps *Scalar) (*Tensor, error) {
 	red, err := normDims(x, "rms_norm", ns, weight)
 	if err != nil {
 		return nil, err
@@ -191,9 +191,9 @@ func (l *lowerer) opRMSNorm(x *Tensor, ns []int64, weight *Tensor, eps *Scalar) 
 	if err != nil {
 		return nil, err
 	}
-	n := float64(reducedNumel(x, red))
+	n := count(reducedNumel(x, red), c)
 	y, err := pointwiseN([]*Tensor{xc, s}, nil, c, "", func(a []*ir.Expr) *ir.Expr {
-		return eop("mul", a[0], eop("rsqrt", eop("add", eop("truediv", a[1], fconst(c, n)), fconst(c, e))))
+		return eop("mul", a[0], eop("rsqrt", eop("add", eop("truediv", a[1], n), fconst(c, e))))
 	})
 	if err != nil {
 		return nil, err
@@ -237,7 +237,7 @@ func (l *lowerer) opCrossEntropy(x, target *Tensor, ignore int64, reduction stri
 		return nil, ferr("args[0]", "cross_entropy takes input [N, C] (or [C]), got shape %s", shapeStr(x.shape))
 	}
 	if !slices.Equal(target.shape, x.shape[:1]) {
-		return nil, ferr("args[1]", "target shape %s does not match input shape %s (want [%d])", shapeStr(target.shape), shapeStr(x.shape), x.shape[0])
+		return nil, ferr("args[1]", "target shape %s does not match input shape %s (want [%s])", shapeStr(target.shape), shapeStr(x.shape), x.shape[0])
 	}
 	out := x.dtype
 	c := computeType(out)
@@ -253,7 +253,7 @@ func (l *lowerer) opCrossEntropy(x, target *Tensor, ignore int64, reduction stri
 	}
 	n := x.shape[0]
 	valid := func(t *ir.Expr) *ir.Expr { return eop("ne", t, iconst(ir.Int64, ignore)) }
-	rows := &Tensor{shape: []int64{n}, dtype: c, load: func(idx []ir.Index) *ir.Expr {
+	rows := &Tensor{shape: []ir.Size{n}, dtype: c, load: func(idx []ir.Index) *ir.Expr {
 		i := idx[0]
 		// The class index, 0 where ignored, as Inductor's decomposition
 		// takes it: where(t != ignore_index, t, 0).
@@ -286,7 +286,7 @@ func (l *lowerer) opCrossEntropy(x, target *Tensor, ignore int64, reduction stri
 	if err != nil {
 		return nil, err
 	}
-	counts := &Tensor{shape: []int64{n}, dtype: c, load: func(idx []ir.Index) *ir.Expr {
+	counts := &Tensor{shape: []ir.Size{n}, dtype: c, load: func(idx []ir.Index) *ir.Expr {
 		return ecast(valid(target.load(idx)), c)
 	}}
 	count, err := l.reduce(l.derived("count"), counts, all, false, ir.Sum, counts.load)
@@ -337,7 +337,13 @@ func (l *lowerer) opGather(x *Tensor, dim int64, index *Tensor) (*Tensor, error)
 		return nil, ferr("args[1]", "index must have as many dims as the input: %s against %s", shapeStr(index.shape), shapeStr(x.shape))
 	}
 	for k := range index.shape {
-		if k != d && index.shape[k] > x.shape[k] {
+		if k == d {
+			continue
+		}
+		switch le, known := atMost(index.shape[k], x.shape[k], l.syms()); {
+		case !known:
+			return nil, ferr("args[1]", "index shape %s may exceed the input shape %s in dim %d (%s against %s depends on the symbols' values)", shapeStr(index.shape), shapeStr(x.shape), k, index.shape[k], x.shape[k])
+		case !le:
 			return nil, ferr("args[1]", "index shape %s exceeds the input shape %s in dim %d", shapeStr(index.shape), shapeStr(x.shape), k)
 		}
 	}

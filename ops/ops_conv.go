@@ -23,12 +23,23 @@ func (l *lowerer) opConv(dims int, x, w, bias *Tensor, a *Attrs) (*Tensor, error
 	if x.Dim() != dims+2 || w.Dim() != dims+2 {
 		return nil, ferr("args", "%s takes a %d-d batched input and a %d-d weight, got %d-d and %d-d", op, dims+2, dims+2, x.Dim(), w.Dim())
 	}
+	// Only the batch may be symbolic: the channel and spatial arithmetic
+	// below (groups, padding, the output size) needs the sizes.
+	for d := 1; d < x.Dim(); d++ {
+		if !x.shape[d].IsStatic() {
+			return nil, ferr("args[0]", "%s: input of shape %s: dim %d has the symbolic size %s; only the batch dim N may be symbolic", op, shapeStr(x.shape), d, x.shape[d])
+		}
+	}
+	wk, ok := ir.StaticSizes(w.shape)
+	if !ok {
+		return nil, ferr("args[1]", "%s: weight of shape %s: a weight's sizes must be static", op, shapeStr(w.shape))
+	}
 	groups := i64(a.Groups, 1)
-	c, o := x.shape[1], w.shape[0]
-	if groups < 1 || c%groups != 0 || o%groups != 0 || w.shape[1]*groups != c {
+	c, o := x.shape[1].C, wk[0]
+	if groups < 1 || c%groups != 0 || o%groups != 0 || wk[1]*groups != c {
 		return nil, ferr("args", "%s: input of %d channels, weight %s and groups %d do not match (want weight [O, C/groups, ...] with groups dividing C and O)", op, c, shapeStr(w.shape), groups)
 	}
-	if bias != nil && (bias.Dim() != 1 || bias.shape[0] != o) {
+	if bias != nil && (bias.Dim() != 1 || !bias.shape[0].Is(o)) {
 		return nil, ferr("bias", "%s: bias of shape %s, want [%d]", op, shapeStr(bias.shape), o)
 	}
 	spread := func(v *IntsOrOne, field string, def int64) ([]int64, error) {
@@ -76,7 +87,7 @@ func (l *lowerer) opConv(dims int, x, w, bias *Tensor, a *Attrs) (*Tensor, error
 			var extra []int64 // constant_pad_nd's pairs, last dim first
 			odd := false
 			for d := dims - 1; d >= 0; d-- {
-				total := dilation[d] * (w.shape[d+2] - 1)
+				total := dilation[d] * (wk[d+2] - 1)
 				padding[d] = total / 2
 				extra = append(extra, 0, total%2)
 				odd = odd || total%2 == 1
@@ -84,7 +95,7 @@ func (l *lowerer) opConv(dims int, x, w, bias *Tensor, a *Attrs) (*Tensor, error
 			if odd {
 				shape := slices.Clone(x.shape)
 				for d := 0; d < dims; d++ {
-					shape[d+2] += extra[2*(dims-1-d)+1]
+					shape[d+2] = ir.Int(shape[d+2].C + extra[2*(dims-1-d)+1])
 				}
 				if in, err = l.atenOne(l.derived("pad"), "convolution", "aten.constant_pad_nd.default", atenResult{dtype: dt, shape: shape},
 					tensorArg(x), intsArg(extra), scalarArg(FloatScalar(0))); err != nil {
@@ -95,13 +106,13 @@ func (l *lowerer) opConv(dims int, x, w, bias *Tensor, a *Attrs) (*Tensor, error
 			return nil, ferr("padding", "%s: padding %q: want an int, a list of ints, \"same\" or \"valid\"", op, *mode)
 		}
 	}
-	out := []int64{in.shape[0], o}
+	out := []ir.Size{in.shape[0], ir.Int(o)}
 	for d := 0; d < dims; d++ {
-		n := (in.shape[d+2]+2*padding[d]-dilation[d]*(w.shape[d+2]-1)-1)/stride[d] + 1
+		n := (in.shape[d+2].C+2*padding[d]-dilation[d]*(wk[d+2]-1)-1)/stride[d] + 1
 		if n < 1 {
 			return nil, ferr("args", "%s: the kernel %s does not fit the padded input %s", op, shapeStr(w.shape[2:]), shapeStr(in.shape[2:]))
 		}
-		out = append(out, n)
+		out = append(out, ir.Int(n))
 	}
 	order := []int{0} // channels_last: N, the spatial dims, C
 	for d := 2; d < dims+2; d++ {
@@ -118,7 +129,7 @@ func (l *lowerer) opConv(dims int, x, w, bias *Tensor, a *Attrs) (*Tensor, error
 		in = &cl
 	}
 	// cuDNN keeps a channels_last input's layout, as torch does.
-	var strides []int64
+	var strides []ir.Size
 	if in.format != nil || w.format != nil {
 		strides = ir.StridesFor(out, order)
 	}

@@ -422,11 +422,11 @@ func opTo(x *Tensor, dt ir.DType) (*Tensor, error) {
 
 // opFull is torch.full(shape, value, dtype=...); a dtype left out is the
 // value's default (bool, int64 or float32).
-func opFull(shape []int64, value Scalar, dt ir.DType) (*Tensor, error) {
+func opFull(shape []ir.Size, value Scalar, dt ir.DType, syms ir.Symbols) (*Tensor, error) {
 	if dt == "" {
 		dt = value.defaultDType()
 	}
-	if err := ir.CheckShape(shape, "shape"); err != nil {
+	if err := ir.CheckShape(shape, "shape", syms); err != nil {
 		return nil, ferr("shape", "%v", err.(*ir.Error).Msg)
 	}
 	c, err := castTo(scalarTensor(value), dt)

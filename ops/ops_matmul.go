@@ -46,16 +46,19 @@ func (l *lowerer) stridedView(t *Tensor) (ir.View, bool) {
 	// The element offset the view reads at each point, simplified over the
 	// view's own ranges, must be affine in its dims.
 	bs := b.StridesOrContiguous()
-	sizes := make(map[string]int64, len(t.shape))
+	sizes := make(map[string]ir.Size, len(t.shape))
 	for d, n := range t.shape {
 		sizes[ir.RangeVar(d)] = n
 	}
 	off := ir.Index{}
 	for d, ix := range e.Index {
-		off = off.Add(ix.Scale(bs[d]))
+		off = off.Add(ix.Times(bs[d]))
 	}
-	off = off.Simplify(sizes)
-	v := ir.View{Buffer: e.Buffer, Shape: slices.Clone(t.shape), Strides: make([]int64, len(t.shape)), Offset: off.Const}
+	off = off.Simplify(ir.Env{Sizes: sizes, Symbols: l.syms()})
+	v := ir.View{Buffer: e.Buffer, Shape: slices.Clone(t.shape), Strides: make([]ir.Size, len(t.shape)), Offset: off.Const}
+	for d := range v.Strides {
+		v.Strides[d] = ir.Int(0)
+	}
 	for _, term := range off.Terms {
 		k := -1
 		for j := range t.shape {
@@ -63,14 +66,15 @@ func (l *lowerer) stridedView(t *Tensor) (ir.View, bool) {
 				k = j
 			}
 		}
-		if k < 0 || term.Coeff < 0 {
+		// A symbolic offset (a term of no variable) is no view's offset.
+		if k < 0 || term.Coeff.C < 0 {
 			return ir.View{}, false
 		}
 		v.Strides[k] = term.Coeff
 	}
 	for d, n := range t.shape {
-		if n == 1 {
-			v.Strides[d] = 0 // any stride does; 0 keeps the spelling stable
+		if n.Is(1) {
+			v.Strides[d] = ir.Int(0) // any stride does; 0 keeps the spelling stable
 		}
 	}
 	if v.Offset < 0 {
@@ -81,7 +85,7 @@ func (l *lowerer) stridedView(t *Tensor) (ir.View, bool) {
 
 // extern adds an extern node of the given shape and dtype; the call writes
 // it as outShape (nil: shape).
-func (l *lowerer) extern(name, target string, shape, outShape []int64, dt ir.DType, args []ir.View, scalars []ir.NamedScalar) (*Tensor, error) {
+func (l *lowerer) extern(name, target string, shape, outShape []ir.Size, dt ir.DType, args []ir.View, scalars []ir.NamedScalar) (*Tensor, error) {
 	n := &ir.Node{Name: name, Kind: ir.Extern, DType: dt, Ranges: slices.Clone(shape), Origin: target,
 		Call: &ir.ExternCall{Target: target, Args: args, Scalars: scalars, OutShape: outShape}}
 	return l.addNode(n)
@@ -106,7 +110,7 @@ func sameFloat(op string, ts ...*Tensor) (ir.DType, error) {
 }
 
 // opMM is torch.mm: [M, K] @ [K, N].
-func (l *lowerer) opMM(name string, final []int64, a, b *Tensor) (*Tensor, error) {
+func (l *lowerer) opMM(name string, final []ir.Size, a, b *Tensor) (*Tensor, error) {
 	dt, err := sameFloat("mm", a, b)
 	if err != nil {
 		return nil, err
@@ -117,11 +121,11 @@ func (l *lowerer) opMM(name string, final []int64, a, b *Tensor) (*Tensor, error
 	if a.shape[1] != b.shape[0] {
 		return nil, ferr("args", "mm: shapes %s and %s cannot be multiplied", shapeStr(a.shape), shapeStr(b.shape))
 	}
-	return l.product(name, "mm", []int64{a.shape[0], b.shape[1]}, final, dt, nil, a, b)
+	return l.product(name, "mm", []ir.Size{a.shape[0], b.shape[1]}, final, dt, nil, a, b)
 }
 
 // opBMM is torch.bmm: [B, M, K] @ [B, K, N].
-func (l *lowerer) opBMM(name string, final []int64, a, b *Tensor) (*Tensor, error) {
+func (l *lowerer) opBMM(name string, final []ir.Size, a, b *Tensor) (*Tensor, error) {
 	dt, err := sameFloat("bmm", a, b)
 	if err != nil {
 		return nil, err
@@ -132,12 +136,12 @@ func (l *lowerer) opBMM(name string, final []int64, a, b *Tensor) (*Tensor, erro
 	if a.shape[0] != b.shape[0] || a.shape[2] != b.shape[1] {
 		return nil, ferr("args", "bmm: shapes %s and %s cannot be multiplied", shapeStr(a.shape), shapeStr(b.shape))
 	}
-	return l.product(name, "bmm", []int64{a.shape[0], a.shape[1], b.shape[2]}, final, dt, nil, a, b)
+	return l.product(name, "bmm", []ir.Size{a.shape[0], a.shape[1], b.shape[2]}, final, dt, nil, a, b)
 }
 
 // opAddmm is torch.addmm: beta*input + alpha*(mat1 @ mat2), input
 // broadcast to the product's shape.
-func (l *lowerer) opAddmm(name string, final []int64, in, a, b *Tensor, beta, alpha *Scalar) (*Tensor, error) {
+func (l *lowerer) opAddmm(name string, final []ir.Size, in, a, b *Tensor, beta, alpha *Scalar) (*Tensor, error) {
 	dt, err := sameFloat("addmm", in, a, b)
 	if err != nil {
 		return nil, err
@@ -148,7 +152,7 @@ func (l *lowerer) opAddmm(name string, final []int64, in, a, b *Tensor, beta, al
 	if a.shape[1] != b.shape[0] {
 		return nil, ferr("args", "addmm: shapes %s and %s cannot be multiplied", shapeStr(a.shape), shapeStr(b.shape))
 	}
-	out := []int64{a.shape[0], b.shape[1]}
+	out := []ir.Size{a.shape[0], b.shape[1]}
 	if _, err := broadcastShapes(in.shape, out); err != nil || in.Dim() > 2 {
 		return nil, ferr("args[0]", "addmm: input of shape %s does not broadcast to %s", shapeStr(in.shape), shapeStr(out))
 	}
@@ -170,11 +174,11 @@ func (l *lowerer) opLinear(x, w, bias *Tensor) (*Tensor, error) {
 		return nil, ferr("args", "linear: input of shape %s and weight of shape %s do not match (want [..., K] and [N, K])", shapeStr(x.shape), shapeStr(w.shape))
 	}
 	if bias != nil && (bias.Dim() != 1 || bias.shape[0] != w.shape[0]) {
-		return nil, ferr("bias", "linear: bias of shape %s, want [%d]", shapeStr(bias.shape), w.shape[0])
+		return nil, ferr("bias", "linear: bias of shape %s, want [%s]", shapeStr(bias.shape), w.shape[0])
 	}
 	k, n := w.shape[1], w.shape[0]
 	rows := ir.Product(x.shape[:x.Dim()-1])
-	x2, err := opReshape(x, []int64{rows, k})
+	x2, err := opReshape(x, []ir.Size{rows, k})
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +199,7 @@ func (l *lowerer) opLinear(x, w, bias *Tensor) (*Tensor, error) {
 // passed as a strided view. The call writes a result of shape; the node
 // has the shape final (the same elements, contiguous), or shape when final
 // is nil.
-func (l *lowerer) product(name, target string, shape, final []int64, dt ir.DType, scalars []ir.NamedScalar, operands ...*Tensor) (*Tensor, error) {
+func (l *lowerer) product(name, target string, shape, final []ir.Size, dt ir.DType, scalars []ir.NamedScalar, operands ...*Tensor) (*Tensor, error) {
 	var args []ir.View
 	for i, t := range operands {
 		v, err := l.view(t, fmt.Sprintf("%s_arg%d", name, i))
@@ -223,7 +227,7 @@ func (l *lowerer) opBaddbmm(name string, in, a, b *Tensor, beta, alpha *Scalar) 
 	if a.shape[0] != b.shape[0] || a.shape[2] != b.shape[1] {
 		return nil, ferr("args", "baddbmm: shapes %s and %s cannot be multiplied", shapeStr(a.shape), shapeStr(b.shape))
 	}
-	out := []int64{a.shape[0], a.shape[1], b.shape[2]}
+	out := []ir.Size{a.shape[0], a.shape[1], b.shape[2]}
 	if sh, err := broadcastShapes(in.shape, out); err != nil || !slices.Equal(sh, out) {
 		return nil, ferr("args[0]", "baddbmm: input of shape %s does not broadcast to %s", shapeStr(in.shape), shapeStr(out))
 	}
@@ -274,8 +278,8 @@ func (l *lowerer) opMatmul(a, b *Tensor) (*Tensor, error) {
 	}
 	// The product is the op's result, of the result's shape (the dims of
 	// the vectors dropped); the call writes it as its own 2-d or 3-d view.
-	final := func(shape []int64) []int64 {
-		out := []int64{} // non-nil: a dot product's 0-d result is a final shape
+	final := func(shape []ir.Size) []ir.Size {
+		out := []ir.Size{} // non-nil: a dot product's 0-d result is a final shape
 		for d, n := range shape {
 			if !slices.Contains(drop, int64(d-len(shape))) {
 				out = append(out, n)
@@ -285,11 +289,11 @@ func (l *lowerer) opMatmul(a, b *Tensor) (*Tensor, error) {
 	}
 	switch {
 	case a.Dim() == 2 && b.Dim() == 2:
-		return l.opMM(l.own(), final([]int64{a.shape[0], b.shape[1]}), a, b)
+		return l.opMM(l.own(), final([]ir.Size{a.shape[0], b.shape[1]}), a, b)
 	case b.Dim() == 2:
 		// [..., M, K] @ [K, N]: the batch folds into the rows of one mm.
 		lead := slices.Clone(a.shape[:a.Dim()-1])
-		a2, err := opReshape(a, []int64{ir.Product(lead), a.shape[a.Dim()-1]})
+		a2, err := opReshape(a, []ir.Size{ir.Product(lead), a.shape[a.Dim()-1]})
 		if err != nil {
 			return nil, err
 		}
@@ -301,11 +305,11 @@ func (l *lowerer) opMatmul(a, b *Tensor) (*Tensor, error) {
 			return nil, ferr("args", "matmul: batch dims %s and %s do not broadcast", shapeStr(batchA), shapeStr(batchB))
 		}
 		m, k, n := a.shape[a.Dim()-2], a.shape[a.Dim()-1], b.shape[b.Dim()-1]
-		a3, err := batched(a, batch, m, k)
+		a3, err := batched(a, batch, m, k, l.syms())
 		if err != nil {
 			return nil, err
 		}
-		b3, err := batched(b, batch, k, n)
+		b3, err := batched(b, batch, k, n, l.syms())
 		if err != nil {
 			return nil, err
 		}
@@ -314,10 +318,10 @@ func (l *lowerer) opMatmul(a, b *Tensor) (*Tensor, error) {
 }
 
 // batched expands t's batch dims to batch and folds them into one: [B, r, c].
-func batched(t *Tensor, batch []int64, r, c int64) (*Tensor, error) {
-	e, err := opExpand(t, append(slices.Clone(batch), r, c))
+func batched(t *Tensor, batch []ir.Size, r, c ir.Size, syms ir.Symbols) (*Tensor, error) {
+	e, err := opExpand(t, append(slices.Clone(batch), r, c), syms)
 	if err != nil {
 		return nil, err
 	}
-	return opReshape(e, []int64{ir.Product(batch), r, c})
+	return opReshape(e, []ir.Size{ir.Product(batch), r, c})
 }

@@ -9,7 +9,7 @@ import (
 // opPad is torch.nn.functional.pad(x, pad, value=value) in constant mode
 // (aten.constant_pad_nd): pad holds (before, after) pairs from the last
 // dim backwards; a negative amount crops.
-func opPad(x *Tensor, pad []int64, value *Scalar) (*Tensor, error) {
+func opPad(x *Tensor, pad []int64, value *Scalar, syms ir.Symbols) (*Tensor, error) {
 	if err := needTensor(x, "pad", "args[0]"); err != nil {
 		return nil, err
 	}
@@ -33,26 +33,35 @@ func opPad(x *Tensor, pad []int64, value *Scalar) (*Tensor, error) {
 	for k := 0; k < len(pad)/2; k++ {
 		lo[n-1-k], hi[n-1-k] = pad[2*k], pad[2*k+1]
 	}
+	// A padded dim's size is its size plus the amounts, which is no single
+	// product of symbols when the size is symbolic (S + 2).
+	for d := range n {
+		if (lo[d] != 0 || hi[d] != 0) && !x.shape[d].IsStatic() {
+			return nil, ferr("pad", "padding or cropping dim %d of symbolic size %s is not supported (its size would be %s plus %d, no product of symbols)", d, x.shape[d], x.shape[d], lo[d]+hi[d])
+		}
+	}
 	// Crop first (a negative amount is a slice), then pad.
 	src := x
 	for d := range n {
 		if lo[d] >= 0 && hi[d] >= 0 {
 			continue
 		}
-		start, end := max(-lo[d], 0), src.shape[d]-max(-hi[d], 0)
+		start, end := max(-lo[d], 0), src.shape[d].C-max(-hi[d], 0)
 		if end <= start {
-			return nil, ferr("pad", "cropping %d and %d from a dim of size %d leaves nothing", max(-lo[d], 0), max(-hi[d], 0), src.shape[d])
+			return nil, ferr("pad", "cropping %d and %d from a dim of size %d leaves nothing", max(-lo[d], 0), max(-hi[d], 0), src.shape[d].C)
 		}
-		if src, err = opSlice(src, int64(d), &start, &end, 1); err != nil {
+		if src, err = opSlice(src, int64(d), &start, &end, 1, syms); err != nil {
 			return nil, err
 		}
 		lo[d], hi[d] = max(lo[d], 0), max(hi[d], 0)
 	}
 	shape := slices.Clone(src.shape)
 	for d := range n {
-		shape[d] += lo[d] + hi[d]
+		if lo[d] != 0 || hi[d] != 0 {
+			shape[d] = ir.Int(shape[d].C + lo[d] + hi[d])
+		}
 	}
-	if err := ir.CheckShape(shape, "pad"); err != nil {
+	if err := ir.CheckShape(shape, "pad", syms); err != nil {
 		return nil, ferr("pad", "%v", err.(*ir.Error).Msg)
 	}
 	return &Tensor{shape: shape, dtype: x.dtype, ops: mergeOps(src.ops, []string{"constant_pad_nd"}),
@@ -65,9 +74,9 @@ func opPad(x *Tensor, pad []int64, value *Scalar) (*Tensor, error) {
 				if lo[d] == 0 && hi[d] == 0 {
 					continue
 				}
-				sub[d] = idx[d].Add(ir.ConstIndex(shape[d] - lo[d])).Mod(shape[d]).Mod(src.shape[d])
+				sub[d] = idx[d].Add(ir.ConstIndex(shape[d].C - lo[d])).Mod(shape[d]).Mod(src.shape[d])
 				in := eop("logical_and", eop("ge", eindex(ir.Int64, idx[d]), iconst(ir.Int64, lo[d])),
-					eop("lt", eindex(ir.Int64, idx[d]), iconst(ir.Int64, lo[d]+src.shape[d])))
+					eop("lt", eindex(ir.Int64, idx[d]), iconst(ir.Int64, lo[d]+src.shape[d].C)))
 				if cond == nil {
 					cond = in
 				} else {

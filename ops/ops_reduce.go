@@ -35,7 +35,7 @@ func reducedDims(x *Tensor, dims []int64, field string) ([]bool, error) {
 			continue
 		}
 		if red[nd] {
-			return nil, ferr(field, "dim %d appears twice in %s", nd, shapeStr(dims))
+			return nil, ferr(field, "dim %d appears twice in %s", nd, intsStr(dims))
 		}
 		red[nd] = true
 	}
@@ -52,25 +52,34 @@ func anyTrue(bs []bool) bool {
 }
 
 // reducedNumel is the number of elements each output element combines.
-func reducedNumel(x *Tensor, red []bool) int64 {
-	n := int64(1)
+func reducedNumel(x *Tensor, red []bool) ir.Size {
+	n := ir.Int(1)
 	for d, r := range red {
 		if r {
-			n *= x.shape[d]
+			n = n.Mul(x.shape[d])
 		}
 	}
 	return n
 }
 
+// count is the number n as a value of the float type c: a constant when n
+// is static, else the size computed at run time from its symbols.
+func count(n ir.Size, c ir.DType) *ir.Expr {
+	if v, ok := n.Static(); ok {
+		return fconst(c, float64(v))
+	}
+	return ecast(eindex(ir.Int64, ir.SizeIndex(n)), c)
+}
+
 // keptShape is the result shape of a reduction.
-func keptShape(x *Tensor, red []bool, keepdim bool) []int64 {
-	out := []int64{}
+func keptShape(x *Tensor, red []bool, keepdim bool) []ir.Size {
+	out := []ir.Size{}
 	for d, s := range x.shape {
 		switch {
 		case !red[d]:
 			out = append(out, s)
 		case keepdim:
-			out = append(out, 1)
+			out = append(out, ir.Int(1))
 		}
 	}
 	return out
@@ -147,8 +156,8 @@ func (l *lowerer) opMean(x *Tensor, red []bool, keepdim bool, dt ir.DType) (*Ten
 	if err != nil {
 		return nil, err
 	}
-	n := float64(reducedNumel(x, red))
-	return withOps(mustCast(unary(s, c, "", func(e *ir.Expr) *ir.Expr { return eop("truediv", e, fconst(c, n)) }), out), "mean"), nil
+	n := count(reducedNumel(x, red), c)
+	return withOps(mustCast(unary(s, c, "", func(e *ir.Expr) *ir.Expr { return eop("truediv", e, n) }), out), "mean"), nil
 }
 
 // opArgmax is argmax / argmin over one dim, or the flattened tensor when
@@ -177,7 +186,7 @@ func (l *lowerer) opArgmax(x *Tensor, dim *int64, keepdim bool, rt ir.ReductionT
 }
 
 // full is a constant tensor.
-func full(shape []int64, dt ir.DType, value, op string) *Tensor {
+func full(shape []ir.Size, dt ir.DType, value, op string) *Tensor {
 	return &Tensor{shape: shape, dtype: dt, ops: []string{op}, load: func([]ir.Index) *ir.Expr { return econst(dt, value) }}
 }
 
@@ -229,10 +238,20 @@ func (l *lowerer) varParts(x *Tensor, red []bool, keepdim bool, wantMean bool, m
 }
 
 // varFrom divides m2 by max(0, n - correction), as torch.var does.
-func varFrom(m2 *Tensor, n int64, correction float64) *Tensor {
+func varFrom(m2 *Tensor, n ir.Size, correction float64, syms ir.Symbols) *Tensor {
 	c := m2.dtype
-	div := math.Max(0, float64(n)-correction)
-	return unary(m2, c, "", func(e *ir.Expr) *ir.Expr { return eop("truediv", e, fconst(c, div)) })
+	var div *ir.Expr
+	if v, ok := n.Static(); ok {
+		div = fconst(c, math.Max(0, float64(v)-correction))
+	} else {
+		// n - correction at run time, clamped at 0 only where n may be
+		// below the correction.
+		div = eop("sub", count(n, c), fconst(c, correction))
+		if correction > float64(syms.Range(n).Lo) {
+			div = eop("maximum", div, fconst(c, 0))
+		}
+	}
+	return unary(m2, c, "", func(e *ir.Expr) *ir.Expr { return eop("truediv", e, div) })
 }
 
 // opVar is torch.var / torch.std / torch.var_mean with correction.
@@ -268,7 +287,7 @@ func (l *lowerer) opVar(x *Tensor, red []bool, keepdim bool, correction *Scalar,
 	if err != nil {
 		return nil, err
 	}
-	v := varFrom(m2, reducedNumel(x, red), corr)
+	v := varFrom(m2, reducedNumel(x, red), corr, l.syms())
 	if which == "std" {
 		v = unary(v, v.dtype, "", func(e *ir.Expr) *ir.Expr { return eop("sqrt", e) })
 	}

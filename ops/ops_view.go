@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 
@@ -30,42 +31,47 @@ func normDim(d int64, ndim int, field string) (int, error) {
 }
 
 // view is a tensor with a new shape whose loader maps its index to x's.
-func view(x *Tensor, shape []int64, op string, f func(idx []ir.Index) []ir.Index) *Tensor {
+func view(x *Tensor, shape []ir.Size, op string, f func(idx []ir.Index) []ir.Index) *Tensor {
 	in := x
 	return &Tensor{shape: shape, dtype: x.dtype, ops: x.ops, load: func(idx []ir.Index) *ir.Expr { return in.load(f(idx)) }}
 }
 
 // opReshape is view / reshape: the element at flat (row-major) position p of
-// the result is the element at flat position p of x.
-func opReshape(x *Tensor, shape []int64) (*Tensor, error) {
+// the result is the element at flat position p of x. Symbolic sizes factor
+// by exact division of their products: [B*S, 768] and [B, S, 768] are views
+// of each other, a -1 is the quotient of the numel by the other sizes, and
+// a shape whose product is not the numel as a product of symbols is
+// refused.
+func opReshape(x *Tensor, shape []ir.Size) (*Tensor, error) {
 	out := slices.Clone(shape)
 	numel := ir.Product(x.shape)
 	infer := -1
-	known := int64(1)
+	known := ir.Int(1)
 	for i, s := range out {
 		switch {
-		case s == -1 && infer < 0:
+		case s.Is(-1) && infer < 0:
 			infer = i
-		case s == -1:
+		case s.Is(-1):
 			return nil, ferr("shape", "only one size may be -1, got %s", shapeStr(shape))
-		case s < 1:
-			return nil, ferr("shape", "size %d in %s is not positive (zero-size tensors are not supported)", s, shapeStr(shape))
+		case s.C < 1:
+			return nil, ferr("shape", "size %s in %s is not positive (zero-size tensors are not supported)", s, shapeStr(shape))
 		default:
-			known *= s
-			if known > ir.MaxElements {
-				return nil, ferr("shape", "shape %s is invalid for an input of %d elements", shapeStr(shape), numel)
+			known = known.Mul(s)
+			if known.C > ir.MaxElements {
+				return nil, ferr("shape", "shape %s is invalid for an input of %s elements", shapeStr(shape), numel)
 			}
 		}
 	}
 	if infer >= 0 {
-		if numel%known != 0 {
-			return nil, ferr("shape", "shape %s is invalid for an input of %d elements", shapeStr(shape), numel)
+		q, ok := numel.Quo(known)
+		if !ok {
+			return nil, ferr("shape", "shape %s is invalid for an input of %s elements", shapeStr(shape), numel)
 		}
-		out[infer] = numel / known
+		out[infer] = q
 		known = numel
 	}
 	if known != numel {
-		return nil, ferr("shape", "view size mismatch: shape %s (%d elements) is invalid for an input of shape %s (%d elements)", shapeStr(shape), known, shapeStr(x.shape), numel)
+		return nil, ferr("shape", "view size mismatch: shape %s (%s elements) is invalid for an input of shape %s (%s elements)", shapeStr(shape), known, shapeStr(x.shape), numel)
 	}
 	if slices.Equal(out, x.shape) {
 		return x, nil
@@ -85,15 +91,21 @@ func opReshape(x *Tensor, shape []int64) (*Tensor, error) {
 	t := view(x, out, "reshape", func(idx []ir.Index) []ir.Index {
 		flat := ir.Index{}
 		for k, ix := range idx {
-			if out[k] != 1 {
-				flat = flat.Add(ix.Scale(outStrides[k]))
+			if !out[k].Is(1) {
+				flat = flat.Add(ix.Times(outStrides[k]))
 			}
 		}
 		sub := make([]ir.Index, len(inShape))
 		for d := range inShape {
 			switch {
-			case inShape[d] == 1:
+			case inShape[d].Is(1):
 				sub[d] = ir.ConstIndex(0)
+			case d == 0 && ir.HasSymbols(inShape):
+				// The flat index is below the numel, so the outer index is
+				// below its size; the modulo, which simplification drops
+				// where it proves that, keeps the load provably in bounds
+				// where it cannot.
+				sub[d] = flat.FloorDiv(inStrides[d]).Mod(inShape[d])
 			case d == 0:
 				sub[d] = flat.FloorDiv(inStrides[d])
 			default:
@@ -120,12 +132,12 @@ func opPermute(x *Tensor, dims []int64, field string) (*Tensor, error) {
 			return nil, err
 		}
 		if seen[nd] {
-			return nil, ferr(field, "dim %d appears twice in %s", nd, shapeStr(dims))
+			return nil, ferr(field, "dim %d appears twice in %s", nd, intsStr(dims))
 		}
 		seen[nd] = true
 		perm[i] = nd
 	}
-	shape := make([]int64, n)
+	shape := make([]ir.Size, n)
 	for i, p := range perm {
 		shape[i] = x.shape[p]
 	}
@@ -183,9 +195,9 @@ func opTranspose(x *Tensor, d0, d1 int64) (*Tensor, error) {
 	return opPermute(x, dims, "dims")
 }
 
-// opExpand is Tensor.expand(shape): -1 keeps a size, size-1 dims stretch,
-// new dims may be added in front.
-func opExpand(x *Tensor, shape []int64) (*Tensor, error) {
+// opExpand is Tensor.expand(shape): -1 keeps a size, size-1 dims stretch
+// (to a symbolic size too), new dims may be added in front.
+func opExpand(x *Tensor, shape []ir.Size, syms ir.Symbols) (*Tensor, error) {
 	if len(shape) < len(x.shape) {
 		return nil, ferr("shape", "expand to %s has fewer dims than the input's shape %s", shapeStr(shape), shapeStr(x.shape))
 	}
@@ -194,17 +206,17 @@ func opExpand(x *Tensor, shape []int64) (*Tensor, error) {
 	for i, s := range shape {
 		d := i - off
 		switch {
-		case d < 0 && s == -1:
+		case d < 0 && s.Is(-1):
 			return nil, ferr("shape", "-1 is not allowed for the new leading dim %d of expand to %s", i, shapeStr(shape))
-		case s == -1:
+		case s.Is(-1):
 			out[i] = x.shape[d]
-		case s < 1:
-			return nil, ferr("shape", "size %d in %s is not positive", s, shapeStr(shape))
-		case d >= 0 && x.shape[d] != 1 && x.shape[d] != s:
-			return nil, ferr("shape", "cannot expand shape %s to %s: dim %d has size %d, not 1", shapeStr(x.shape), shapeStr(shape), d, x.shape[d])
+		case s.C < 1:
+			return nil, ferr("shape", "size %s in %s is not positive", s, shapeStr(shape))
+		case d >= 0 && !x.shape[d].Is(1) && x.shape[d] != s:
+			return nil, ferr("shape", "cannot expand shape %s to %s: dim %d has size %s, not 1", shapeStr(x.shape), shapeStr(shape), d, x.shape[d])
 		}
 	}
-	if err := ir.CheckShape(out, "shape"); err != nil {
+	if err := ir.CheckShape(out, "shape", syms); err != nil {
 		return nil, ferr("shape", "%s", err.(*ir.Error).Msg)
 	}
 	return broadcastTo(x, out), nil
@@ -220,7 +232,7 @@ func opUnsqueeze(x *Tensor, dim int64) (*Tensor, error) {
 	if d < 0 {
 		d += n + 1
 	}
-	shape := slices.Insert(slices.Clone(x.shape), d, 1)
+	shape := slices.Insert(slices.Clone(x.shape), d, ir.Int(1))
 	return view(x, shape, "unsqueeze", func(idx []ir.Index) []ir.Index {
 		return slices.Delete(slices.Clone(idx), d, d+1)
 	}), nil
@@ -233,7 +245,7 @@ func opSqueeze(x *Tensor, dims []int64, field string) (*Tensor, error) {
 	drop := make([]bool, n)
 	if dims == nil {
 		for d, s := range x.shape {
-			drop[d] = s == 1
+			drop[d] = s.Is(1)
 		}
 	} else {
 		for i, d := range dims {
@@ -246,19 +258,19 @@ func opSqueeze(x *Tensor, dims []int64, field string) (*Tensor, error) {
 					return nil, err
 				}
 			}
-			if n > 0 && x.shape[nd] == 1 {
+			if n > 0 && x.shape[nd].Is(1) {
 				drop[nd] = true
 			}
 		}
 	}
-	var shape []int64
+	var shape []ir.Size
 	for d, s := range x.shape {
 		if !drop[d] {
 			shape = append(shape, s)
 		}
 	}
 	if shape == nil {
-		shape = []int64{}
+		shape = []ir.Size{}
 	}
 	if len(shape) == n {
 		return x, nil
@@ -288,7 +300,7 @@ func opFlatten(x *Tensor, start, end int64) (*Tensor, error) {
 		if _, err := normDim(end, 0, "end_dim"); err != nil {
 			return nil, err
 		}
-		return opReshape(x, []int64{1})
+		return opReshape(x, []ir.Size{ir.Int(1)})
 	}
 	s, err := normDim(start, n, "start_dim")
 	if err != nil {
@@ -308,8 +320,10 @@ func opFlatten(x *Tensor, start, end int64) (*Tensor, error) {
 }
 
 // opSlice is x[..., start:end:step, ...] along dim, with Python's clamping
-// of start and end.
-func opSlice(x *Tensor, dim int64, start, end *int64, step int64) (*Tensor, error) {
+// of start and end. On a dim of symbolic size S, a full slice (start 0, end
+// at least S's maximum) keeps S, and a slice that ends within S's minimum
+// has a static size; anything else depends on S's value and is refused.
+func opSlice(x *Tensor, dim int64, start, end *int64, step int64, syms ir.Symbols) (*Tensor, error) {
 	n := len(x.shape)
 	if n == 0 {
 		return nil, ferr("args[0]", "slice cannot be applied to a 0-d tensor")
@@ -321,7 +335,10 @@ func opSlice(x *Tensor, dim int64, start, end *int64, step int64) (*Tensor, erro
 	if step < 1 {
 		return nil, ferr("step", "slice step must be positive, got %d", step)
 	}
-	size := x.shape[d]
+	if !x.shape[d].IsStatic() {
+		return symbolicSlice(x, d, start, end, step, syms)
+	}
+	size := x.shape[d].C
 	clamp := func(v *int64, def int64) int64 {
 		if v == nil {
 			return def
@@ -340,13 +357,40 @@ func opSlice(x *Tensor, dim int64, start, end *int64, step int64) (*Tensor, erro
 	if lo == 0 && length == size {
 		return x, nil
 	}
+	return sliceView(x, d, lo, step, ir.Int(length)), nil
+}
+
+// sliceView is the view of x's dim d from lo in steps of step, of length
+// elements.
+func sliceView(x *Tensor, d int, lo, step int64, length ir.Size) *Tensor {
 	shape := slices.Clone(x.shape)
 	shape[d] = length
 	return view(x, shape, "slice", func(idx []ir.Index) []ir.Index {
 		sub := slices.Clone(idx)
 		sub[d] = idx[d].Scale(step).Add(ir.ConstIndex(lo))
 		return sub
-	}), nil
+	})
+}
+
+// symbolicSlice is opSlice on dim d of symbolic size.
+func symbolicSlice(x *Tensor, d int, start, end *int64, step int64, syms ir.Symbols) (*Tensor, error) {
+	size := x.shape[d]
+	r := syms.Range(size)
+	lo, hi := int64(0), int64(math.MaxInt64)
+	if start != nil {
+		lo = *start
+	}
+	if end != nil {
+		hi = *end
+	}
+	switch {
+	case lo == 0 && hi >= r.Hi && step == 1:
+		return x, nil
+	case lo >= 0 && hi > lo && hi <= r.Lo:
+		// Within the smallest size S can be: the same elements for every S.
+		return sliceView(x, d, lo, step, ir.Int((hi-lo+step-1)/step)), nil
+	}
+	return nil, ferr("end", "slice [%s:%s:%d] of dim %d of symbolic size %s (range [%d, %d]) is not supported: only a full slice, or one ending within the minimum, is the same for every value", optStr(start), optStr(end), step, d, size, r.Lo, r.Hi)
 }
 
 func optStr(v *int64) string {
@@ -356,8 +400,10 @@ func optStr(v *int64) string {
 	return fmt.Sprint(*v)
 }
 
-// opSelect is x.select(dim, index): the dim goes away.
-func opSelect(x *Tensor, dim, index int64) (*Tensor, error) {
+// opSelect is x.select(dim, index): the dim goes away. On a dim of
+// symbolic size, an index below the size's minimum is in range for every
+// value; others are refused.
+func opSelect(x *Tensor, dim, index int64, syms ir.Symbols) (*Tensor, error) {
 	n := len(x.shape)
 	if n == 0 {
 		return nil, ferr("args[0]", "select cannot be applied to a 0-d tensor")
@@ -366,12 +412,18 @@ func opSelect(x *Tensor, dim, index int64) (*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	size := x.shape[d]
-	if index < -size || index >= size {
-		return nil, ferr("index", "index %d out of range for dim %d of size %d", index, d, size)
-	}
-	if index < 0 {
-		index += size
+	if s := x.shape[d]; !s.IsStatic() {
+		if r := syms.Range(s); index < 0 || index >= r.Lo {
+			return nil, ferr("index", "index %d of dim %d of symbolic size %s (range [%d, %d]) is not supported: only an index from 0 below the minimum is in range for every value", index, d, s, r.Lo, r.Hi)
+		}
+	} else {
+		size := s.C
+		if index < -size || index >= size {
+			return nil, ferr("index", "index %d out of range for dim %d of size %d", index, d, size)
+		}
+		if index < 0 {
+			index += size
+		}
 	}
 	shape := slices.Delete(slices.Clone(x.shape), d, d+1)
 	return view(x, shape, "select", func(idx []ir.Index) []ir.Index {
@@ -380,7 +432,7 @@ func opSelect(x *Tensor, dim, index int64) (*Tensor, error) {
 }
 
 // opNarrow is x.narrow(dim, start, length).
-func opNarrow(x *Tensor, dim, start, length int64) (*Tensor, error) {
+func opNarrow(x *Tensor, dim, start, length int64, syms ir.Symbols) (*Tensor, error) {
 	n := len(x.shape)
 	if n == 0 {
 		return nil, ferr("args[0]", "narrow cannot be applied to a 0-d tensor")
@@ -389,7 +441,16 @@ func opNarrow(x *Tensor, dim, start, length int64) (*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	size := x.shape[d]
+	if s := x.shape[d]; !s.IsStatic() {
+		// A static length from a symbolic size fits every value only when
+		// it ends within the minimum.
+		end := start + length
+		if r := syms.Range(s); start < 0 || length < 1 || end > r.Lo {
+			return nil, ferr("length", "narrow of length %d from %d of dim %d of symbolic size %s (range [%d, %d]) is not supported: only one ending within the minimum fits every value", length, start, d, s, r.Lo, r.Hi)
+		}
+		return opSlice(x, int64(d), &start, &end, 1, syms)
+	}
+	size := x.shape[d].C
 	if start < -size || start > size {
 		return nil, ferr("start", "start %d out of range for dim %d of size %d", start, d, size)
 	}
@@ -400,7 +461,17 @@ func opNarrow(x *Tensor, dim, start, length int64) (*Tensor, error) {
 		return nil, ferr("length", "narrow of length %d from %d does not fit dim %d of size %d (zero-size tensors are not supported)", length, start, d, size)
 	}
 	end := start + length
-	return opSlice(x, int64(d), &start, &end, 1)
+	return opSlice(x, int64(d), &start, &end, 1, syms)
+}
+
+// splitDim is the static size of the dim split, chunk split: pieces of
+// a symbolic size have sizes (and a number) that depend on its value.
+func splitDim(x *Tensor, d int, op string) (int64, error) {
+	s := x.shape[d]
+	if v, ok := s.Static(); ok {
+		return v, nil
+	}
+	return 0, ferr("dim", "%s of dim %d of symbolic size %s is not supported: the pieces' sizes depend on its value", op, d, s)
 }
 
 // opSplitSizes splits x along dim into pieces of the given sizes.
@@ -413,21 +484,25 @@ func opSplitSizes(x *Tensor, sizes []int64, dim int64, field string) ([]*Tensor,
 	if err != nil {
 		return nil, err
 	}
+	size, err := splitDim(x, d, "split")
+	if err != nil {
+		return nil, err
+	}
 	total := int64(0)
 	for _, s := range sizes {
 		if s < 1 {
-			return nil, ferr(field, "split sizes %s include a size below 1 (zero-size tensors are not supported)", shapeStr(sizes))
+			return nil, ferr(field, "split sizes %s include a size below 1 (zero-size tensors are not supported)", intsStr(sizes))
 		}
 		total += s
 	}
-	if total != x.shape[d] {
-		return nil, ferr(field, "split sizes %s add up to %d, not the size %d of dim %d", shapeStr(sizes), total, x.shape[d], d)
+	if total != size {
+		return nil, ferr(field, "split sizes %s add up to %d, not the size %d of dim %d", intsStr(sizes), total, size, d)
 	}
 	var out []*Tensor
 	start := int64(0)
 	for _, s := range sizes {
 		lo, hi := start, start+s
-		t, err := opSlice(x, int64(d), &lo, &hi, 1)
+		t, err := opSlice(x, int64(d), &lo, &hi, 1, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -450,7 +525,10 @@ func opSplit(x *Tensor, splitSize, dim int64) ([]*Tensor, error) {
 	if len(x.shape) == 0 {
 		return nil, ferr("args[0]", "cannot split a 0-d tensor")
 	}
-	size := x.shape[d]
+	size, err := splitDim(x, d, "split")
+	if err != nil {
+		return nil, err
+	}
 	var sizes []int64
 	for s := int64(0); s < size; s += splitSize {
 		sizes = append(sizes, min(splitSize, size-s))
@@ -471,7 +549,10 @@ func opChunk(x *Tensor, chunks, dim int64) ([]*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	size := x.shape[d]
+	size, err := splitDim(x, d, "chunk")
+	if err != nil {
+		return nil, err
+	}
 	return opSplit(x, (size+chunks-1)/chunks, dim)
 }
 
@@ -491,8 +572,8 @@ func opCat(ts []*Tensor, dim int64) (*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	offsets := make([]int64, len(ts))
-	total := int64(0)
+	offsets := make([]ir.Size, len(ts))
+	sizes := make([]ir.Size, len(ts))
 	for i, t := range ts {
 		if t.isScalar() {
 			return nil, ferr("args["+strconv.Itoa(i)+"]", "cat needs tensors, got the number %s", t.scalar.Value)
@@ -505,8 +586,16 @@ func opCat(ts []*Tensor, dim int64) (*Tensor, error) {
 				return nil, ferr("args["+strconv.Itoa(i)+"]", "sizes of tensors must match except in dim %d: shapes %s and %s differ in dim %d", d, shapeStr(ref.shape), shapeStr(t.shape), k)
 			}
 		}
-		offsets[i] = total
-		total += t.shape[d]
+		sizes[i] = t.shape[d]
+	}
+	// The total and each offset (the sum of the sizes before it) must be
+	// one size (S + S = 2*S), which the loader compares and wraps by.
+	total, ok := sumSizes(sizes)
+	if !ok {
+		return nil, ferr("args", "cat along dim %d: sizes %s do not add up to one size (want all static, or all multiples of one product of symbols, as S + S = 2*S)", d, shapeStr(sizes))
+	}
+	for i := range ts {
+		offsets[i], _ = sumSizes(sizes[:i])
 	}
 	if len(ts) == 1 {
 		return ts[0], nil
@@ -525,7 +614,8 @@ func opCat(ts []*Tensor, dim int64) (*Tensor, error) {
 			i := idx[d]
 			piece := func(k int) *ir.Expr {
 				sub := slices.Clone(idx)
-				sub[d] = i.Add(ir.ConstIndex(total - offsets[k])).Mod(total).Mod(pieces[k].shape[d])
+				back := ir.Size{C: total.C - offsets[k].C, Syms: total.Syms}
+				sub[d] = i.Add(ir.SizeIndex(back)).Mod(total).Mod(pieces[k].shape[d])
 				return pieces[k].load(sub)
 			}
 			// A balanced tree of selections over pieces lo..hi-1: the
@@ -537,7 +627,13 @@ func opCat(ts []*Tensor, dim int64) (*Tensor, error) {
 					return piece(lo)
 				}
 				mid := (lo + hi) / 2
-				cond := eop("lt", eindex(ir.Int64, i), iconst(ir.Int64, offsets[mid]))
+				var at *ir.Expr
+				if v, ok := offsets[mid].Static(); ok {
+					at = iconst(ir.Int64, v)
+				} else {
+					at = eindex(ir.Int64, ir.SizeIndex(offsets[mid]))
+				}
+				cond := eop("lt", eindex(ir.Int64, i), at)
 				return eop(ir.OpWhere, cond, pick(lo, mid), pick(mid, hi))
 			}
 			return pick(0, len(pieces))

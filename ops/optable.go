@@ -115,10 +115,10 @@ var opTable = func() map[string]*opSpec {
 			return one(opTo(a.args[0], n.Attrs.DType))
 		}},
 		"full": {0, 0, []string{"shape", "value", "dtype"}, []string{"shape", "value"}, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
-			return one(opFull(*n.Attrs.Shape, *n.Attrs.Value, n.Attrs.DType))
+			return one(opFull(*n.Attrs.Shape, *n.Attrs.Value, n.Attrs.DType, l.syms()))
 		}},
 		"scalar_tensor": {0, 0, []string{"value", "dtype"}, []string{"value"}, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
-			return one(opFull([]int64{}, *n.Attrs.Value, n.Attrs.DType))
+			return one(opFull([]ir.Size{}, *n.Attrs.Value, n.Attrs.DType, l.syms()))
 		}},
 
 		// Reductions.
@@ -193,7 +193,7 @@ var opTable = func() map[string]*opSpec {
 			return one(viewArg(a.args[0], "transpose", func(x *Tensor) (*Tensor, error) { return opTranspose(x, *n.Attrs.Dim0, *n.Attrs.Dim1) }))
 		}},
 		"expand": {1, 1, []string{"shape"}, []string{"shape"}, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
-			return one(viewArg(a.args[0], "expand", func(x *Tensor) (*Tensor, error) { return opExpand(x, *n.Attrs.Shape) }))
+			return one(viewArg(a.args[0], "expand", func(x *Tensor) (*Tensor, error) { return opExpand(x, *n.Attrs.Shape, l.syms()) }))
 		}},
 		"unsqueeze": {1, 1, []string{"dim"}, []string{"dim"}, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
 			return one(viewArg(a.args[0], "unsqueeze", func(x *Tensor) (*Tensor, error) { return opUnsqueeze(x, *n.Attrs.Dim) }))
@@ -218,15 +218,15 @@ var opTable = func() map[string]*opSpec {
 		}},
 		"slice": {1, 1, []string{"dim", "start", "end", "step"}, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
 			return one(viewArg(a.args[0], "slice", func(x *Tensor) (*Tensor, error) {
-				return opSlice(x, i64(n.Attrs.Dim, 0), n.Attrs.Start, n.Attrs.End, i64(n.Attrs.Step, 1))
+				return opSlice(x, i64(n.Attrs.Dim, 0), n.Attrs.Start, n.Attrs.End, i64(n.Attrs.Step, 1), l.syms())
 			}))
 		}},
 		"select": {1, 1, []string{"dim", "index"}, []string{"dim", "index"}, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
-			return one(viewArg(a.args[0], "select", func(x *Tensor) (*Tensor, error) { return opSelect(x, *n.Attrs.Dim, *n.Attrs.Index) }))
+			return one(viewArg(a.args[0], "select", func(x *Tensor) (*Tensor, error) { return opSelect(x, *n.Attrs.Dim, *n.Attrs.Index, l.syms()) }))
 		}},
 		"narrow": {1, 1, []string{"dim", "start", "length"}, []string{"dim", "start", "length"}, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
 			return one(viewArg(a.args[0], "narrow", func(x *Tensor) (*Tensor, error) {
-				return opNarrow(x, *n.Attrs.Dim, *n.Attrs.Start, *n.Attrs.Length)
+				return opNarrow(x, *n.Attrs.Dim, *n.Attrs.Start, *n.Attrs.Length, l.syms())
 			}))
 		}},
 		"contiguous": {1, 1, nil, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
@@ -248,7 +248,7 @@ var opTable = func() map[string]*opSpec {
 			return opSplit(a.args[0], (*n.Attrs.SplitSize)[0], i64(n.Attrs.Dim, 0))
 		}},
 		"pad": {1, 1, []string{"pad", "value"}, []string{"pad"}, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
-			return one(opPad(a.args[0], *n.Attrs.Pad, n.Attrs.Value))
+			return one(opPad(a.args[0], *n.Attrs.Pad, n.Attrs.Value, l.syms()))
 		}},
 		"tril": {1, 1, []string{"diagonal"}, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
 			return one(opTriangle(a.args[0], i64(n.Attrs.Diagonal, 0), false))

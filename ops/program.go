@@ -13,8 +13,11 @@ import (
 // back in canonical form, op nodes as op nodes; a Builder records one; Lower
 // turns it into an ir.Graph of loop nodes.
 type Program struct {
-	Name    string
-	Device  string
+	Name   string
+	Device string
+	// Symbols are the sizes known only at run time that shapes may name
+	// (nil: a static program).
+	Symbols ir.Symbols
 	Inputs  []*ir.Buffer
 	Nodes   []Node
 	Outputs []string
@@ -152,7 +155,7 @@ type Attrs struct {
 	Dims                              *[]int64
 	KeepDim                           *bool
 	DType                             ir.DType
-	Shape, NormalizedShape            *[]int64
+	Shape, NormalizedShape            *[]ir.Size // a view's -1 is ir.Int(-1)
 	Start, End, Step, Index, Length   *int64
 	Chunks                            *int64
 	SplitSize                         *[]int64
@@ -165,8 +168,8 @@ type Attrs struct {
 	Weight, Bias                      string
 	IgnoreIndex                       *int64
 	Reduction                         *string
-	Target                            *string  // aten: the qualified ATen op
-	Strides                           *[]int64 // aten: the result's strides
+	Target                            *string    // aten: the qualified ATen op
+	Strides                           *[]ir.Size // aten: the result's strides
 	// aten: keyword arguments, sorted by name; the results of an op with
 	// several (named by outputs)
 	Kwargs  *[]KeywordArg
@@ -310,11 +313,20 @@ func NodePath(pos string, n *OpNode) string {
 // LoopGraph returns the graph of a program of loop nodes only, as written
 // (unchecked); op nodes are skipped (Lower lowers them).
 func (p *Program) LoopGraph() *ir.Graph {
-	g := &ir.Graph{Name: p.Name, Device: p.Device, Inputs: p.Inputs, Outputs: p.Outputs}
+	g := &ir.Graph{Name: p.Name, Device: p.Device, Symbols: graphSymbols(p.Symbols), Inputs: p.Inputs, Outputs: p.Outputs}
 	for _, n := range p.Nodes {
 		if n.Loop != nil {
 			g.Nodes = append(g.Nodes, n.Loop)
 		}
 	}
 	return g
+}
+
+// graphSymbols is a program's symbols as a graph keeps them: nil when there
+// are none, so that a static graph is as it always was.
+func graphSymbols(syms ir.Symbols) ir.Symbols {
+	if len(syms) == 0 {
+		return nil
+	}
+	return syms
 }

@@ -134,7 +134,7 @@ func (p rankProgram) build() (*ops.Builder, error) {
 		for d := 2; d < len(p.shape); d++ {
 			order = append(order, d)
 		}
-		x = b.InputStrided("x", ir.Float32, p.shape, ir.StridesFor(p.shape, append(order, 1)), 0)
+		x = b.InputStridedSizes("x", ir.Float32, ir.Sizes(p.shape...), ir.StridesFor(ir.Sizes(p.shape...), append(order, 1)), 0)
 	} else {
 		x = b.Input("x", ir.Float32, p.shape...)
 	}
@@ -185,7 +185,7 @@ func (p rankProgram) reference(x, w *nd) *nd {
 			x = permuteND(x, s.dims)
 		case "flatten":
 			shape := slices.Clone(x.shape[:s.dims[0]])
-			shape = append(shape, ir.Product(x.shape[s.dims[0]:s.dims[1]+1]))
+			shape = append(shape, prod(x.shape[s.dims[0]:s.dims[1]+1]))
 			shape = append(shape, x.shape[s.dims[1]+1:]...)
 			x = &nd{shape: shape, data: x.data}
 		case "sum", "amax", "mean":
@@ -283,7 +283,7 @@ func reduceND(a *nd, dims []int64, keep bool, op string) *nd {
 }
 
 // defaultNames are the names templates/triton/names.tmpl gives.
-var defaultNames = kernel.Names{X: "xindex", Y: "yindex", R: "r0_index", XMask: "xmask", TileMask: "ymask & xmask", RowMask: "r0_mask & xmask"}
+var defaultNames = kernel.Names{X: "xindex", Y: "yindex", R: "r0_index", XMask: "xmask", TileMask: "ymask & xmask", RowMask: "r0_mask & xmask", SizePrefix: "ks_", XNumel: "xnumel", RNumel: "r0_numel"}
 
 // checkRankProgram builds, lowers, schedules and interprets p, and compares
 // with the reference; it returns the first disagreement.
@@ -397,7 +397,7 @@ func TestRowReductionEpilogueFusesAsIn2D(t *testing.T) {
 		if k == len(shape) && len(shape) > 1 {
 			k-- // keep some rows
 		}
-		rows, row := ir.Product(shape[:len(shape)-k]), ir.Product(shape[len(shape)-k:])
+		rows, row := prod(shape[:len(shape)-k]), prod(shape[len(shape)-k:])
 		want := kernels([]int64{rows, row}, 1, iter%3)
 		if got := kernels(shape, k, iter%3); got != want {
 			t.Fatalf("shape %v reduced over its last %d dims: kernels %q, its 2-D form [%d, %d]: %q", shape, k, got, rows, row, want)

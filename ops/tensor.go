@@ -19,7 +19,7 @@ import (
 //
 // The Builder hands out Tensors; their methods report shape and dtype.
 type Tensor struct {
-	shape  []int64
+	shape  []ir.Size
 	dtype  ir.DType
 	load   func(idx []ir.Index) *ir.Expr
 	scalar *Scalar  // a Python number: 0-d, and weakest in type promotion
@@ -42,7 +42,7 @@ type Tensor struct {
 }
 
 // Shape returns the tensor's sizes.
-func (t *Tensor) Shape() []int64 { return slices.Clone(t.shape) }
+func (t *Tensor) Shape() []ir.Size { return slices.Clone(t.shape) }
 
 // DType returns the tensor's element type.
 func (t *Tensor) DType() ir.DType { return t.dtype }
@@ -74,7 +74,7 @@ func ferr(field, format string, a ...any) error {
 
 // lowerer builds loop nodes from tensor ops.
 type lowerer struct {
-	g     *ir.Graph
+	g     *ir.Graph         // its Symbols are the program's
 	taken map[string]string // every name in use -> where it is defined
 
 	// The op node being lowered.
@@ -131,7 +131,7 @@ func mergeOps(sets ...[]string) []string {
 }
 
 // bufferTensor reads a whole buffer.
-func bufferTensor(name string, shape, strides []int64, dt ir.DType) *Tensor {
+func bufferTensor(name string, shape, strides []ir.Size, dt ir.DType) *Tensor {
 	return &Tensor{shape: slices.Clone(shape), dtype: dt, buffer: name, format: channelsLast(shape, strides),
 		load: func(idx []ir.Index) *ir.Expr { return eload(name, idx) }}
 }
@@ -139,8 +139,8 @@ func bufferTensor(name string, shape, strides []int64, dt ir.DType) *Tensor {
 // channelsLast returns the dim order of strides that lay shape out
 // channels_last (rank 4: N, H, W, C) or channels_last_3d (rank 5), with
 // more than one channel; nil for any other layout.
-func channelsLast(shape, strides []int64) []int {
-	if strides == nil || (len(shape) != 4 && len(shape) != 5) || shape[1] == 1 {
+func channelsLast(shape, strides []ir.Size) []int {
+	if strides == nil || (len(shape) != 4 && len(shape) != 5) || shape[1].Is(1) {
 		return nil
 	}
 	order, ok := ir.DenseOrder(shape, strides)
@@ -162,7 +162,7 @@ func channelsLast(shape, strides []int64) []int {
 // first operand of the result's own shape decides, as the first operand
 // with informative strides does in PyTorch's TensorIterator; broadcast
 // operands and scalars do not.
-func formatOf(ts []*Tensor, shape []int64) []int {
+func formatOf(ts []*Tensor, shape []ir.Size) []int {
 	for _, t := range ts {
 		if !t.isScalar() && slices.Equal(t.shape, shape) {
 			return t.format
@@ -174,7 +174,7 @@ func formatOf(ts []*Tensor, shape []int64) []int {
 // scalarTensor is a Python number as an op argument.
 func scalarTensor(s Scalar) *Tensor {
 	dt := s.defaultDType()
-	return &Tensor{shape: []int64{}, dtype: dt, scalar: &s,
+	return &Tensor{shape: []ir.Size{}, dtype: dt, scalar: &s,
 		load: func([]ir.Index) *ir.Expr { return econst(dt, s.Value) }}
 }
 
@@ -305,32 +305,38 @@ func ResultType(operands ...any) (ir.DType, error) {
 
 // Shapes.
 
-// broadcastShapes is torch.broadcast_shapes.
-func broadcastShapes(shapes ...[]int64) ([]int64, error) {
+// broadcastShapes is torch.broadcast_shapes. Sizes match when they are
+// equal; a static 1 broadcasts. A symbol against anything else (B against
+// S, S against 8) is refused: which would win depends on the values.
+func broadcastShapes(shapes ...[]ir.Size) ([]ir.Size, error) {
 	n := 0
 	for _, s := range shapes {
 		n = max(n, len(s))
 	}
-	out := make([]int64, n)
+	out := make([]ir.Size, n)
 	for i := range out {
-		out[i] = 1
+		out[i] = ir.Int(1)
 	}
 	for _, s := range shapes {
 		for i, size := range s {
 			d := n - len(s) + i
 			switch {
-			case size == out[d] || size == 1:
-			case out[d] == 1:
+			case size == out[d] || size.Is(1):
+			case out[d].Is(1):
 				out[d] = size
 			default:
-				return nil, fmt.Errorf("shapes %s do not broadcast (dimension %d: %d against %d)", shapeList(shapes), d-n, out[d], size)
+				return nil, fmt.Errorf("shapes %s do not broadcast (dimension %d: %s against %s)", shapeList(shapes), d-n, out[d], size)
 			}
 		}
 	}
 	return out, nil
 }
 
-func shapeStr(s []int64) string {
+// shapeStr spells a shape: [8, S, 768].
+func shapeStr(s []ir.Size) string { return ir.SizesString(s) }
+
+// intsStr spells a list of ints (dims, split sizes) as shapes are spelled.
+func intsStr(s []int64) string {
 	parts := make([]string, len(s))
 	for i, x := range s {
 		parts[i] = fmt.Sprint(x)
@@ -338,7 +344,7 @@ func shapeStr(s []int64) string {
 	return "[" + strings.Join(parts, ", ") + "]"
 }
 
-func shapeList(shapes [][]int64) string {
+func shapeList(shapes [][]ir.Size) string {
 	parts := make([]string, len(shapes))
 	for i, s := range shapes {
 		parts[i] = shapeStr(s)
@@ -351,7 +357,7 @@ func shapeList(shapes [][]int64) string {
 
 // broadcastTo views t with shape (which t broadcasts to): new leading
 // dimensions are ignored and size-1 dimensions index 0.
-func broadcastTo(t *Tensor, shape []int64) *Tensor {
+func broadcastTo(t *Tensor, shape []ir.Size) *Tensor {
 	if slices.Equal(t.shape, shape) {
 		return t
 	}
@@ -361,7 +367,7 @@ func broadcastTo(t *Tensor, shape []int64) *Tensor {
 		load: func(idx []ir.Index) *ir.Expr {
 			sub := make([]ir.Index, len(in.shape))
 			for d := range in.shape {
-				if in.shape[d] == 1 {
+				if in.shape[d].Is(1) {
 					sub[d] = ir.ConstIndex(0)
 				} else {
 					sub[d] = idx[d+off]
@@ -387,7 +393,7 @@ func castTo(t *Tensor, dt ir.DType) (*Tensor, error) {
 		if err != nil {
 			return nil, fmt.Errorf("the number %s cannot be converted to %s without overflow or rounding: %v", s.Value, dt, err)
 		}
-		return &Tensor{shape: []int64{}, dtype: dt, load: func([]ir.Index) *ir.Expr { return econst(dt, canon) }}, nil
+		return &Tensor{shape: []ir.Size{}, dtype: dt, load: func([]ir.Index) *ir.Expr { return econst(dt, canon) }}, nil
 	}
 	if t.dtype == dt {
 		return t, nil
@@ -409,7 +415,7 @@ func mustCast(t *Tensor, dt ir.DType) *Tensor {
 // pointwiseN broadcasts ts together, converts each to the matching dtype of
 // in (or leaves it when in[i] is ""), and combines their elements with f.
 func pointwiseN(ts []*Tensor, in []ir.DType, out ir.DType, op string, f func(args []*ir.Expr) *ir.Expr) (*Tensor, error) {
-	shapes := make([][]int64, len(ts))
+	shapes := make([][]ir.Size, len(ts))
 	for i, t := range ts {
 		shapes[i] = t.shape
 	}
@@ -496,7 +502,7 @@ func (l *lowerer) addNode(n *ir.Node) (*Tensor, error) {
 	if err := l.claim(n.Name); err != nil {
 		return nil, err
 	}
-	simplifyBody(n.Body, n.VarSizes())
+	simplifyBody(n.Body, l.env(n))
 	if err := ir.ValidateNode(l.g, nil, n, "node "+strconv.Quote(n.Name)); err != nil {
 		return nil, ferr("", "internal error: lowering %s made an invalid loop node: %v", l.origin, err)
 	}
@@ -543,14 +549,14 @@ func originOf(ops []string, fallback string) string {
 // body is body evaluated at x's index; ranges keep the reduced dims as size 1
 // when keepdim. The node is called name.
 func (l *lowerer) reduce(name string, x *Tensor, reduced []bool, keepdim bool, rt ir.ReductionType, body func(idx []ir.Index) *ir.Expr) (*Tensor, error) {
-	var ranges, rranges []int64
+	var ranges, rranges []ir.Size
 	idx := make([]ir.Index, len(x.shape))
 	for d, size := range x.shape {
 		if reduced[d] {
 			idx[d] = ir.VarIndex(ir.ReductionVar(len(rranges)))
 			rranges = append(rranges, size)
 			if keepdim {
-				ranges = append(ranges, 1)
+				ranges = append(ranges, ir.Int(1))
 			}
 			continue
 		}
@@ -558,7 +564,7 @@ func (l *lowerer) reduce(name string, x *Tensor, reduced []bool, keepdim bool, r
 		ranges = append(ranges, size)
 	}
 	if ranges == nil {
-		ranges = []int64{}
+		ranges = []ir.Size{}
 	}
 	n := &ir.Node{Name: name, Kind: ir.Reduction, Ranges: ranges, ReductionRanges: rranges, Reduction: rt,
 		Body: body(idx), Origin: l.origin}
@@ -570,8 +576,17 @@ func (l *lowerer) reduce(name string, x *Tensor, reduced []bool, keepdim bool, r
 	return t, nil
 }
 
+// env is what simplification knows of node n: its loop variables' extents
+// and the program's symbols.
+func (l *lowerer) env(n *ir.Node) ir.Env {
+	return ir.Env{Sizes: n.VarSizes(), Symbols: l.g.Symbols}
+}
+
+// syms are the program's symbols.
+func (l *lowerer) syms() ir.Symbols { return l.g.Symbols }
+
 // simplifyBody simplifies every index of e with the node's variable sizes.
-func simplifyBody(e *ir.Expr, sizes map[string]int64) {
+func simplifyBody(e *ir.Expr, env ir.Env) {
 	e.Walk(func(x *ir.Expr) {
 		switch x.Op {
 		case ir.OpLoad:
@@ -579,10 +594,10 @@ func simplifyBody(e *ir.Expr, sizes map[string]int64) {
 				if _, ok := ix.IsIndirect(); ok {
 					continue
 				}
-				x.Index[d] = ix.Simplify(sizes)
+				x.Index[d] = ix.Simplify(env)
 			}
 		case ir.OpIndex:
-			x.Expr = x.Expr.Simplify(sizes)
+			x.Expr = x.Expr.Simplify(env)
 		}
 	})
 }

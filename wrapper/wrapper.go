@@ -85,6 +85,27 @@ func (m *Module) BlockTables() bool {
 	return false
 }
 
+// PerCallSlots are the slots of _compiled whose kernels are compiled on
+// first use, a range per kernel with Blocks: its entries.
+func (m *Module) PerCallSlots() []SlotRange {
+	var out []SlotRange
+	slot := 0
+	for _, k := range m.Kernels {
+		n := max(1, len(k.Blocks))
+		if len(k.Blocks) > 0 {
+			out = append(out, SlotRange{Kernel: k.Name, First: slot, End: slot + n})
+		}
+		slot += n
+	}
+	return out
+}
+
+// SlotRange is the slots [First, End) of one kernel's compiled entries.
+type SlotRange struct {
+	Kernel     string
+	First, End int
+}
+
 // SymbolRead is how call() reads one symbol: dim Dim of input Input (of
 // NDim dims), divided by Divisor (the dim's other factors, read before),
 // then checked against the symbol's range.
