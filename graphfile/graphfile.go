@@ -95,8 +95,12 @@ func lineCol(data []byte, off int64) string {
 	return fmt.Sprintf("line %d, column %d", line, col)
 }
 
-// reader converts the decoded JSON tree, keeping the first error.
-type reader struct{ err error }
+// reader converts the decoded JSON tree, keeping the first error. syms
+// are the file's symbols, read first: sizes and indices name them.
+type reader struct {
+	err  error
+	syms ir.Symbols
+}
 
 func (r *reader) fail(path, format string, a ...any) {
 	if r.err == nil {
@@ -315,13 +319,13 @@ func (r *reader) buffer(v any, path string) *ir.Buffer {
 	b := &ir.Buffer{
 		Name:   r.stringAt(m["name"], path, "name", true),
 		DType:  r.dtypeAt(m["dtype"], path, "dtype", true),
-		Shape:  r.intsAt(m["shape"], path, "shape", true),
+		Shape:  r.sizesAt(m["shape"], path, "shape", true),
 		Offset: r.intAt(m["offset"], path, "offset", false),
 	}
 	if b.Shape == nil {
-		b.Shape = []int64{}
+		b.Shape = []ir.Size{}
 	}
-	b.Strides = r.intsAt(m["strides"], path, "strides", false)
+	b.Strides = r.sizesAt(m["strides"], path, "strides", false)
 	return b
 }
 
@@ -335,14 +339,14 @@ func (r *reader) node(v any, path string) *ir.Node {
 		Name:            r.stringAt(m["name"], path, "name", true),
 		Kind:            ir.NodeKind(r.stringAt(m["kind"], path, "kind", true)),
 		DType:           r.dtypeAt(m["dtype"], path, "dtype", false),
-		Ranges:          r.intsAt(m["ranges"], path, "ranges", true),
-		Strides:         r.intsAt(m["strides"], path, "strides", false),
-		ReductionRanges: r.intsAt(m["reduction_ranges"], path, "reduction_ranges", false),
+		Ranges:          r.sizesAt(m["ranges"], path, "ranges", true),
+		Strides:         r.sizesAt(m["strides"], path, "strides", false),
+		ReductionRanges: r.sizesAt(m["reduction_ranges"], path, "reduction_ranges", false),
 		Reduction:       ir.ReductionType(r.stringAt(m["reduction"], path, "reduction", false)),
 		Origin:          r.stringAt(m["origin"], path, "origin", false),
 	}
 	if n.Ranges == nil {
-		n.Ranges = []int64{}
+		n.Ranges = []ir.Size{}
 	}
 	if n.Origin != "" && !ir.IsIdentifier(n.Origin) {
 		r.fail(join(path, "origin"), "origin %q must be an op name (letters, digits and _)", n.Origin)
@@ -380,7 +384,7 @@ func (r *reader) call(v any, path string) *ir.ExternCall {
 	}
 	r.fields(m, path, callFields...)
 	c := &ir.ExternCall{Target: r.stringAt(m["target"], path, "target", true),
-		OutShape: r.intsAt(m["out_shape"], path, "out_shape", false)}
+		OutShape: r.sizesAt(m["out_shape"], path, "out_shape", false)}
 	for i, a := range r.arrayAt(m["args"], path, "args", true) {
 		at := path + ".args[" + strconv.Itoa(i) + "]"
 		vm := r.object(a, at)
@@ -390,8 +394,8 @@ func (r *reader) call(v any, path string) *ir.ExternCall {
 		r.fields(vm, at, viewFields...)
 		c.Args = append(c.Args, ir.View{
 			Buffer:  r.stringAt(vm["buffer"], at, "buffer", true),
-			Shape:   r.intsAt(vm["shape"], at, "shape", true),
-			Strides: r.intsAt(vm["strides"], at, "strides", true),
+			Shape:   r.sizesAt(vm["shape"], at, "shape", true),
+			Strides: r.sizesAt(vm["strides"], at, "strides", true),
 			Offset:  r.intAt(vm["offset"], at, "offset", false),
 		})
 	}
@@ -538,29 +542,167 @@ func (r *reader) index(v any, path string) ir.Index {
 	if r.err != nil {
 		return ir.Index{}
 	}
-	ix, err := ir.ParseIndex(s)
+	ix, err := ir.ParseIndexWith(s, r.syms)
 	if err != nil {
 		r.fail(path, "%v", err)
 	}
 	return ix
 }
 
+// symbolFields are the fields of a symbol's entry in "symbols".
+var symbolFields = []string{"hint", "min", "max"}
+
+// symbols reads the top-level "symbols" object: each symbol's hint and
+// range, in name order so that the first error is always the same one.
+func (r *reader) symbols(v any) ir.Symbols {
+	if v == nil {
+		return nil
+	}
+	m := r.object(v, "symbols")
+	if r.err != nil || len(m) == 0 {
+		return nil
+	}
+	syms := ir.Symbols{}
+	for _, name := range slices.Sorted(maps.Keys(m)) {
+		at := join("symbols", name)
+		sm := r.object(m[name], at)
+		if r.err != nil {
+			return nil
+		}
+		r.fields(sm, at, symbolFields...)
+		s := ir.Symbol{Name: name,
+			Hint: r.intAt(sm["hint"], at, "hint", true),
+			Min:  r.intAt(sm["min"], at, "min", true),
+			Max:  r.intAt(sm["max"], at, "max", true)}
+		if r.err != nil {
+			return nil
+		}
+		if err := ir.CheckSymbol(s); err != nil {
+			r.fail(at, "%v", err)
+			return nil
+		}
+		syms[name] = s
+	}
+	return syms
+}
+
+// sizesAt reads a list of sizes (see size); field of the object at path.
+func (r *reader) sizesAt(v any, path, field string, required bool) []ir.Size {
+	if v == nil && !required {
+		return nil
+	}
+	a := r.array(v, join(path, field), required)
+	if a == nil {
+		return nil
+	}
+	out := make([]ir.Size, len(a))
+	for i, x := range a {
+		out[i] = r.size(x, path, field, i)
+	}
+	return out
+}
+
+// size reads one size: a JSON integer, or a string that is an integer
+// times declared symbols ("B", "2*S", "B*S"). The element's path is spelled
+// only where it fails.
+func (r *reader) size(v any, path, field string, i int) ir.Size {
+	if n, ok := v.(json.Number); ok {
+		if c, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+			return ir.Int(c)
+		}
+	}
+	at := join(path, field) + "[" + strconv.Itoa(i) + "]"
+	s, ok := v.(string)
+	if !ok {
+		return ir.Int(r.int(v, at, true))
+	}
+	sz, err := ParseSize(s, r.syms)
+	switch {
+	case err != nil:
+		r.fail(at, "%v", err)
+	case sz.IsStatic():
+		// One spelling for a static size, as the writer writes it.
+		r.fail(at, "want an integer, got a string (%q); a size written as a string is an expression over symbols", s)
+	}
+	return sz
+}
+
+// ParseSize reads a size written as a string: an integer times symbols of
+// syms ("B", "2*S", "S*B", which is B*S). Sums, floor divisions and
+// names that are no symbol are refused: a size is such a product (see
+// ir.Size).
+func ParseSize(s string, syms ir.Symbols) (ir.Size, error) {
+	ix, err := ir.ParseIndexWith(s, syms)
+	if err != nil {
+		return ir.Size{}, fmt.Errorf("size %q: %v", s, err)
+	}
+	if sz, ok := ix.AsSize(); ok {
+		return sz, nil
+	}
+	if vars := ix.Vars(); len(vars) > 0 {
+		return ir.Size{}, fmt.Errorf("size %q names %q, which is no declared symbol (declare it in \"symbols\")", s, vars[0])
+	}
+	return ir.Size{}, fmt.Errorf("size %q is not an integer times symbols (sums and floor divisions are not sizes yet)", s)
+}
+
 // The written form. Field order here is the canonical order.
 type fileGraph struct {
-	Version int          `json:"version"`
-	Name    string       `json:"name"`
-	Device  string       `json:"device"`
-	Inputs  []fileBuffer `json:"inputs"`
-	Nodes   []fileNode   `json:"nodes"`
-	Outputs []string     `json:"outputs"`
+	Version int                   `json:"version"`
+	Name    string                `json:"name"`
+	Device  string                `json:"device"`
+	Symbols map[string]fileSymbol `json:"symbols,omitempty"`
+	Inputs  []fileBuffer          `json:"inputs"`
+	Nodes   []fileNode            `json:"nodes"`
+	Outputs []string              `json:"outputs"`
+}
+
+// fileSymbol is a symbol's entry in "symbols"; the map's keys are written
+// sorted, so the symbols are in name order.
+type fileSymbol struct {
+	Hint int64 `json:"hint"`
+	Min  int64 `json:"min"`
+	Max  int64 `json:"max"`
+}
+
+func writeSymbols(syms ir.Symbols) map[string]fileSymbol {
+	if len(syms) == 0 {
+		return nil
+	}
+	out := map[string]fileSymbol{}
+	for _, s := range syms {
+		out[s.Name] = fileSymbol{Hint: s.Hint, Min: s.Min, Max: s.Max}
+	}
+	return out
+}
+
+// fileSizes are sizes as written: a static size as its integer, a symbolic
+// one as its spelling ("2*S"). A nil list is null, as a nil []int64 was.
+type fileSizes []ir.Size
+
+func (xs fileSizes) MarshalJSON() ([]byte, error) {
+	if xs == nil {
+		return []byte("null"), nil
+	}
+	b := []byte{'['}
+	for i, x := range xs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if c, ok := x.Static(); ok {
+			b = strconv.AppendInt(b, c, 10)
+		} else {
+			b = strconv.AppendQuote(b, x.String())
+		}
+	}
+	return append(b, ']'), nil
 }
 
 type fileBuffer struct {
-	Name    string   `json:"name"`
-	DType   ir.DType `json:"dtype"`
-	Shape   []int64  `json:"shape"`
-	Strides []int64  `json:"strides,omitempty"`
-	Offset  int64    `json:"offset,omitempty"`
+	Name    string    `json:"name"`
+	DType   ir.DType  `json:"dtype"`
+	Shape   fileSizes `json:"shape"`
+	Strides fileSizes `json:"strides,omitempty"`
+	Offset  int64     `json:"offset,omitempty"`
 }
 
 type fileNode struct {
@@ -568,9 +710,9 @@ type fileNode struct {
 	Kind            ir.NodeKind      `json:"kind"`
 	DType           ir.DType         `json:"dtype,omitempty"`
 	Origin          string           `json:"origin,omitempty"`
-	Ranges          []int64          `json:"ranges"`
-	Strides         []int64          `json:"strides,omitempty"`
-	ReductionRanges []int64          `json:"reduction_ranges,omitempty"`
+	Ranges          fileSizes        `json:"ranges"`
+	Strides         fileSizes        `json:"strides,omitempty"`
+	ReductionRanges fileSizes        `json:"reduction_ranges,omitempty"`
 	Reduction       ir.ReductionType `json:"reduction,omitempty"`
 	Body            *fileExpr        `json:"body,omitempty"`
 	Call            *fileCall        `json:"call,omitempty"`
@@ -582,7 +724,7 @@ type fileCall struct {
 	Positional []fileOperand              `json:"positional,omitempty"`
 	Keywords   []fileOperand              `json:"keywords,omitempty"`
 	Scalars    map[string]json.RawMessage `json:"scalars,omitempty"`
-	OutShape   []int64                    `json:"out_shape,omitempty"`
+	OutShape   fileSizes                  `json:"out_shape,omitempty"`
 	Results    []string                   `json:"results,omitempty"`
 	ResultOf   string                     `json:"result_of,omitempty"`
 	Index      int                        `json:"index,omitempty"`
@@ -620,10 +762,10 @@ func toFileOperand(o ir.Operand) fileOperand {
 }
 
 type fileView struct {
-	Buffer  string  `json:"buffer"`
-	Shape   []int64 `json:"shape"`
-	Strides []int64 `json:"strides"`
-	Offset  int64   `json:"offset,omitempty"`
+	Buffer  string    `json:"buffer"`
+	Shape   fileSizes `json:"shape"`
+	Strides fileSizes `json:"strides"`
+	Offset  int64     `json:"offset,omitempty"`
 }
 
 type fileExpr struct {
@@ -644,7 +786,8 @@ type fileExpr struct {
 // are written inside bodies; the rest are inferred on reading. To write op
 // nodes as op nodes, write the op program (Write).
 func WriteGraph(g *ir.Graph) ([]byte, error) {
-	f := fileGraph{Version: FormatVersion, Name: g.Name, Device: g.Device, Inputs: writeBuffers(g.Inputs), Nodes: []fileNode{}, Outputs: g.Outputs}
+	f := fileGraph{Version: FormatVersion, Name: g.Name, Device: g.Device, Symbols: writeSymbols(g.Symbols),
+		Inputs: writeBuffers(g.Inputs), Nodes: []fileNode{}, Outputs: g.Outputs}
 	for _, n := range g.Nodes {
 		f.Nodes = append(f.Nodes, *toFileNode(n))
 	}
@@ -665,7 +808,7 @@ func writeBuffers(bs []*ir.Buffer) []fileBuffer {
 	out := []fileBuffer{}
 	for _, b := range bs {
 		fb := fileBuffer{Name: b.Name, DType: b.DType, Shape: nonNil(b.Shape), Offset: b.Offset}
-		if b.Strides != nil && !equalInts(b.Strides, ir.ContiguousStrides(b.Shape)) {
+		if b.Strides != nil && !slices.Equal(b.Strides, ir.ContiguousStrides(b.Shape)) {
 			fb.Strides = b.Strides
 		}
 		out = append(out, fb)
@@ -678,7 +821,7 @@ func toFileNode(n *ir.Node) *fileNode {
 		Name: n.Name, Kind: n.Kind, DType: n.DType, Origin: n.Origin, Ranges: nonNil(n.Ranges),
 		ReductionRanges: n.ReductionRanges, Reduction: n.Reduction, Body: toFileExpr(n.Body),
 	}
-	if n.Strides != nil && !equalInts(n.Strides, ir.ContiguousStrides(n.Ranges)) {
+	if n.Strides != nil && !slices.Equal(n.Strides, ir.ContiguousStrides(n.Ranges)) {
 		fn.Strides = n.Strides
 	}
 	if c := n.Call; c != nil {
@@ -741,21 +884,9 @@ func toFileExpr(e *ir.Expr) *fileExpr {
 
 // nonNil keeps a 0-d shape written as [] rather than null, which would not
 // read back.
-func nonNil(xs []int64) []int64 {
+func nonNil[T any](xs []T) []T {
 	if xs == nil {
-		return []int64{}
+		return []T{}
 	}
 	return xs
-}
-
-func equalInts(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -39,7 +39,7 @@ func Parse(data []byte) (*ops.Program, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	r.fields(obj, "", "version", "name", "device", "inputs", "nodes", "outputs")
+	r.fields(obj, "", "version", "name", "device", "inputs", "nodes", "outputs", "symbols")
 	if v := r.int(obj["version"], "version", true); r.err == nil && v != FormatVersion {
 		r.fail("version", "unsupported version %d (this fusegen reads version %d)", v, FormatVersion)
 	}
@@ -47,6 +47,9 @@ func Parse(data []byte) (*ops.Program, error) {
 		Name:   r.string(obj["name"], "name", true),
 		Device: r.string(obj["device"], "device", false),
 	}
+	// Symbols first: every size and index after them may name them.
+	r.syms = r.symbols(obj["symbols"])
+	f.Symbols = r.syms
 	if f.Device == "" {
 		f.Device = "cuda"
 	}
@@ -137,6 +140,16 @@ func (r *reader) opNode(m map[string]any, pos string) *ops.OpNode {
 		}
 		return &v
 	}
+	optSizes := func(field string) *[]ir.Size {
+		if m[field] == nil {
+			return nil
+		}
+		v := r.sizesAt(m[field], path, field, true)
+		if v == nil {
+			v = []ir.Size{}
+		}
+		return &v
+	}
 	optString := func(field string) *string {
 		if m[field] == nil {
 			return nil
@@ -169,7 +182,7 @@ func (r *reader) opNode(m map[string]any, pos string) *ops.OpNode {
 		a.KeepDim = &b
 	}
 	a.DType = r.dtypeAt(m["dtype"], path, "dtype", false)
-	a.Shape, a.NormalizedShape = optInts("shape"), optInts("normalized_shape")
+	a.Shape, a.NormalizedShape = optSizes("shape"), optSizes("normalized_shape")
 	a.Start, a.End, a.Step = optInt("start"), optInt("end"), optInt("step")
 	a.Index, a.Length, a.Chunks = optInt("index"), optInt("length"), optInt("chunks")
 	if v := m["split_size"]; v != nil {
@@ -191,7 +204,7 @@ func (r *reader) opNode(m map[string]any, pos string) *ops.OpNode {
 	a.IgnoreIndex = optInt("ignore_index")
 	a.Reduction = optString("reduction")
 	a.Target = optString("target")
-	a.Strides = optInts("strides")
+	a.Strides = optSizes("strides")
 	if v := m["kwargs"]; v != nil {
 		km := r.object(v, join(path, "kwargs"))
 		kw := []ops.KeywordArg{}
@@ -214,7 +227,7 @@ func (r *reader) opNode(m map[string]any, pos string) *ops.OpNode {
 			}
 			r.fields(em, at, "dtype", "shape", "strides")
 			res = append(res, ops.ResultSpec{DType: r.dtypeAt(em["dtype"], at, "dtype", true),
-				Shape: nonNil(r.intsAt(em["shape"], at, "shape", true)), Strides: r.intsAt(em["strides"], at, "strides", false)})
+				Shape: nonNil(r.sizesAt(em["shape"], at, "shape", true)), Strides: r.sizesAt(em["strides"], at, "strides", false)})
 		}
 		a.Results = &res
 	}
@@ -365,8 +378,8 @@ type fileOpNode struct {
 	EndDim          *int64            `json:"end_dim,omitempty"`
 	KeepDim         *bool             `json:"keepdim,omitempty"`
 	DType           ir.DType          `json:"dtype,omitempty"`
-	Shape           *[]int64          `json:"shape,omitempty"`
-	NormalizedShape *[]int64          `json:"normalized_shape,omitempty"`
+	Shape           *fileSizes        `json:"shape,omitempty"`
+	NormalizedShape *fileSizes        `json:"normalized_shape,omitempty"`
 	Start           *int64            `json:"start,omitempty"`
 	End             *int64            `json:"end,omitempty"`
 	Step            *int64            `json:"step,omitempty"`
@@ -389,7 +402,7 @@ type fileOpNode struct {
 	IgnoreIndex     *int64            `json:"ignore_index,omitempty"`
 	Reduction       *string           `json:"reduction,omitempty"`
 	Target          *string           `json:"target,omitempty"`
-	Strides         *[]int64          `json:"strides,omitempty"`
+	Strides         *fileSizes        `json:"strides,omitempty"`
 	Kwargs          json.RawMessage   `json:"kwargs,omitempty"`
 	Results         []*fileResult     `json:"results,omitempty"`
 	Stride          json.RawMessage   `json:"stride,omitempty"`
@@ -401,9 +414,9 @@ type fileOpNode struct {
 }
 
 type fileResult struct {
-	DType   ir.DType `json:"dtype"`
-	Shape   []int64  `json:"shape"`
-	Strides []int64  `json:"strides,omitempty"`
+	DType   ir.DType  `json:"dtype"`
+	Shape   fileSizes `json:"shape"`
+	Strides fileSizes `json:"strides,omitempty"`
 }
 
 func scalarJSON(s *ops.Scalar) json.RawMessage {
@@ -465,13 +478,13 @@ func toFileOpNode(n *ops.OpNode) *fileOpNode {
 	f := &fileOpNode{
 		Name: n.Name, Outputs: n.Outputs, Op: n.Op,
 		Dim: a.Dim, Dims: a.Dims, Dim0: a.Dim0, Dim1: a.Dim1, StartDim: a.StartDim, EndDim: a.EndDim,
-		KeepDim: a.KeepDim, DType: a.DType, Shape: a.Shape, NormalizedShape: a.NormalizedShape,
+		KeepDim: a.KeepDim, DType: a.DType, Shape: (*fileSizes)(a.Shape), NormalizedShape: (*fileSizes)(a.NormalizedShape),
 		Start: a.Start, End: a.End, Step: a.Step, Index: a.Index, Length: a.Length, Chunks: a.Chunks,
 		Alpha: scalarJSON(a.Alpha), RoundingMode: a.RoundingMode, Approximate: a.Approximate,
 		Min: argJSON(a.Min), Max: argJSON(a.Max), Value: scalarJSON(a.Value), Beta: scalarJSON(a.Beta),
 		Threshold: scalarJSON(a.Threshold), Eps: scalarJSON(a.Eps), Correction: scalarJSON(a.Correction),
 		Weight: a.Weight, Bias: a.Bias, IgnoreIndex: a.IgnoreIndex, Reduction: a.Reduction,
-		Target: a.Target, Strides: a.Strides, Groups: a.Groups, Pad: a.Pad, Diagonal: a.Diagonal,
+		Target: a.Target, Strides: (*fileSizes)(a.Strides), Groups: a.Groups, Pad: a.Pad, Diagonal: a.Diagonal,
 		Stride: intsOrOneJSON(a.Stride), Padding: intsOrOneJSON(a.Padding), Dilation: intsOrOneJSON(a.Dilation),
 	}
 	for i := range n.Args {
@@ -514,14 +527,16 @@ func toFileOpNode(n *ops.OpNode) *fileOpNode {
 // their fields in canonical order and scalars in canonical spelling.
 func Write(f *ops.Program) ([]byte, error) {
 	type file struct {
-		Version int          `json:"version"`
-		Name    string       `json:"name"`
-		Device  string       `json:"device"`
-		Inputs  []fileBuffer `json:"inputs"`
-		Nodes   []any        `json:"nodes"`
-		Outputs []string     `json:"outputs"`
+		Version int                   `json:"version"`
+		Name    string                `json:"name"`
+		Device  string                `json:"device"`
+		Symbols map[string]fileSymbol `json:"symbols,omitempty"`
+		Inputs  []fileBuffer          `json:"inputs"`
+		Nodes   []any                 `json:"nodes"`
+		Outputs []string              `json:"outputs"`
 	}
-	out := file{Version: FormatVersion, Name: f.Name, Device: f.Device, Inputs: writeBuffers(f.Inputs), Nodes: []any{}, Outputs: f.Outputs}
+	out := file{Version: FormatVersion, Name: f.Name, Device: f.Device, Symbols: writeSymbols(f.Symbols),
+		Inputs: writeBuffers(f.Inputs), Nodes: []any{}, Outputs: f.Outputs}
 	for _, n := range f.Nodes {
 		if n.Loop != nil {
 			out.Nodes = append(out.Nodes, toFileNode(n.Loop))

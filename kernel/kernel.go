@@ -96,6 +96,14 @@ func (k *Kernel) NumelArg() bool { return !k.NumelSize.IsStatic() }
 // RNumelArg reports an r0_numel passed as an argument.
 func (k *Kernel) RNumelArg() bool { return k.Reduction && !k.RNumelSize.IsStatic() }
 
+// LaunchShapes are the kernel's launch shapes: its Blocks, or its one shape.
+func (k *Kernel) LaunchShapes() []Block {
+	if len(k.Blocks) > 0 {
+		return k.Blocks
+	}
+	return []Block{{Upto: k.RNumel, XBlock: k.XBlock, RBlock: k.RBlock, NumWarps: k.NumWarps}}
+}
+
 // Symbolic reports a kernel that takes sizes at run time.
 func (k *Kernel) Symbolic() bool { return k.NumelArg() || k.RNumelArg() || len(k.SizeArgs) > 0 }
 

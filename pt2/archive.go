@@ -31,7 +31,8 @@ const maxJSON = 256 << 20
 // Options tune the import.
 type Options struct {
 	// Specialize generates for the hints of symbolic sizes (an archive
-	// exported with dynamic shapes) instead of refusing them.
+	// exported with dynamic shapes), a static program, instead of one
+	// over the archive's symbols (ops.Program.Symbols).
 	Specialize bool
 }
 

@@ -1,6 +1,7 @@
 package pt2
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -460,7 +461,7 @@ func (im *importer) arange(a *args) error {
 		return im.errorf("arange gives one dim, the result has %d", len(out.Shape))
 	}
 	rs, _ := im.results()
-	idx := ir.Index{Const: start, Terms: []ir.Term{{Coeff: step, Var: ir.RangeVar(0)}}}
+	idx := ir.Index{Const: start, Terms: []ir.Term{{Coeff: ir.Int(step), Var: ir.RangeVar(0)}}}
 	body := &ir.Expr{Op: ir.OpIndex, DType: ir.Int64, Expr: idx}
 	if out.DType != ir.Int64 {
 		body = &ir.Expr{Op: ir.OpCast, DType: out.DType, Args: []*ir.Expr{body}}
@@ -634,7 +635,7 @@ func (im *importer) softmax(op string, a *args) error {
 // layerNorm is native_layer_norm: the normalized result, and the mean and
 // reciprocal standard deviation when a later node reads them.
 func (im *importer) layerNorm(a *args) error {
-	ns, err := a.int64s("normalized_shape")
+	ns, err := a.sizes("normalized_shape")
 	if err != nil {
 		return err
 	}
@@ -715,9 +716,9 @@ func (im *importer) batchNorm(a *args) error {
 	if len(in.Shape) < 2 {
 		return im.errorf("batch norm of a %d-d input", len(in.Shape))
 	}
-	shape := []int64{in.Shape[1]}
+	shape := []ir.Size{in.Shape[1]}
 	for range len(in.Shape) - 2 {
-		shape = append(shape, 1)
+		shape = append(shape, ir.Int(1))
 	}
 	base := rs[0]
 	perChannel := func(field string) (string, error) {
@@ -786,7 +787,7 @@ func (im *importer) index(a *args) error {
 		return fallback()
 	}
 	first, count := -1, 0
-	var idxShape []int64
+	var idxShape []ir.Size
 	var idx []string
 	for d, it := range *list.List {
 		if it.None {
@@ -814,7 +815,7 @@ func (im *importer) index(a *args) error {
 	}
 	want := append(append(slices.Clone(x.Shape[:first]), idxShape...), x.Shape[first+count:]...)
 	if !slices.Equal(want, out.Shape) {
-		return im.errorf("index: result shape %v, the archive says %v", want, out.Shape)
+		return im.errorf("index: result shape %s, the archive says %s", shapeString(want), shapeString(out.Shape))
 	}
 	v := func(d int) ir.Index { return ir.VarIndex(ir.RangeVar(d)) }
 	var loads []ir.Index
@@ -832,11 +833,15 @@ func (im *importer) index(a *args) error {
 		if b.DType != ir.Int64 {
 			val = &ir.Expr{Op: ir.OpCast, DType: ir.Int64, Args: []*ir.Expr{val}}
 		}
-		size := x.Shape[first+k]
-		// A negative index counts from the end, as torch's does.
+		// A negative index counts from the end, as torch's does; a
+		// symbolic size is read as an index expression.
+		size := &ir.Expr{Op: ir.OpIndex, DType: ir.Int64, Expr: ir.SizeIndex(x.Shape[first+k])}
+		if c, ok := x.Shape[first+k].Static(); ok {
+			size = &ir.Expr{Op: ir.OpConstant, DType: ir.Int64, Value: strconv.FormatInt(c, 10)}
+		}
 		wrapped := &ir.Expr{Op: ir.OpWhere, DType: ir.Int64, Args: []*ir.Expr{
 			{Op: "lt", DType: ir.Bool, Args: []*ir.Expr{val, {Op: ir.OpConstant, DType: ir.Int64, Value: "0"}}},
-			{Op: "add", DType: ir.Int64, Args: []*ir.Expr{val, {Op: ir.OpConstant, DType: ir.Int64, Value: strconv.FormatInt(size, 10)}}},
+			{Op: "add", DType: ir.Int64, Args: []*ir.Expr{val, size}},
 			val}}
 		indirect = append(indirect, wrapped)
 		loads = append(loads, ir.IndirectIndex(k))
@@ -849,6 +854,15 @@ func (im *importer) index(a *args) error {
 		Body: &ir.Expr{Op: ir.OpLoad, Buffer: self, Index: loads, Indirect: indirect, DType: x.DType}}
 	im.prog.Nodes = append(im.prog.Nodes, ops.Node{Loop: n})
 	return nil
+}
+
+// shapeString spells a shape in errors: a static one as before sizes could
+// be symbolic ([4 10]), a symbolic one as [B, S, 768].
+func shapeString(shape []ir.Size) string {
+	if c, ok := ir.StaticSizes(shape); ok {
+		return fmt.Sprint(c)
+	}
+	return ir.SizesString(shape)
 }
 
 // programMeta is the metadata of a value by its program name.
@@ -1044,7 +1058,7 @@ const (
 	Extern   = "extern"   // an extern node: a library call (mm, convolution)
 	Fallback = "fallback" // the ATen fallback: called through torch.ops
 	Skipped  = "skipped"  // an assertion that computes nothing
-	Symbolic = "symbolic" // size arithmetic: refused, or resolved to hints with Specialize
+	Symbolic = "symbolic" // size arithmetic: read where its results are (sym_int_values, shapes)
 )
 
 // externOps are the lowerings that make extern nodes.

@@ -12,7 +12,7 @@ import (
 // fixtures, cut short and with model.json damaged: it returns a program or
 // an error of one line, and never panics.
 func FuzzRead(f *testing.F) {
-	for _, name := range []string{"fallbacks", "resnet_block"} {
+	for _, name := range []string{"fallbacks", "resnet_block", "gpt2_dynamic"} {
 		data := fixture(f, name)
 		f.Add(data)
 		f.Add(data[:len(data)*3/4])

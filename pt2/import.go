@@ -2,7 +2,9 @@ package pt2
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"path"
 	"regexp"
@@ -34,6 +36,8 @@ type importer struct {
 	exported map[string]string // program name -> the exported name it was bound for
 	taken    map[string]bool   // program names in use
 	syms     map[string]int64  // symbolic int names -> their hints (with Specialize)
+	symTable ir.Symbols        // without Specialize: range_constraints' symbols, with the hints found
+	usedSyms map[string]bool   // the symbols some size read names
 	meta     map[string]tensorMeta
 	n        *node           // the node being imported
 	readers  map[string]bool // values some node or output reads (used)
@@ -89,6 +93,11 @@ func (a *archive) program(opts Options) (*ops.Program, error) {
 	if err := im.symbols(); err != nil {
 		return nil, err
 	}
+	if !opts.Specialize {
+		if err := im.symbolTable(); err != nil {
+			return nil, err
+		}
+	}
 	if err := im.inputs(gm.Signature.InputSpecs); err != nil {
 		return nil, err
 	}
@@ -99,6 +108,9 @@ func (a *archive) program(opts Options) (*ops.Program, error) {
 		}
 	}
 	if err := im.outputs(gm.Signature.OutputSpecs); err != nil {
+		return nil, err
+	}
+	if err := im.programSymbols(); err != nil {
 		return nil, err
 	}
 	return im.prog, nil
@@ -216,25 +228,22 @@ func (im *importer) buffer(name string, m tensorMeta, what string) (*ir.Buffer, 
 		return nil, fmt.Errorf("%s %q: dtype %d (%s) is not one fusegen has", what, name, m.DType, scalarTypeName(m.DType))
 	}
 	b := &ir.Buffer{Name: name, DType: dt}
-	ints := func(us []union, field string) ([]int64, error) {
-		out := []int64{}
+	sizes := func(us []union, field string) ([]ir.Size, error) {
+		out := []ir.Size{}
 		for d, u := range us {
-			v, sym, err := im.symInt(u)
+			s, err := im.size(u)
 			if err != nil {
 				return nil, fmt.Errorf("%s %q %s[%d]: %v", what, name, field, d, err)
 			}
-			if sym != "" && !im.opts.Specialize {
-				return nil, fmt.Errorf("%s %q dim %d is symbolic (%s, hint %d): fusegen generates for fixed sizes until symbolic sizes land; -specialize generates for the hints", what, name, d, symbolName(sym), v)
-			}
-			out = append(out, v)
+			out = append(out, s)
 		}
 		return out, nil
 	}
 	var err error
-	if b.Shape, err = ints(m.Sizes, "sizes"); err != nil {
+	if b.Shape, err = sizes(m.Sizes, "sizes"); err != nil {
 		return nil, err
 	}
-	strides, err := ints(m.Strides, "strides")
+	strides, err := sizes(m.Strides, "strides")
 	if err != nil {
 		return nil, err
 	}
@@ -242,13 +251,179 @@ func (im *importer) buffer(name string, m tensorMeta, what string) (*ir.Buffer, 
 		b.Strides = strides
 	}
 	if m.StorageOffset.Tag != "" {
-		off, err := ints([]union{m.StorageOffset}, "storage_offset")
+		v, expr, err := im.symInt(m.StorageOffset)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s %q storage_offset: %v", what, name, err)
 		}
-		b.Offset = off[0]
+		if expr != "" && !im.opts.Specialize {
+			return nil, fmt.Errorf("%s %q: storage offset %s is symbolic; fusegen's offsets are integers (-specialize generates for the hints)", what, name, showExpr(expr))
+		}
+		b.Offset = v
 	}
 	return b, nil
+}
+
+// size reads a SymInt size: an int, its hint with Specialize, else the
+// expression as an ir.Size over the archive's symbols.
+func (im *importer) size(u union) (ir.Size, error) {
+	v, expr, err := im.symInt(u)
+	if err != nil {
+		return ir.Size{}, err
+	}
+	if expr == "" || im.opts.Specialize {
+		return ir.Int(v), nil
+	}
+	s, err := im.symbolicSize(expr)
+	if err != nil {
+		return s, err
+	}
+	// torch evaluated the expression at the hints: so must the size.
+	if h := im.symTable.Hint(s); h != v && im.hinted(s) {
+		return ir.Size{}, fmt.Errorf("symbolic size %s is %d at the symbols' hints, but the archive's hint is %d", showExpr(expr), h, v)
+	}
+	return s, nil
+}
+
+// hinted reports whether every symbol of s has a hint.
+func (im *importer) hinted(s ir.Size) bool {
+	for _, n := range s.Syms.Names() {
+		if im.symTable[n].Hint == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// symbolicSize parses a SymExpr's expression and notes the symbols it
+// names.
+func (im *importer) symbolicSize(expr string) (ir.Size, error) {
+	s, err := parseSize(expr, im.symTable)
+	if err != nil {
+		var np notProduct
+		if errors.As(err, &np) {
+			return ir.Size{}, fmt.Errorf("symbolic size %s: %v (fusegen's sizes are an integer times symbols; sums, floor divisions and the like are not yet); -specialize generates for the hints", showExpr(expr), err)
+		}
+		return ir.Size{}, fmt.Errorf("symbolic size %s: %v", showExpr(expr), err)
+	}
+	for _, n := range s.Syms.Names() {
+		im.usedSyms[n] = true
+	}
+	return s, nil
+}
+
+var (
+	symbolSreprRE  = regexp.MustCompile(`Symbol\('([^']*)'[^)]*\)`)
+	integerSreprRE = regexp.MustCompile(`Integer\((-?[0-9]+)\)`)
+)
+
+// showExpr spells a sympy srepr shorter for messages: Symbol('s27', ...)
+// as s27, Integer(2) as 2; on one line, at most 120 characters.
+func showExpr(expr string) string {
+	s := symbolSreprRE.ReplaceAllString(expr, "$1")
+	s = integerSreprRE.ReplaceAllString(s, "$1")
+	s = strings.Map(func(r rune) rune { // errors are one line
+		if r < ' ' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	if len(s) > 120 {
+		s = s[:117] + "..."
+	}
+	return s
+}
+
+// symbolTable reads range_constraints into the program's symbols, each
+// with the hint of a size that is it alone (or a multiple of it, or a
+// product where the other symbols are known).
+func (im *importer) symbolTable() error {
+	rc := im.a.model.RangeConstraints
+	im.symTable, im.usedSyms = ir.Symbols{}, map[string]bool{}
+	for _, name := range slices.Sorted(maps.Keys(rc)) {
+		if !ir.IsIdentifier(name) {
+			return &ir.Error{Path: "range_constraints", Msg: fmt.Sprintf("symbol %q is not an identifier", name)}
+		}
+		lo, hi, err := rc[name].bounds()
+		if err != nil {
+			return &ir.Error{Path: "range_constraints." + name, Msg: err.Error()}
+		}
+		im.symTable[name] = ir.Symbol{Name: name, Min: lo, Max: hi}
+	}
+	type hinted struct {
+		s    ir.Size
+		hint int64
+	}
+	var pairs []hinted
+	add := func(u union) {
+		if u.Tag != "as_expr" {
+			return
+		}
+		v, expr, err := im.symInt(u)
+		if err != nil {
+			return
+		}
+		if s, err := parseSize(expr, im.symTable); err == nil && !s.IsStatic() {
+			pairs = append(pairs, hinted{s, v})
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(im.g.SymIntValues)) {
+		add(im.g.SymIntValues[name])
+	}
+	for _, name := range slices.Sorted(maps.Keys(im.g.TensorValues)) {
+		m := im.g.TensorValues[name]
+		for _, u := range m.Sizes {
+			add(u)
+		}
+	}
+	known := map[string]int64{}
+	for changed := true; changed; {
+		changed = false
+		for _, p := range pairs {
+			var unknown []string
+			for _, n := range p.s.Syms.Names() {
+				if _, ok := known[n]; !ok {
+					unknown = append(unknown, n)
+				}
+			}
+			if len(unknown) != 1 {
+				continue
+			}
+			q, _ := p.s.Quo(ir.Sym(unknown[0]))
+			if slices.Contains(q.Syms.Names(), unknown[0]) {
+				continue // a power: solved from another size, if any
+			}
+			if d := q.Eval(known); d > 0 && p.hint%d == 0 {
+				known[unknown[0]] = p.hint / d
+				changed = true
+			}
+		}
+	}
+	for name, h := range known {
+		s := im.symTable[name]
+		s.Hint = h
+		im.symTable[name] = s
+	}
+	return nil
+}
+
+// programSymbols gives the program the symbols its sizes name, each
+// checked (a name fusegen takes, a hint within the range).
+func (im *importer) programSymbols() error {
+	if len(im.usedSyms) == 0 {
+		return nil
+	}
+	im.prog.Symbols = ir.Symbols{}
+	for _, name := range slices.Sorted(maps.Keys(im.usedSyms)) {
+		s := im.symTable[name]
+		if s.Hint == 0 {
+			return &ir.Error{Path: "range_constraints." + name, Msg: fmt.Sprintf("symbol %s: no size of the archive gives its hint", name)}
+		}
+		if err := ir.CheckSymbol(s); err != nil {
+			return &ir.Error{Path: "range_constraints." + name, Msg: err.Error()}
+		}
+		im.prog.Symbols[name] = s
+	}
+	return nil
 }
 
 func scalarTypeName(t int) string {
@@ -328,7 +503,11 @@ func (im *importer) entry(fqn string, b *ir.Buffer) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("%q: missing entry %s", fqn, entry)
 	}
-	need := uint64(b.Extent()) * uint64(b.DType.Bytes())
+	ext := b.Extent()
+	if !ext.IsConst() {
+		return "", fmt.Errorf("%q: symbolic sizes %s; the weights and constants of an archive have integer sizes", fqn, ir.SizesString(b.Shape))
+	}
+	need := uint64(ext.Const) * uint64(b.DType.Bytes())
 	if f.UncompressedSize64 < need {
 		return "", fmt.Errorf("%q: entry %s holds %d bytes, its view needs %d", fqn, entry, f.UncompressedSize64, need)
 	}
@@ -372,10 +551,9 @@ func (im *importer) node() error {
 	case strings.HasPrefix(target, "torch.ops.higher_order."):
 		return im.errorf("higher-order op %s (control flow or a nested graph) is not supported", strings.TrimPrefix(target, "torch.ops.higher_order."))
 	case isSymbolic(target):
-		// Arithmetic on symbolic sizes: their hints are known (symbols).
-		if !im.opts.Specialize {
-			return im.errorf("symbolic size arithmetic: fusegen generates for fixed sizes until symbolic sizes land; -specialize generates for the hints")
-		}
+		// Arithmetic on symbolic sizes: its results are in sym_int_values
+		// (hints, or expressions over the symbols), where an argument
+		// that names them is read, and in the shapes of tensor_values.
 		return nil
 	case !ok:
 		return im.errorf("target %q is not a torch.ops operator", target)
@@ -459,6 +637,35 @@ func (a *args) int64s(name string) ([]int64, error) {
 		return []int64{v.Scalar.Int()}, nil
 	}
 	return nil, a.im.errorf("argument %s: want ints", name)
+}
+
+// sizes reads an int or ints argument as sizes: its symbolic ints as
+// their expressions over the symbols (their hints with Specialize).
+func (a *args) sizes(name string) ([]ir.Size, error) {
+	u, ok := a.byName[name]
+	if !ok || u.Tag != "as_sym_ints" && u.Tag != "as_sym_int" {
+		v, err := a.int64s(name)
+		return ir.Sizes(v...), err
+	}
+	var items []union
+	if u.Tag == "as_sym_int" {
+		items = []union{{}}
+		err := u.decode(&items[0])
+		if err != nil {
+			return nil, a.im.errorf("argument %s: %v", name, err)
+		}
+	} else if err := u.decode(&items); err != nil {
+		return nil, a.im.errorf("argument %s: %v", name, err)
+	}
+	out := []ir.Size{}
+	for _, it := range items {
+		v, err := a.im.symIntArg(it)
+		if err != nil {
+			return nil, a.im.errorf("argument %s: %v", name, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 func (a *args) int64(name string, def int64) (int64, error) {
@@ -595,9 +802,20 @@ func (im *importer) value(u union) (ops.Arg, error) {
 		s := ops.IntScalar(v)
 		return ops.Arg{Scalar: &s}, nil
 	case "as_sym_int":
-		v, err := im.symIntArg(u)
-		s := ops.IntScalar(v)
-		return ops.Arg{Scalar: &s}, err
+		var inner union
+		if err := u.decode(&inner); err != nil {
+			return ops.Arg{}, err
+		}
+		v, err := im.symIntArg(inner)
+		if err != nil {
+			return ops.Arg{}, err
+		}
+		c, ok := v.Static()
+		if !ok {
+			return ops.Arg{}, symbolicArgError(v)
+		}
+		s := ops.IntScalar(c)
+		return ops.Arg{Scalar: &s}, nil
 	case "as_ints":
 		var v []int64
 		if err := u.decode(&v); err != nil {
@@ -618,7 +836,11 @@ func (im *importer) value(u union) (ops.Arg, error) {
 			if err != nil {
 				return ops.Arg{}, err
 			}
-			v = append(v, n)
+			c, ok := n.Static()
+			if !ok {
+				return ops.Arg{}, symbolicArgError(n)
+			}
+			v = append(v, c)
 		}
 		return ops.Arg{Ints: &v}, nil
 	case "as_float":
@@ -705,27 +927,43 @@ func (im *importer) value(u union) (ops.Arg, error) {
 	return ops.Arg{}, fmt.Errorf("argument of kind %s is not supported", u.Tag)
 }
 
-// symIntArg reads a SymIntArgument: an int, or a symbolic value by name
-// (its hint, with Specialize).
-func (im *importer) symIntArg(u union) (int64, error) {
-	var s struct {
-		AsName *string `json:"as_name"`
-		AsInt  *int64  `json:"as_int"`
+// symbolicArgError refuses a symbolic int where an op argument must be
+// an integer (an index, a slice's bounds, a fallback's argument).
+func symbolicArgError(v ir.Size) error {
+	return fmt.Errorf("symbolic int %s: fusegen takes symbolic sizes from tensor shapes, not as this argument; -specialize generates for the hints", v)
+}
+
+// symIntArg reads a SymIntArgument (a union: as_int, or as_name of a
+// sym_int_values entry): an int, or the named value (its hint with
+// Specialize, else its expression over the symbols).
+func (im *importer) symIntArg(u union) (ir.Size, error) {
+	switch u.Tag {
+	case "as_int":
+		var v int64
+		err := u.decode(&v)
+		return ir.Int(v), err
+	case "as_name":
+	default:
+		return ir.Size{}, fmt.Errorf("a symbolic int is as_name or as_int, got %s", u.Tag)
 	}
-	if err := u.decode(&s); err != nil {
-		return 0, err
+	var name string
+	if err := u.decode(&name); err != nil {
+		return ir.Size{}, err
 	}
-	switch {
-	case s.AsInt != nil:
-		return *s.AsInt, nil
-	case s.AsName == nil:
-		return 0, fmt.Errorf("a symbolic int with neither as_name nor as_int")
-	case !im.opts.Specialize:
-		return 0, fmt.Errorf("symbolic int %s: fusegen generates for fixed sizes until symbolic sizes land; -specialize generates for the hints", *s.AsName)
+	if im.opts.Specialize {
+		v, ok := im.syms[name]
+		if !ok {
+			return ir.Size{}, fmt.Errorf("symbolic int %s has no sym_int_values entry", name)
+		}
+		return ir.Int(v), nil
 	}
-	v, ok := im.syms[*s.AsName]
+	val, ok := im.g.SymIntValues[name]
 	if !ok {
-		return 0, fmt.Errorf("symbolic int %s has no sym_int_values entry", *s.AsName)
+		return ir.Size{}, fmt.Errorf("symbolic int %s has no sym_int_values entry", name)
+	}
+	v, err := im.size(val)
+	if err != nil {
+		return ir.Size{}, fmt.Errorf("symbolic int %s: %v", name, err)
 	}
 	return v, nil
 }

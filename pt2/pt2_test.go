@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fusegen/fusegen/graphfile"
 	"github.com/fusegen/fusegen/ir"
 	"github.com/fusegen/fusegen/ops"
 	"github.com/fusegen/fusegen/pt2"
@@ -175,7 +177,18 @@ func TestBadArchives(t *testing.T) {
 			[]string{`node "cumsum" (torch.ops.higher_order.cond)`, "higher-order op cond", "export_models.py:"}},
 		{"custom op", rewrite(t, mlp, replace(`"torch.ops.aten.cumsum.default"`, `"torch.ops.mylib.scan.default"`), ""), pt2.Options{},
 			[]string{`node "cumsum" (torch.ops.mylib.scan.default)`, "custom op mylib.scan.default"}},
-		{"dynamic", fixture(t, "gpt2_dynamic"), pt2.Options{}, []string{`input "x" dim 0 is symbolic (s77, hint 2)`, "-specialize"}},
+		{"symbolic size not a product", rewrite(t, fixture(t, "gpt2_dynamic"), replace(dynX, `"x": {"dtype": 7, "sizes": [{"as_expr": {"expr_str": "Add(Integer(1), Symbol('s77', positive=True, integer=True))"`), ""), pt2.Options{},
+			[]string{`input "x" sizes[0]: symbolic size Add(1, s77)`, "Add is not a product", "an integer times symbols", "-specialize"}},
+		{"symbolic size floor division", rewrite(t, fixture(t, "gpt2_dynamic"), replace(dynX, `"x": {"dtype": 7, "sizes": [{"as_expr": {"expr_str": "FloorDiv(Symbol('s77', positive=True, integer=True), Integer(2))"`), ""), pt2.Options{},
+			[]string{`input "x" sizes[0]: symbolic size FloorDiv(s77, 2)`, "FloorDiv is not a product"}},
+		{"symbol without range", rewrite(t, fixture(t, "gpt2_dynamic"), replace(`"range_constraints": {"s77": {"min_val": 1, "max_val": 64}, `, `"range_constraints": {`), ""), pt2.Options{},
+			[]string{`input "x" sizes[0]: symbolic size s77: symbol s77 has no range_constraints entry`}},
+		{"hint outside range", rewrite(t, fixture(t, "gpt2_dynamic"), replace(`"s77": {"min_val": 1, "max_val": 64}`, `"s77": {"min_val": 3, "max_val": 64}`), ""), pt2.Options{},
+			[]string{`range_constraints.s77: symbol "s77": hint 2 is outside its range [3, 64]`}},
+		{"hint disagrees", rewrite(t, fixture(t, "gpt2_dynamic"), replace(`"strides": [{"as_expr": {"expr_str": "Mul(Integer(16), Symbol('s27', positive=True, integer=True))", "hint": {"as_int": 64}}}`, `"strides": [{"as_expr": {"expr_str": "Mul(Integer(16), Symbol('s27', positive=True, integer=True))", "hint": {"as_int": 65}}}`), ""), pt2.Options{},
+			[]string{`input "x" strides[0]: symbolic size Mul(16, s27) is 64 at the symbols' hints, but the archive's hint is 65`}},
+		{"symbolic offset", rewrite(t, fixture(t, "gpt2_dynamic"), replace(`"storage_offset": {"as_int": 0}, "layout": 7}, "getitem"`, `"storage_offset": {"as_expr": {"expr_str": "Symbol('s27', positive=True, integer=True)", "hint": {"as_int": 4}}}, "layout": 7}, "getitem"`), ""), pt2.Options{},
+			[]string{`input "x": storage offset s27 is symbolic`}},
 		{"bad json", rewrite(t, mlp, func(string) string { return "{" }), pt2.Options{}, []string{"fallbacks/models/model.json: invalid"}},
 	}
 	for _, tt := range tests {
@@ -194,6 +207,70 @@ func TestBadArchives(t *testing.T) {
 				t.Errorf("error of more than one line: %q", msg)
 			}
 		})
+	}
+}
+
+// dynX is the start of the dynamic fixture's input x in tensor_values.
+const dynX = `"x": {"dtype": 7, "sizes": [{"as_expr": {"expr_str": "Symbol('s77', positive=True, integer=True)"`
+
+// An archive exported with dynamic dims imports with its symbols: the
+// range_constraints' bounds and the sizes' hints, every as_expr size an
+// ir.Size over them (sym_size and the size arithmetic read through
+// sym_int_values and the shapes), and lowers to a valid graph that writes
+// and reads back as a graph file. With Specialize it is the static graph
+// at the hints, as before.
+func TestDynamicArchive(t *testing.T) {
+	data := fixture(t, "gpt2_dynamic")
+	p, err := pt2.Read(bytes.NewReader(data), int64(len(data)), pt2.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ir.Symbols{"s27": {Name: "s27", Hint: 4, Min: 2, Max: 8}, "s77": {Name: "s77", Hint: 2, Min: 1, Max: 64}}
+	if !maps.Equal(p.Symbols, want) {
+		t.Errorf("symbols %v, want %v", p.Symbols, want)
+	}
+	x := p.Inputs[len(p.Inputs)-1]
+	if got := ir.SizesString(x.Shape); got != "[s77, s27, 16]" || x.Strides != nil {
+		t.Errorf("input x: shape %s strides %v, want [s77, s27, 16], contiguous", got, x.Strides)
+	}
+	g, err := p.Lower()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ir.Validate(g); err != nil {
+		t.Fatal(err)
+	}
+	out := g.Lookup(g.Outputs[0])
+	if got := ir.SizesString(out.Shape); got != "[s77, s27, 16]" {
+		t.Errorf("output shape %s", got)
+	}
+	var externs []string
+	for _, n := range g.Nodes {
+		if n.Kind == ir.Extern {
+			externs = append(externs, n.Call.Target+ir.SizesString(n.Ranges))
+		}
+	}
+	if !slices.Contains(externs, "addmm[s27*s77, 48]") || !slices.Contains(externs, "bmm[2*s77, s27, s27]") {
+		t.Errorf("extern nodes %v lack addmm over [s27*s77, 48] and bmm over [2*s77, s27, s27]", externs)
+	}
+	file, err := graphfile.WriteGraph(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g2, err := graphfile.Read(file)
+	if err != nil {
+		t.Fatalf("the written graph does not read back: %v", err)
+	}
+	if again, _ := graphfile.WriteGraph(g2); !bytes.Equal(again, file) {
+		t.Error("the written graph does not write back to the same bytes")
+	}
+
+	sp, err := pt2.Read(bytes.NewReader(data), int64(len(data)), pt2.Options{Specialize: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sx := sp.Inputs[len(sp.Inputs)-1]; sp.Symbols != nil || ir.SizesString(sx.Shape) != "[2, 4, 16]" {
+		t.Errorf("specialized: symbols %v, x %s; want none, [2, 4, 16]", sp.Symbols, ir.SizesString(sx.Shape))
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/fusegen/fusegen/ir"
 )
 
 // The part of torch.export's serialized ExportedProgram (models/model.json;
@@ -22,9 +24,50 @@ type schemaVersion struct {
 	Minor int `json:"minor"`
 }
 
+// rangeConstraint is RangeConstraint: a symbol's bounds, null where torch
+// has none (int_oo).
 type rangeConstraint struct {
-	Min *int64 `json:"min_val"`
-	Max *int64 `json:"max_val"`
+	Min json.RawMessage `json:"min_val"`
+	Max json.RawMessage `json:"max_val"`
+}
+
+// unboundedMax is the maximum a symbol takes when torch gives it none (or
+// one past ir.MaxSymbolSize, as int64's maximum): 2^31-1, the largest size
+// a dim of a torch tensor indexed with int32 reaches, which keeps the
+// bounds fusegen proves on indices meaningful.
+const unboundedMax = 1<<31 - 1
+
+// bounds are the range fusegen gives the symbol: min_val, raised to 1 (a
+// size fusegen generates for is never 0), and max_val, unboundedMax where
+// torch gives none or one past ir.MaxSymbolSize.
+func (r rangeConstraint) bounds() (lo, hi int64, err error) {
+	read := func(raw json.RawMessage, field string, def int64, hugeIsNone bool) (int64, error) {
+		if len(raw) == 0 || string(raw) == "null" {
+			return def, nil
+		}
+		var f float64
+		if err := json.Unmarshal(raw, &f); err != nil {
+			return 0, fmt.Errorf("%s: want an integer or null, got %s", field, raw)
+		}
+		if f > float64(ir.MaxSymbolSize) {
+			if hugeIsNone {
+				return def, nil
+			}
+			return 0, fmt.Errorf("%s: %s is past 2^48", field, raw)
+		}
+		var v int64
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return 0, fmt.Errorf("%s: want an integer or null, got %s", field, raw)
+		}
+		return v, nil
+	}
+	if lo, err = read(r.Min, "min_val", 1, false); err != nil {
+		return 0, 0, err
+	}
+	if hi, err = read(r.Max, "max_val", unboundedMax, true); err != nil {
+		return 0, 0, err
+	}
+	return max(lo, 1), hi, nil
 }
 
 type graphModule struct {

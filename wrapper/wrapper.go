@@ -86,23 +86,31 @@ func (m *Module) BlockTables() bool {
 }
 
 // PerCallSlots are the slots of _compiled whose kernels are compiled on
-// first use, a range per kernel with Blocks: its entries.
+// first use: every entry of a kernel of symbolic sizes.
 func (m *Module) PerCallSlots() []SlotRange {
 	var out []SlotRange
 	slot := 0
 	for _, k := range m.Kernels {
-		n := max(1, len(k.Blocks))
-		if len(k.Blocks) > 0 {
-			out = append(out, SlotRange{Kernel: k.Name, First: slot, End: slot + n})
+		if k.Symbolic() {
+			out = append(out, SlotRange{Kernel: k, First: slot, End: slot + Slots(k)})
 		}
-		slot += n
+		slot += Slots(k)
 	}
 	return out
 }
 
+// Slots is how many compiled entries a kernel takes: one, or for symbolic
+// sizes two per launch shape (arguments all multiples of 16, or not).
+func Slots(k *kernel.Kernel) int {
+	if !k.Symbolic() {
+		return 1
+	}
+	return 2 * len(k.LaunchShapes())
+}
+
 // SlotRange is the slots [First, End) of one kernel's compiled entries.
 type SlotRange struct {
-	Kernel     string
+	Kernel     *kernel.Kernel
 	First, End int
 }
 
@@ -115,6 +123,10 @@ type SymbolRead struct {
 	NDim    int
 	Dim     int
 	Divisor ir.Size
+	// CheckDims: the first read of its input, which checks its dims first;
+	// InputSizeNames spells the input's sizes for that error.
+	CheckDims      bool
+	InputSizeNames []string
 }
 
 // Param is an input load_params reads from an archive entry: the entry's
@@ -311,7 +323,7 @@ func plan(s *fusion.Schedule, kernels []*kernel.Kernel) []Step {
 			steps = append(steps, Step{Kind: "extern", Kernel: k, Args: args})
 		} else {
 			steps = append(steps, Step{Kind: "launch", Kernel: k, Slot: slot, Args: args, Sizes: launchSizes(k)})
-			slot += max(1, len(k.Blocks))
+			slot += Slots(k)
 		}
 		var dead []string
 		for _, p := range k.Pointers {
@@ -407,6 +419,7 @@ func symbolReads(g *ir.Graph) ([]SymbolRead, error) {
 		return nil, nil
 	}
 	known := map[string]bool{}
+	checked := map[string]bool{}
 	var out []SymbolRead
 	for progress := true; progress; {
 		progress = false
@@ -428,7 +441,12 @@ func symbolReads(g *ir.Graph) ([]SymbolRead, error) {
 				}
 				known[u] = true
 				progress = true
-				out = append(out, SymbolRead{Symbol: g.Symbols[u], Input: b.Name, NDim: len(b.Shape), Dim: d, Divisor: div})
+				r := SymbolRead{Symbol: g.Symbols[u], Input: b.Name, NDim: len(b.Shape), Dim: d, Divisor: div, CheckDims: !checked[b.Name]}
+				if r.CheckDims {
+					r.InputSizeNames = sizeNames(b.Shape)
+				}
+				checked[b.Name] = true
+				out = append(out, r)
 			}
 		}
 	}
@@ -452,9 +470,11 @@ func (r SymbolRead) CompoundDivisor() bool {
 
 // SizeNames are the input's sizes as quoted Python strings ("B", "768"),
 // for the errors call() raises.
-func (in Input) SizeNames() []string {
-	out := make([]string, len(in.Shape))
-	for i, s := range in.Shape {
+func (in Input) SizeNames() []string { return sizeNames(in.Shape) }
+
+func sizeNames(shape []ir.Size) []string {
+	out := make([]string, len(shape))
+	for i, s := range shape {
 		out[i] = strconv.Quote(s.String())
 	}
 	return out

@@ -1,0 +1,205 @@
+"""GPU check and benchmark of symbolic modules (issue 15).
+
+Usage (on the device machine, from the repository root, after
+bench/gpu/symbolic_prepare.py filled DIR):
+    python3 bench/gpu/symbolic.py --modules .gpu/sym --out OUT [--archive A.pt2 --archive-module M.py]
+
+For each graph of bench/gpu/symbolic/ and each size of its sizes.json:
+ 1. check: the symbolic module's call() on fresh random inputs of that size
+    (get_args(**sizes)) against torch eager computed in float64 from the
+    same inputs: ||out - ref|| / ||ref|| <= 1e-4 (float32) / 1e-2
+    (bfloat16); the static module generated for that size is checked too;
+ 2. time with triton.testing.do_bench (median) the symbolic module, the
+    static module, torch eager and torch.compile(dynamic=True) of the eager
+    function, all in this process on the same inputs.
+A dynamic torch.export archive, when given, is checked at each symbol
+assignment of --archive-sizes against ep.module() on the same inputs (its
+module from gen without -specialize: one module for all of them).
+Writes OUT/symbolic-h200.md and OUT/symbolic-h200.json.
+"""
+import argparse
+import importlib.util
+import json
+import math
+import os
+import sys
+
+import torch
+import torch.nn.functional as F
+import triton.testing
+
+
+def load(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def ln_residual(x, res, w, b):
+    h = x + res
+    return F.layer_norm(h, (h.shape[-1],), w, b, 1e-5), h
+
+
+def causal_softmax(x):
+    s = x.shape[-1]
+    keep = torch.tril(torch.ones(s, s, dtype=torch.bool, device=x.device))
+    return (torch.where(keep, x * 0.125, float("-inf")).softmax(-1),)
+
+
+def mlp(x, w1, b1, w2, b2):
+    g = F.gelu(F.linear(x, w1, b1), approximate="tanh")
+    return (F.linear(g, w2, b2) + x,)
+
+
+REFERENCES = {"ln_residual": ln_residual, "causal_softmax": causal_softmax, "mlp": mlp}
+
+
+def rel_error(out, ref):
+    if out.shape != ref.shape:
+        return math.inf
+    o, r = out.double(), ref.double()
+    if torch.isnan(o).any() != torch.isnan(r).any():
+        return math.inf
+    o, r = torch.nan_to_num(o, posinf=0, neginf=0), torch.nan_to_num(r, posinf=0, neginf=0)
+    d = r.norm().item()
+    return (o - r).norm().item() / (d if d else 1.0)
+
+
+def tolerance(dtype):
+    return 1e-4 if dtype == torch.float32 else 1e-2
+
+
+def bench(fn):
+    return triton.testing.do_bench(fn, warmup=25, rep=200, return_mode="median")
+
+
+def tag(sizes):
+    return "_".join("%s%d" % (k, sizes[k]) for k in sorted(sizes))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--modules", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--archive")
+    ap.add_argument("--archive-module")
+    ap.add_argument("--archive-sizes", default="[]", help="JSON list of symbol values, one dict per check")
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    cases = json.load(open(os.path.join(a.modules, "sizes.json")))
+    rows, failures = [], 0
+    for name, size_list in cases.items():
+        sym = load(os.path.join(a.modules, name + ".py"), "sym_" + name)
+        ref_fn = REFERENCES[name]
+        compiled = torch.compile(ref_fn, dynamic=True)
+        for sizes in size_list:
+            static = load(os.path.join(a.modules, "%s__%s.py" % (name, tag(sizes))), "static_%s_%s" % (name, tag(sizes)))
+            args = sym.get_args(**sizes)
+            ref = ref_fn(*[t.double() if t.is_floating_point() else t for t in args])
+            got_sym = sym.call(list(args))
+            got_static = static.call(list(args))
+            got_compiled = compiled(*args)
+            tol = tolerance(args[0].dtype)
+            err_sym = max(rel_error(o, r) for o, r in zip(got_sym, ref))
+            err_static = max(rel_error(o, r) for o, r in zip(got_static, ref))
+            err_compiled = max(rel_error(o, r) for o, r in zip(got_compiled, ref))
+            ok = err_sym <= tol and err_static <= tol
+            failures += not ok
+            # Three rounds, interleaved, each the median of do_bench; the
+            # median round is kept, so that drift between them cancels.
+            fns = [lambda: sym.call(list(args)), lambda: static.call(list(args)), lambda: ref_fn(*args), lambda: compiled(*args)]
+            rounds = [[bench(f) for f in fns] for _ in range(3)]
+            t_sym, t_static, t_eager, t_compiled = [sorted(r[i] for r in rounds)[1] for i in range(4)]
+            row = {"graph": name, "sizes": sizes, "dtype": str(args[0].dtype).replace("torch.", ""),
+                   "err_symbolic": err_sym, "err_static": err_static, "err_compiled": err_compiled, "ok": ok,
+                   "symbolic_ms": t_sym, "static_ms": t_static, "eager_ms": t_eager, "compile_dynamic_ms": t_compiled}
+            rows.append(row)
+            print("%-15s %-14s sym %.4f static %.4f eager %.4f compile %.4f  sym/static %.3f compile/sym %.3f  err %.1e %s" % (
+                name, tag(sizes), t_sym, t_static, t_eager, t_compiled, t_static / t_sym, t_compiled / t_sym, err_sym,
+                "ok" if ok else "FAIL"), flush=True)
+    # call() refuses what breaks a relation or a range with a TypeError
+    # naming the input and the dim.
+    relation_rows = []
+    ln = load(os.path.join(a.modules, "ln_residual.py"), "sym_ln_errors")
+    x, res, w, b = ln.get_args(B=2, S=64)
+    for what, bad, want in [
+        ("res with S = 63 where x has 64", [x, res[:, :63], w, b], "input res dim 1: size 63, want S = 64"),
+        ("x with B = 65 (max 64)", [torch.randn(65, 4, 768, device="cuda"), torch.randn(65, 4, 768, device="cuda"), w, b],
+         "input x dim 0: B = 65 is outside [1, 64]"),
+        ("x of 2 dims", [x[0], res, w, b], "input x: 2 dims, want 3"),
+        ("w of 767 (a static input: its check is unchanged)", [x, res, w[:767], b], "expected size 767==768"),
+    ]:
+        try:
+            ln.call(list(bad))
+            got, ok = "no error", False
+        except (TypeError, AssertionError) as e:
+            got = "%s: %s" % (type(e).__name__, str(e).splitlines()[0])
+            ok = want in str(e)
+        failures += not ok
+        relation_rows.append({"case": what, "error": got, "ok": ok})
+        print("relation %s -> %s %s" % (what, got, "ok" if ok else "FAIL"), flush=True)
+    archive_rows = []
+    if a.archive:
+        ep = torch.export.load(a.archive)
+        # The archive may have been exported on the CPU, with its devices in
+        # the graph: the reference runs there, on copies of the inputs.
+        model = ep.module()
+        mod = load(a.archive_module, "sym_archive")
+        params = mod.load_params(a.archive)
+        for sizes in json.loads(a.archive_sizes):
+            inputs = mod.get_args(**sizes)[len(params):]
+            batch = sizes
+            with torch.no_grad():
+                ref = model(*[t.cpu() for t in inputs])
+            ref = [r.cuda() for r in (ref if isinstance(ref, (tuple, list)) else (ref,))]
+            got = mod.call(list(params) + list(inputs))
+            err = max(rel_error(o, r) for o, r in zip(got, ref))
+            ok = err <= tolerance(inputs[0].dtype) if inputs[0].is_floating_point() else err == 0
+            failures += not ok
+            archive_rows.append({"archive": os.path.basename(a.archive), "sizes": batch, "inputs": [list(t.shape) for t in inputs],
+                                 "err": err, "ok": ok})
+            print("archive %s %s err %.1e %s" % (os.path.basename(a.archive), batch, err, "ok" if ok else "FAIL"), flush=True)
+    dev = torch.cuda.get_device_name()
+    geo = {}
+    for r in rows:
+        geo.setdefault(r["graph"], []).append(r["compile_dynamic_ms"] / r["symbolic_ms"])
+    all_ratios = [r["compile_dynamic_ms"] / r["symbolic_ms"] for r in rows]
+    lines = ["# Symbolic modules on %s (torch %s, Triton %s)" % (dev, torch.__version__, triton.__version__), "",
+             "One module per graph for every size; the static module is generated for that size alone. "
+             "Times: triton.testing.do_bench median, ms, one process, same inputs. "
+             "Errors: against eager in float64.", "",
+             "| graph | sizes | dtype | symbolic ms | static ms | eager ms | compile(dynamic=True) ms | symbolic / static speed | compile / symbolic | max rel err | ok |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for r in rows:
+        lines.append("| %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %.3f | %.3f | %.1e | %s |" % (
+            r["graph"], " ".join("%s=%d" % kv for kv in sorted(r["sizes"].items())), r["dtype"], r["symbolic_ms"], r["static_ms"],
+            r["eager_ms"], r["compile_dynamic_ms"], r["static_ms"] / r["symbolic_ms"], r["compile_dynamic_ms"] / r["symbolic_ms"],
+            r["err_symbolic"], "yes" if r["ok"] else "NO"))
+    lines.append("")
+    for g, rs in geo.items():
+        lines.append("- %s: compile(dynamic=True) / symbolic geometric mean %.3f" % (g, math.exp(sum(map(math.log, rs)) / len(rs))))
+    if all_ratios:
+        lines.append("- all rows: compile(dynamic=True) / symbolic geometric mean %.3f; symbolic / static speed at worst %.3f" % (
+            math.exp(sum(map(math.log, all_ratios)) / len(all_ratios)), min(r["static_ms"] / r["symbolic_ms"] for r in rows)))
+    lines += ["", "| bad input (ln_residual) | what call() raised | ok |", "|---|---|---|"]
+    for r in relation_rows:
+        lines.append("| %s | %s | %s |" % (r["case"], r["error"].replace("|", "/"), "yes" if r["ok"] else "NO"))
+    if archive_rows:
+        lines += ["", "| archive | symbols | user input shapes | max rel err vs ep.module() | ok |", "|---|---|---|---:|---|"]
+        for r in archive_rows:
+            lines.append("| %s | %s | %s | %.1e | %s |" % (r["archive"], " ".join("%s=%d" % kv for kv in sorted(r["sizes"].items())),
+                                                         r["inputs"], r["err"], "yes" if r["ok"] else "NO"))
+    text = "\n".join(lines) + "\n"
+    print(text)
+    with open(os.path.join(a.out, "symbolic-h200.md"), "w") as f:
+        f.write(text)
+    with open(os.path.join(a.out, "symbolic-h200.json"), "w") as f:
+        json.dump({"device": dev, "torch": torch.__version__, "rows": rows, "relations": relation_rows, "archive": archive_rows}, f, indent=1)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
