@@ -447,12 +447,28 @@ func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int, h heuristics.Rul
 // is symbolic. It is persistent when the heuristics keep the longest row
 // persistent; then R0_BLOCK must cover each row, so one shape per power of
 // two over the length's range is kept (Blocks) and the wrapper picks by
-// r0_numel at each call. A looped reduction takes the shape of the hint.
+// r0_numel at each call. A looped one takes the hint's shape for long rows
+// and, for rows short enough to be persistent, the persistent shape of
+// their power of two: the loop then runs once, as a persistent kernel would.
 func (k *Kernel) symbolicReduction(syms ir.Symbols, inner bool, h heuristics.Rules) (heuristics.Shape, bool) {
 	rng := syms.Range(k.RNumelSize)
 	top, strided := heuristics.Reduction(k.Numel, heuristics.NextPow2(rng.Hi), inner, h)
 	if !top.Persistent {
-		return heuristics.Reduction(k.Numel, k.RNumel, inner, h)
+		looped, strided := heuristics.Reduction(k.Numel, k.RNumel, inner, h)
+		if strided || looped.Persistent {
+			return looped, strided
+		}
+		for p := heuristics.NextPow2(rng.Lo); p < rng.Hi; p *= 2 {
+			s, _ := heuristics.Reduction(k.Numel, p, inner, h)
+			if !s.Persistent {
+				break
+			}
+			k.Blocks = append(k.Blocks, Block{Upto: p, XBlock: s.XBlock, RBlock: max(s.RBlock, p), NumWarps: s.NumWarps})
+		}
+		if len(k.Blocks) > 0 {
+			k.Blocks = append(k.Blocks, Block{Upto: rng.Hi, XBlock: looped.XBlock, RBlock: looped.RBlock, NumWarps: looped.NumWarps})
+		}
+		return looped, strided
 	}
 	var hint heuristics.Shape
 	for p := heuristics.NextPow2(rng.Lo); ; p *= 2 {

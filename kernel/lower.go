@@ -15,6 +15,9 @@ type value struct {
 	dtype ir.DType // compute dtype
 	usesR bool     // varies along r0_index
 	phase int      // reduction passes that must finish before it exists
+	// scalar: a value, not a block (a load of one fixed element, or a cast
+	// of one), which a load through it may not mask with a block
+	scalar bool
 }
 
 type lowering struct {
@@ -538,6 +541,7 @@ func (l *lowering) expr(e *ir.Expr, sub map[string]ir.Index, at int) (value, err
 			return args[0], nil // a no-op cast
 		}
 		shape.dtype = to.Compute()
+		shape.scalar = args[0].scalar
 		key := "cast:" + string(to) + ":" + names[0]
 		return l.cached(key, shape, at, func(name string) Stmt {
 			return Stmt{Kind: "op", Op: "cast", Var: name, Args: names, DType: to.Compute(), From: from, To: to}
@@ -632,9 +636,10 @@ func (l *lowering) load(e *ir.Expr, sub map[string]ir.Index, at int) (value, err
 	}
 	shape.usesR = shape.usesR || offR
 	mask := l.mask(shape.usesR)
-	if len(indirect) == 0 && off.IsConst() {
+	if len(indirect) == 0 && off.IsConst() || len(indirect) > 0 && scalarOffset(off, indirect) {
 		mask = "" // a fixed element: a scalar load needs (and allows) no mask
 	}
+	shape.scalar = mask == ""
 	ptr := l.pointer(e.Buffer, false)
 	spelled := l.spell(off)
 	key := l.cacheKey("load:"+ptr+":"+spelled, shape.usesR, at)
@@ -762,4 +767,23 @@ func kernelName(category string, nodes []*ir.Node, id int) string {
 		fused += "_" + strings.Join(names, "_")
 	}
 	return fmt.Sprintf("triton_%s_%s_%d", category, fused, id)
+}
+
+// scalarOffset reports an offset that is a fixed element but for indirect
+// values that are all scalars: the load reads one element, so its pointer
+// is no block and takes no block mask.
+func scalarOffset(off ir.Index, indirect []value) bool {
+	byName := map[string]bool{}
+	for _, v := range indirect {
+		if !v.scalar {
+			return false
+		}
+		byName[v.name] = true
+	}
+	for _, t := range off.Terms {
+		if t.Inner != nil || t.Var != "" && !byName[t.Var] {
+			return false
+		}
+	}
+	return true
 }
