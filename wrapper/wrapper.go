@@ -85,33 +85,29 @@ func (m *Module) BlockTables() bool {
 	return false
 }
 
-// PerCallSlots are the slots of _compiled whose kernels are compiled on
-// first use: every entry of a kernel of symbolic sizes.
-func (m *Module) PerCallSlots() []SlotRange {
-	var out []SlotRange
-	slot := 0
+// StaticKernels are the Triton kernels of static sizes, compiled when
+// call() first runs (_KERNELS, _compiled), in launch order.
+func (m *Module) StaticKernels() []*kernel.Kernel {
+	var out []*kernel.Kernel
 	for _, k := range m.Kernels {
-		if k.Symbolic() {
-			out = append(out, SlotRange{Kernel: k, First: slot, End: slot + Slots(k)})
+		if !k.Symbolic() {
+			out = append(out, k)
 		}
-		slot += Slots(k)
 	}
 	return out
 }
 
-// Slots is how many compiled entries a kernel takes: one, or for symbolic
-// sizes two per launch shape (arguments all multiples of 16, or not).
-func Slots(k *kernel.Kernel) int {
-	if !k.Symbolic() {
-		return 1
+// SymbolicKernels are the kernels of symbolic sizes, compiled on first use
+// for each class of their integer arguments (_SYMBOLIC, _variants), in
+// launch order.
+func (m *Module) SymbolicKernels() []*kernel.Kernel {
+	var out []*kernel.Kernel
+	for _, k := range m.Kernels {
+		if k.Symbolic() {
+			out = append(out, k)
+		}
 	}
-	return 2 * len(k.LaunchShapes())
-}
-
-// SlotRange is the slots [First, End) of one kernel's compiled entries.
-type SlotRange struct {
-	Kernel     *kernel.Kernel
-	First, End int
+	return out
 }
 
 // SymbolRead is how call() reads one symbol: dim Dim of input Input (of
@@ -305,7 +301,7 @@ func plan(s *fusion.Schedule, kernels []*kernel.Kernel) []Step {
 	}
 	// Pass 2: emit.
 	var steps []Step
-	slot := 0
+	slot, symbolic := 0, 0
 	for i, k := range kernels {
 		var args []string
 		for _, p := range k.Pointers {
@@ -322,8 +318,14 @@ func plan(s *fusion.Schedule, kernels []*kernel.Kernel) []Step {
 		if k.Extern != nil {
 			steps = append(steps, Step{Kind: "extern", Kernel: k, Args: args})
 		} else {
-			steps = append(steps, Step{Kind: "launch", Kernel: k, Slot: slot, Args: args, Sizes: launchSizes(k)})
-			slot += Slots(k)
+			// Static kernels count slots of _compiled, symbolic ones
+			// entries of _SYMBOLIC.
+			at := &slot
+			if k.Symbolic() {
+				at = &symbolic
+			}
+			steps = append(steps, Step{Kind: "launch", Kernel: k, Slot: *at, Args: args, Sizes: launchSizes(k)})
+			*at++
 		}
 		var dead []string
 		for _, p := range k.Pointers {
