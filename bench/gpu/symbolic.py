@@ -114,14 +114,15 @@ def main():
             err_compiled = max(rel_error(o, r) for o, r in zip(got_compiled, ref))
             ok = err_sym <= tol and err_static <= tol
             failures += not ok
-            # Three rounds, interleaved, each the median of do_bench; the
+            # Five rounds, interleaved, each the median of do_bench; the
             # median round is kept, so that drift between them cancels.
             fns = [lambda: sym.call(list(args)), lambda: static.call(list(args)), lambda: ref_fn(*args), lambda: compiled(*args)]
-            rounds = [[bench(f) for f in fns] for _ in range(3)]
-            t_sym, t_static, t_eager, t_compiled = [sorted(r[i] for r in rounds)[1] for i in range(4)]
+            rounds = [[bench(f) for f in fns] for _ in range(5)]
+            t_sym, t_static, t_eager, t_compiled = [sorted(r[i] for r in rounds)[2] for i in range(4)]
             row = {"graph": name, "sizes": sizes, "dtype": str(args[0].dtype).replace("torch.", ""),
                    "err_symbolic": err_sym, "err_static": err_static, "err_compiled": err_compiled, "ok": ok,
-                   "symbolic_ms": t_sym, "static_ms": t_static, "eager_ms": t_eager, "compile_dynamic_ms": t_compiled}
+                   "symbolic_ms": t_sym, "static_ms": t_static, "eager_ms": t_eager, "compile_dynamic_ms": t_compiled,
+                   "rounds_ms": rounds}
             rows.append(row)
             print("%-15s %-14s sym %.4f static %.4f eager %.4f compile %.4f  sym/static %.3f compile/sym %.3f  err %.1e %s" % (
                 name, tag(sizes), t_sym, t_static, t_eager, t_compiled, t_static / t_sym, t_compiled / t_sym, err_sym,
@@ -175,7 +176,8 @@ def main():
     all_ratios = [r["compile_dynamic_ms"] / r["symbolic_ms"] for r in rows]
     lines = ["# Symbolic modules on %s (torch %s, Triton %s)" % (dev, torch.__version__, triton.__version__), "",
              "One module per graph for every size; the static module is generated for that size alone. "
-             "Times: triton.testing.do_bench median, ms, one process, same inputs. "
+             "Times: triton.testing.do_bench median, ms, one process, same inputs, the median of five interleaved rounds "
+             "(every round is in the JSON file). "
              "Errors: against eager in float64.", "",
              "| graph | sizes | dtype | symbolic ms | static ms | eager ms | compile(dynamic=True) ms | symbolic / static speed | compile / symbolic | max rel err | ok |",
              "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
