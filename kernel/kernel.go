@@ -419,7 +419,10 @@ func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int, h heuristics.Rul
 		k.Grid = [3]int64{heuristics.CeilDiv(k.XNumel, k.XBlock), heuristics.CeilDiv(k.YNumel, k.YBlock), 1}
 		k.Index64 = l.maxOff >= 1<<31 || k.Numel+k.XBlock*k.YBlock >= 1<<31
 	}
-	if h.Autotune && !k.Tiled {
+	// A kernel of symbolic sizes keeps its shapes per call: the candidates
+	// are chosen at the hint, and a persistent one's R0_BLOCK must cover
+	// every row.
+	if h.Autotune && !k.Tiled && !k.Symbolic() {
 		k.Configs = heuristics.Candidates(k.shape(), k.Numel, k.Reduction, h)
 		// Masks must hold for every candidate's blocks.
 		for _, c := range k.Configs {

@@ -1,0 +1,77 @@
+package kernel
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/fusegen/fusegen/fusion"
+	"github.com/fusegen/fusegen/graphfile"
+	"github.com/fusegen/fusegen/heuristics"
+	"github.com/fusegen/fusegen/ir"
+)
+
+// A softmax over rows of S: the kernel takes S and its numels as
+// parameters, masks on them, keeps a launch shape per power of two of S's
+// range (persistent rows must fit R0_BLOCK), and -autotune leaves it alone.
+func TestSymbolicReductionKernel(t *testing.T) {
+	src := `{"version":1,"name":"t","device":"cuda","symbols":{"B":{"hint":4,"min":1,"max":16},"S":{"hint":512,"min":100,"max":1000}},
+		"inputs":[{"name":"x","dtype":"float32","shape":["B","S","S"]}],
+		"nodes":[{"name":"y","op":"softmax","args":["x"],"dim":-1}],"outputs":["y"]}`
+	for _, autotune := range []bool{false, true} {
+		g, err := graphfile.Read([]byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := fusion.Plan(g, fusion.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ks, err := Build(s, heuristics.Rules{Autotune: autotune}, testNames)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := ks[0]
+		var uptos []int64
+		for _, b := range k.Blocks {
+			uptos = append(uptos, b.Upto)
+			if b.RBlock < b.Upto {
+				t.Errorf("block %+v: R0_BLOCK below the rows it serves", b)
+			}
+		}
+		got := []any{k.Persistent, k.NumelArg(), k.RNumelArg(), k.XMask, k.RMask, k.Index64, uptos, len(k.Configs), k.IntParams}
+		want := []any{true, true, true, true, true, false, []int64{128, 256, 512, 1024}, 0,
+			[]IntParam{{Name: "ks_S"}, {Name: "xnumel"}, {Name: "r0_numel"}}}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("autotune %v: kernel (-want +got):\n%s", autotune, d)
+		}
+		if k.NumelSize != ir.Sym("B").Mul(ir.Sym("S")) || k.RNumelSize != ir.Sym("S") {
+			t.Errorf("numels %s, %s", k.NumelSize, k.RNumelSize)
+		}
+		var offsets []string
+		for _, st := range k.Pre {
+			if st.Kind == "load" || st.Kind == "store" {
+				offsets = append(offsets, st.Offset)
+			}
+		}
+		if d := cmp.Diff([]string{"r0_index + ks_S * xindex", "r0_index + ks_S * xindex"}, offsets); d != "" {
+			t.Errorf("offsets (-want +got):\n%s", d)
+		}
+	}
+}
+
+// Maxima past 2^31 make a kernel index in int64 and its wide parameters
+// 64-bit; a static graph's kernel takes no size parameters.
+func TestSymbolicIndexWidth(t *testing.T) {
+	src := `{"version":1,"name":"t","device":"cuda","symbols":{"N":{"hint":1024,"min":1,"max":4294967296}},
+		"inputs":[{"name":"x","dtype":"float32","shape":["N"]}],
+		"nodes":[{"name":"y","op":"exp","args":["x"]}],"outputs":["y"]}`
+	k := mustKernels(t, src)[0]
+	if !k.Index64 || len(k.IntParams) != 1 || !k.IntParams[0].Wide || k.IntParams[0].Name != "xnumel" {
+		t.Errorf("index64 %v, params %+v", k.Index64, k.IntParams)
+	}
+	static := mustKernels(t, graphHead+`{"name":"x","dtype":"float32","shape":[1024]}],"nodes":[{"name":"y","op":"exp","args":["x"]}],"outputs":["y"]}`)[0]
+	if static.Symbolic() || len(static.IntParams) != 0 {
+		t.Errorf("static kernel: symbolic %v, params %+v", static.Symbolic(), static.IntParams)
+	}
+}
