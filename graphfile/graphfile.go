@@ -549,8 +549,9 @@ func (r *reader) index(v any, path string) ir.Index {
 	return ix
 }
 
-// symbolFields are the fields of a symbol's entry in "symbols".
-var symbolFields = []string{"hint", "min", "max"}
+// symbolFields are the fields of a symbol's entry in "symbols"; a derived
+// symbol's entry has its definition alone.
+var symbolFields, derivedFields = []string{"hint", "min", "max"}, []string{"def"}
 
 // symbols reads the top-level "symbols" object: each symbol's hint and
 // range, in name order so that the first error is always the same one.
@@ -563,11 +564,16 @@ func (r *reader) symbols(v any) ir.Symbols {
 		return nil
 	}
 	syms := ir.Symbols{}
+	var derived []string
 	for _, name := range slices.Sorted(maps.Keys(m)) {
 		at := join("symbols", name)
 		sm := r.object(m[name], at)
 		if r.err != nil {
 			return nil
+		}
+		if _, ok := sm["def"]; ok {
+			derived = append(derived, name)
+			continue
 		}
 		r.fields(sm, at, symbolFields...)
 		s := ir.Symbol{Name: name,
@@ -582,6 +588,26 @@ func (r *reader) symbols(v any) ir.Symbols {
 			return nil
 		}
 		syms[name] = s
+	}
+	// Derived symbols, once every base symbol is known: each must be the
+	// one its definition names.
+	for _, name := range derived {
+		at := join("symbols", name)
+		sm := r.object(m[name], at)
+		r.fields(sm, at, derivedFields...)
+		def := r.string(sm["def"], join(at, "def"), true)
+		if r.err != nil {
+			return nil
+		}
+		sz, err := ParseSize(def, syms)
+		switch {
+		case err != nil:
+			r.fail(join(at, "def"), "%v", err)
+			return nil
+		case sz != ir.Sym(name):
+			r.fail(at, "the derived symbol of %q is named %s, not %s", def, sz, name)
+			return nil
+		}
 	}
 	return syms
 }
@@ -628,9 +654,9 @@ func (r *reader) size(v any, path, field string, i int) ir.Size {
 }
 
 // ParseSize reads a size written as a string: an integer times symbols of
-// syms ("B", "2*S", "S*B", which is B*S). Sums, floor divisions and
-// names that are no symbol are refused: a size is such a product (see
-// ir.Size).
+// syms ("B", "2*S", "S*B", which is B*S), or another expression over them
+// ("S // 2", "S + 1"), which becomes a derived symbol (ir.DeriveSymbol)
+// that ParseSize adds to syms. Names that are no symbol are refused.
 func ParseSize(s string, syms ir.Symbols) (ir.Size, error) {
 	ix, err := ir.ParseIndexWith(s, syms)
 	if err != nil {
@@ -642,7 +668,15 @@ func ParseSize(s string, syms ir.Symbols) (ir.Size, error) {
 	if vars := ix.Vars(); len(vars) > 0 {
 		return ir.Size{}, fmt.Errorf("size %q names %q, which is no declared symbol (declare it in \"symbols\")", s, vars[0])
 	}
-	return ir.Size{}, fmt.Errorf("size %q is not an integer times symbols (sums and floor divisions are not sizes yet)", s)
+	d, err := ir.DeriveSymbol(syms, ix)
+	if err != nil {
+		return ir.Size{}, fmt.Errorf("size %q: %v", s, err)
+	}
+	if old, ok := syms[d.Name]; ok && (old.Def == nil || !old.Def.Equal(*d.Def)) {
+		return ir.Size{}, fmt.Errorf("size %q would be the derived symbol %s, which names another symbol", s, d.Name)
+	}
+	syms[d.Name] = d
+	return ir.Sym(d.Name), nil
 }
 
 // The written form. Field order here is the canonical order.
@@ -659,9 +693,10 @@ type fileGraph struct {
 // fileSymbol is a symbol's entry in "symbols"; the map's keys are written
 // sorted, so the symbols are in name order.
 type fileSymbol struct {
-	Hint int64 `json:"hint"`
-	Min  int64 `json:"min"`
-	Max  int64 `json:"max"`
+	Hint int64  `json:"hint,omitempty"`
+	Min  int64  `json:"min,omitempty"`
+	Max  int64  `json:"max,omitempty"`
+	Def  string `json:"def,omitempty"`
 }
 
 func writeSymbols(syms ir.Symbols) map[string]fileSymbol {
@@ -670,6 +705,10 @@ func writeSymbols(syms ir.Symbols) map[string]fileSymbol {
 	}
 	out := map[string]fileSymbol{}
 	for _, s := range syms {
+		if s.Def != nil {
+			out[s.Name] = fileSymbol{Def: s.Def.Expr()}
+			continue
+		}
 		out[s.Name] = fileSymbol{Hint: s.Hint, Min: s.Min, Max: s.Max}
 	}
 	return out

@@ -108,6 +108,13 @@ func (x Index) isBareAtom() bool {
 	return len(x.Terms) == 1 && x.Const == 0 && x.Terms[0].Coeff.Is(1) && x.Terms[0].Inner != nil
 }
 
+// isPlainSymbol reports an index that is one symbol, which needs no
+// parentheses of its own.
+func (x Index) isPlainSymbol() bool {
+	return len(x.Terms) == 1 && x.Const == 0 && x.Terms[0].isSymbolic() && x.Terms[0].Coeff.C == 1 &&
+		x.Terms[0].Coeff.Syms != "" && !strings.Contains(string(x.Terms[0].Coeff.Syms), "*")
+}
+
 // IsVar reports whether x is exactly one variable and returns it.
 func (x Index) IsVar() (string, bool) {
 	if len(x.Terms) == 1 && x.Const == 0 && x.Terms[0].Coeff.Is(1) && x.Terms[0].Inner == nil && x.Terms[0].Var != "" {
@@ -130,7 +137,7 @@ func (t Term) atom() string {
 		return t.Var
 	}
 	in := t.Inner.String()
-	if _, ok := t.Inner.IsVar(); !ok && !t.Inner.isBareAtom() {
+	if _, ok := t.Inner.IsVar(); !ok && !t.Inner.isBareAtom() && !t.Inner.isPlainSymbol() {
 		in = "(" + in + ")"
 	}
 	// Built by hand: atoms are spelled for every canonicalization.
@@ -183,6 +190,16 @@ func (x Index) String() string {
 		b.WriteString(strconv.FormatInt(-x.Const, 10)) // as %d printed it, MinInt64 included
 	}
 	return b.String()
+}
+
+// Expr is String without the parentheses a lone compound atom prints in:
+// S // 2 where String gives (S // 2), for an expression standing alone.
+func (x Index) Expr() string {
+	s := x.String()
+	if x.isBareAtom() && strings.HasPrefix(s, "(") && strings.HasSuffix(s, ")") {
+		return s[1 : len(s)-1]
+	}
+	return s
 }
 
 // termClass orders terms: plain variables, then compound atoms, then

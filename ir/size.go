@@ -1,6 +1,7 @@
 package ir
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -241,6 +242,75 @@ func HasSymbols(xs []Size) bool {
 type Symbol struct {
 	Name           string
 	Hint, Min, Max int64
+	// Def, when set, makes the symbol derived: its value is this
+	// expression over base symbols (S // 2, S + 1), computed in call()
+	// rather than read from an input; Hint, Min and Max follow from it.
+	Def *Index
+}
+
+// DeriveSymbol makes the symbol whose value is def (its errors say what is
+// wrong with def, for the caller to name it), an expression over base
+// symbols of syms that is no product of them (S // 2, S + 1): named after
+// def, so that equal expressions give one symbol, with the hint and the
+// range def takes. Its value must be at least 1 over the whole range.
+func DeriveSymbol(syms Symbols, def Index) (Symbol, error) {
+	if vars := def.Vars(); len(vars) > 0 {
+		return Symbol{}, fmt.Errorf("names %q, which is no declared symbol", vars[0])
+	}
+	hints := map[string]int64{}
+	for _, n := range def.Symbols() {
+		base, ok := syms[n]
+		switch {
+		case !ok:
+			return Symbol{}, fmt.Errorf("names %q, which is no declared symbol", n)
+		case base.Def != nil:
+			return Symbol{}, fmt.Errorf("is built on the derived size %s (%s); write it over base symbols", n, base.Def.Expr())
+		}
+		hints[n] = base.Hint
+	}
+	b := def.Bounds(Env{Symbols: syms})
+	if b.Lo < 1 {
+		return Symbol{}, fmt.Errorf("can be %d over the symbols' ranges; a size must be at least 1 (raise a min)", b.Lo)
+	}
+	if b.Hi > MaxSymbolSize {
+		return Symbol{}, errors.New("can pass 2^48 over the symbols' ranges")
+	}
+	d := def
+	return Symbol{Name: derivedName(def), Hint: def.Eval(hints), Min: b.Lo, Max: b.Hi, Def: &d}, nil
+}
+
+// derivedName spells def as an identifier: S // 2 is S_div_2, S + 1 is
+// S_plus_1, 2*S - 1 is n2_S_minus_1.
+func derivedName(def Index) string {
+	r := strings.NewReplacer(" // ", "_div_", " % ", "_mod_", " + ", "_plus_", " - ", "_minus_", "*", "_", "(", "", ")", "", "-", "neg_", " ", "")
+	name := r.Replace(def.Expr())
+	if name == "" || isDigit(name[0]) {
+		name = "n" + name
+	}
+	return name
+}
+
+// Spell spells a size with each derived symbol as its definition, for
+// messages: S_div_2 is (S // 2).
+func (syms Symbols) Spell(s Size) string {
+	text := s.String()
+	for _, n := range s.Syms.Names() {
+		if sym, ok := syms[n]; ok && sym.Def != nil {
+			text = strings.ReplaceAll(text, n, "("+sym.Def.Expr()+")")
+		}
+	}
+	return text
+}
+
+// Derived returns the derived symbols, by name.
+func (syms Symbols) Derived() []Symbol {
+	var out []Symbol
+	for _, s := range syms.Sorted() {
+		if s.Def != nil {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Symbols are a graph's symbols by name. A nil Symbols has none.

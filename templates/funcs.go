@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"text/template"
 
@@ -43,6 +44,8 @@ var Removed = []string{
 //	size PAT SIZE      a size as a Python expression, each symbol spelled by
 //	                   the printf pattern PAT: 768 * _sym_S
 //	sizes PAT LIST     a list of sizes as a Python tuple, spelled as size does
+//	index_expr PAT IX  an index over symbols (a derived symbol's definition)
+//	                   as a Python expression, symbols spelled as size does
 //	sortedKeys MAP     a map's keys, sorted
 //	isFloat DTYPE      whether a dtype name is a floating-point type
 //
@@ -69,6 +72,7 @@ var funcMap = sync.OnceValue(func() template.FuncMap {
 	m["tuple"] = pyTuple
 	m["sizes"] = pySizes
 	m["size"] = pySize
+	m["index_expr"] = pyIndex
 	m["sortedKeys"] = sortedMapKeys
 	m["isFloat"] = isFloat
 	return m
@@ -148,6 +152,28 @@ func pySize(pattern string, s any) (string, error) {
 		b = fmt.Appendf(b, pattern, n)
 	}
 	return string(b), nil
+}
+
+// pyIndex spells an index over symbols (a derived symbol's definition) as
+// a Python expression, each symbol by the pattern: (_sym_S // 2).
+func pyIndex(pattern string, x any) (string, error) {
+	var ix ir.Index
+	switch v := x.(type) {
+	case ir.Index:
+		ix = v
+	case *ir.Index:
+		ix = *v
+	default:
+		return "", fmt.Errorf("index_expr: want an index, got %T", x)
+	}
+	if len(ix.Vars()) > 0 {
+		return "", fmt.Errorf("index_expr: %s names loop variables", ix)
+	}
+	m := map[string]string{}
+	for _, n := range ix.Symbols() {
+		m[n] = fmt.Sprintf(pattern, n)
+	}
+	return strings.ReplaceAll(ix.RenameSymbols(m).Expr(), "*", " * "), nil
 }
 
 // pySizes spells a list of sizes as a Python tuple, as pySize spells each.

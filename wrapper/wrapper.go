@@ -72,6 +72,28 @@ func (m *Module) InputNames() []string {
 	return out
 }
 
+// BaseSymbols are the symbols call() reads from its inputs, by name.
+func (m *Module) BaseSymbols() []ir.Symbol {
+	var out []ir.Symbol
+	for _, s := range m.Symbols {
+		if s.Def == nil {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// DerivedSymbols are the symbols computed from others (S // 2), by name.
+func (m *Module) DerivedSymbols() []ir.Symbol {
+	var out []ir.Symbol
+	for _, s := range m.Symbols {
+		if s.Def != nil {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // Symbolic reports a module whose sizes are read at call time.
 func (m *Module) Symbolic() bool { return len(m.Symbols) > 0 }
 
@@ -112,7 +134,8 @@ func (m *Module) SymbolicKernels() []*kernel.Kernel {
 
 // SymbolRead is how call() reads one symbol: dim Dim of input Input (of
 // NDim dims), divided by Divisor (the dim's other factors, read before),
-// then checked against the symbol's range.
+// then checked against the symbol's range; or, for a derived symbol (Def
+// set), computed from the symbols its definition names, once they are read.
 type SymbolRead struct {
 	ir.Symbol
 	Input   string
@@ -142,7 +165,8 @@ type Input struct {
 	Read   bool // some kernel reads it (so its alignment matters)
 	// Symbolic: some size or stride is symbolic, and call() checks the
 	// sizes dim by dim, naming the relation a dim breaks.
-	Symbolic bool
+	Symbolic  bool
+	sizeNames []string
 	// ResultName keeps the input as passed, for returning it, when it is
 	// both read by a kernel and a graph output; empty otherwise.
 	ResultName string
@@ -220,7 +244,8 @@ func Build(s *fusion.Schedule, kernels []*kernel.Kernel) (*Module, error) {
 	}
 	for _, b := range g.Inputs {
 		in := Input{Name: b.Name, DType: b.DType, Shape: b.Shape, Stride: b.StridesOrContiguous(), Offset: b.Offset,
-			Read: read[b.Name], Symbolic: ir.HasSymbols(b.Shape) || ir.HasSymbols(b.StridesOrContiguous())}
+			Read: read[b.Name], Symbolic: ir.HasSymbols(b.Shape) || ir.HasSymbols(b.StridesOrContiguous()),
+			sizeNames: sizeNames(b.Shape, g.Symbols)}
 		if in.Read && isOutput[b.Name] {
 			in.ResultName = InputResultName(b.Name)
 		}
@@ -423,8 +448,21 @@ func symbolReads(g *ir.Graph) ([]SymbolRead, error) {
 	known := map[string]bool{}
 	checked := map[string]bool{}
 	var out []SymbolRead
+	derive := func() {
+		for _, d := range g.Symbols.Derived() {
+			ready := !known[d.Name]
+			for _, n := range d.Def.Symbols() {
+				ready = ready && known[n]
+			}
+			if ready {
+				known[d.Name] = true
+				out = append(out, SymbolRead{Symbol: d})
+			}
+		}
+	}
 	for progress := true; progress; {
 		progress = false
+		derive()
 		for _, b := range g.Inputs {
 			for d, s := range b.Shape {
 				var unknown []string
@@ -433,8 +471,8 @@ func symbolReads(g *ir.Graph) ([]SymbolRead, error) {
 						unknown = append(unknown, n)
 					}
 				}
-				if len(unknown) != 1 {
-					continue
+				if len(unknown) != 1 || g.Symbols[unknown[0]].Def != nil {
+					continue // none to read, several, or one computed instead
 				}
 				u := unknown[0]
 				div, _ := s.Quo(ir.Sym(u))
@@ -445,10 +483,11 @@ func symbolReads(g *ir.Graph) ([]SymbolRead, error) {
 				progress = true
 				r := SymbolRead{Symbol: g.Symbols[u], Input: b.Name, NDim: len(b.Shape), Dim: d, Divisor: div, CheckDims: !checked[b.Name]}
 				if r.CheckDims {
-					r.InputSizeNames = sizeNames(b.Shape)
+					r.InputSizeNames = sizeNames(b.Shape, g.Symbols)
 				}
 				checked[b.Name] = true
 				out = append(out, r)
+				derive()
 			}
 		}
 	}
@@ -472,12 +511,14 @@ func (r SymbolRead) CompoundDivisor() bool {
 
 // SizeNames are the input's sizes as quoted Python strings ("B", "768"),
 // for the errors call() raises.
-func (in Input) SizeNames() []string { return sizeNames(in.Shape) }
+func (in Input) SizeNames() []string { return in.sizeNames }
 
-func sizeNames(shape []ir.Size) []string {
+// sizeNames spells sizes for messages, derived symbols by their
+// definitions ("(S // 2)").
+func sizeNames(shape []ir.Size, syms ir.Symbols) []string {
 	out := make([]string, len(shape))
 	for i, s := range shape {
-		out[i] = strconv.Quote(s.String())
+		out[i] = strconv.Quote(syms.Spell(s))
 	}
 	return out
 }

@@ -59,7 +59,12 @@ def main():
         subprocess.run([a.gen, "-o", os.path.join(a.out, name + ".py"), path], check=True)
         graph = json.load(open(path))
         for sizes in size_list:
-            static = specialize(graph, sizes)
+            values = dict(sizes)
+            for sym, entry in sorted(graph.get("symbols", {}).items()):
+                if "def" in entry:
+                    # a derived symbol: its definition is Python arithmetic
+                    values[sym] = eval(entry["def"], {"__builtins__": {}}, dict(values))
+            static = specialize(graph, values)
             static["name"] = "%s_static" % name
             spath = os.path.join(a.out, "%s__%s.json" % (name, tag(sizes)))
             with open(spath, "w") as f:
