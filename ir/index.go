@@ -881,7 +881,11 @@ func (x Index) simplifyOnce(env Env) Index {
 			terms = append(terms, t)
 			continue
 		}
+		orig := t
 		inner := t.Inner.Simplify(env)
+		if !inner.nonNegative(env) {
+			inner = *t.Inner // see below: a dividend stays non-negative
+		}
 		if q, g, ok := alignedQuotient(inner, t.Div, env); ok {
 			// (Q + R) // D is (Q/g) // (D/g) when g divides D and every
 			// coefficient of Q, and 0 <= R < g.
@@ -905,10 +909,28 @@ func (x Index) simplifyOnce(env Env) Index {
 				a = a.Mod(t.Mod)
 			}
 		}
+		if !a.dividendsNonNegative(env) {
+			// Moving a term or a constant out of a dividend can leave the
+			// rest negative, where the target's truncating // and % differ
+			// from floor division: keep the atom as it was.
+			a = Index{Terms: []Term{{Coeff: Int(1), Inner: orig.Inner, Div: orig.Div, Mod: orig.Mod}}}
+		}
 		out = out.Add(a.Times(t.Coeff))
 	}
 	out = out.Add(canon(terms, 0))
 	return mergeSplits(out)
+}
+
+// dividendsNonNegative reports whether every dividend of a division or
+// modulo in x is non-negative over env, as validation requires of the
+// indices it accepts.
+func (x Index) dividendsNonNegative(env Env) bool {
+	for _, t := range x.Terms {
+		if t.Inner != nil && (!t.Inner.nonNegative(env) || !t.Inner.dividendsNonNegative(env)) {
+			return false
+		}
+	}
+	return true
 }
 
 // unitVars maps the variables of x's top level whose range is [0, 0] to 0.
