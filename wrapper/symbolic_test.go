@@ -1,0 +1,69 @@
+package wrapper
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/fusegen/fusegen/fusion"
+	"github.com/fusegen/fusegen/graphfile"
+	"github.com/fusegen/fusegen/heuristics"
+	"github.com/fusegen/fusegen/kernel"
+)
+
+// call() reads each symbol from the first input dim that gives it: a dim
+// of one unread symbol times symbols read before gives it by division, a
+// derived symbol is computed once its base symbols are read, and only the
+// first read of an input checks its dims.
+func TestSymbolReads(t *testing.T) {
+	m := buildDefault(t, `{"version":1,"name":"t","device":"cuda",
+		"symbols":{"B":{"hint":8,"min":1,"max":64},"S":{"hint":512,"min":2,"max":4096},"S_div_2":{"def":"S // 2"}},
+		"inputs":[{"name":"rows","dtype":"float32","shape":["B*S",768]},{"name":"b","dtype":"float32","shape":["B"]},
+			{"name":"h","dtype":"float32","shape":["B","S_div_2"]}],
+		"nodes":[{"name":"y","op":"exp","args":["rows"]},{"name":"z","op":"exp","args":["b"]},{"name":"w","op":"exp","args":["h"]}],
+		"outputs":["y","z","w"]}`)
+	var got []string
+	for _, r := range m.SymbolReads {
+		switch {
+		case r.Def != nil:
+			got = append(got, r.Name+" = "+r.Def.Expr())
+		default:
+			got = append(got, fmt.Sprintf("%s from %s[%d] / %s, check dims %v", r.Name, r.Input, r.Dim, r.Divisor, r.CheckDims))
+		}
+	}
+	want := []string{"B from b[0] / 1, check dims true", "S from rows[0] / B, check dims true", "S_div_2 = S // 2"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("reads (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{`"B"`, `"(S // 2)"`}, m.Inputs[2].SizeNames()); d != "" {
+		t.Errorf("size names (-want +got):\n%s", d)
+	}
+	if len(m.BaseSymbols()) != 2 || len(m.DerivedSymbols()) != 1 || !m.Symbolic() {
+		t.Errorf("base %v, derived %v", m.BaseSymbols(), m.DerivedSymbols())
+	}
+}
+
+// A symbol no input dim gives cannot be read: Build refuses the graph.
+func TestSymbolNoInputGives(t *testing.T) {
+	g, err := graphfile.Read([]byte(`{"version":1,"name":"t","device":"cuda",
+		"symbols":{"B":{"hint":8,"min":1,"max":64},"S":{"hint":512,"min":1,"max":4096}},
+		"inputs":[{"name":"rows","dtype":"float32","shape":["B*S",768]}],
+		"nodes":[{"name":"y","op":"exp","args":["rows"]}],"outputs":["y"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := fusion.Plan(g, fusion.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks, err := kernel.Build(s, heuristics.Rules{}, kernel.Names{X: "xindex", Y: "yindex", R: "r0_index", XMask: "xmask", TileMask: "ymask & xmask", RowMask: "r0_mask & xmask", SizePrefix: "ks_", XNumel: "xnumel", RNumel: "r0_numel"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Build(s, ks)
+	if err == nil || !strings.Contains(err.Error(), `symbol "B" is the size of no input dimension`) {
+		t.Errorf("error %v", err)
+	}
+}
