@@ -493,7 +493,7 @@ func symbolReads(g *ir.Graph) ([]SymbolRead, error) {
 	}
 	for _, sym := range g.Symbols.Sorted() {
 		if !known[sym.Name] {
-			return nil, fmt.Errorf("symbol %q is the size of no input dimension (alone or times symbols read before), so call() cannot read it", sym.Name)
+			return nil, &ir.Error{Path: "symbols." + sym.Name, Msg: fmt.Sprintf("symbol %q is the size of no input dimension (alone or times symbols read before), so call() cannot read it", sym.Name)}
 		}
 	}
 	return out, nil
