@@ -3,7 +3,6 @@ package ir
 import (
 	"errors"
 	"fmt"
-	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -257,7 +256,6 @@ func DeriveSymbol(syms Symbols, def Index) (Symbol, error) {
 	if vars := def.Vars(); len(vars) > 0 {
 		return Symbol{}, fmt.Errorf("names %q, which is no declared symbol", vars[0])
 	}
-	hints := map[string]int64{}
 	for _, n := range def.Symbols() {
 		base, ok := syms[n]
 		switch {
@@ -266,7 +264,6 @@ func DeriveSymbol(syms Symbols, def Index) (Symbol, error) {
 		case base.Def != nil:
 			return Symbol{}, fmt.Errorf("is built on the derived size %s (%s); write it over base symbols", n, base.Def.Expr())
 		}
-		hints[n] = base.Hint
 	}
 	b := def.Bounds(Env{Symbols: syms})
 	if b.Lo < 1 {
@@ -276,7 +273,7 @@ func DeriveSymbol(syms Symbols, def Index) (Symbol, error) {
 		return Symbol{}, errors.New("can pass 2^48 over the symbols' ranges")
 	}
 	d := def
-	return Symbol{Name: derivedName(def), Hint: def.Eval(hints), Min: b.Lo, Max: b.Hi, Def: &d}, nil
+	return Symbol{Name: derivedName(def), Hint: def.Eval(syms.HintValues()), Min: b.Lo, Max: b.Hi, Def: &d}, nil
 }
 
 // derivedName spells def as an identifier: S // 2 is S_div_2, S + 1 is
@@ -300,6 +297,17 @@ func (syms Symbols) Spell(s Size) string {
 		}
 	}
 	return text
+}
+
+// Base returns the symbols that are no derived ones, by name.
+func (syms Symbols) Base() []Symbol {
+	var out []Symbol
+	for _, s := range syms.Sorted() {
+		if s.Def == nil {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Derived returns the derived symbols, by name.
@@ -342,11 +350,11 @@ func (syms Symbols) Hint(s Size) int64 {
 	return v
 }
 
-// Hints are sizes at the symbols' hints.
-func (syms Symbols) Hints(xs []Size) []int64 {
-	out := make([]int64, len(xs))
-	for i, x := range xs {
-		out[i] = syms.Hint(x)
+// HintValues maps each symbol to its hint, for Eval.
+func (syms Symbols) HintValues() map[string]int64 {
+	out := make(map[string]int64, len(syms))
+	for name, s := range syms {
+		out[name] = s.Hint
 	}
 	return out
 }
@@ -386,18 +394,6 @@ func CheckSymbol(s Symbol) error {
 // loop bodies use for their variables.
 func IsLoopVar(name string) bool {
 	return len(name) > 1 && (name[0] == 'i' || name[0] == 'r') && allDigits(name[1:])
-}
-
-// satProduct multiplies without wrapping, for range checks.
-func satProduct(xs []int64) int64 {
-	p := int64(1)
-	for _, x := range xs {
-		p = satMul(p, x)
-	}
-	if p == math.MinInt64 {
-		return math.MaxInt64
-	}
-	return p
 }
 
 // Rename returns the size with its symbols renamed through m (a symbol

@@ -76,10 +76,12 @@ type SizeArg struct {
 	Symbol string
 }
 
-// IntParam is one integer parameter of a kernel.
+// IntParam is one integer parameter of a kernel: its name, the size the
+// wrapper passes, and whether that can pass 2^31.
 type IntParam struct {
-	Name string
-	Wide bool
+	Name  string
+	Value ir.Size
+	Wide  bool
 }
 
 // Block is one launch shape of a kernel whose shape is chosen per call.
@@ -404,12 +406,14 @@ func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int, h heuristics.Rul
 		}
 	}
 	k.Name = kernelName(k.Category, fk.Nodes, id)
-	span := satMul(syms.Max(k.NumelSize), syms.Max(k.RNumelSize))
+	// Validation bounds numel times rnumel at the maxima by 2^48, so the
+	// span cannot saturate; the block is compared apart from it.
+	span := syms.Max(k.NumelSize.Mul(k.RNumelSize))
 	rblock := k.RBlock
 	for _, b := range k.Blocks {
 		rblock = max(rblock, b.RBlock)
 	}
-	k.Index64 = l.maxOff >= 1<<31 || span+k.XBlock*rblock >= 1<<31
+	k.Index64 = l.maxOff >= 1<<31 || span >= 1<<31-k.XBlock*rblock
 	k.XMask = k.Numel%k.XBlock != 0 || k.NumelArg()
 	k.RMask = k.Reduction && (k.RNumel%k.RBlock != 0 || k.RNumelArg())
 	k.Grid = [3]int64{heuristics.CeilDiv(k.Numel, k.XBlock), 1, 1}
@@ -434,14 +438,17 @@ func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int, h heuristics.Rul
 	// Input pointers first, then outputs, each in first-use order.
 	sort.SliceStable(k.Pointers, func(i, j int) bool { return !k.Pointers[i].Out && k.Pointers[j].Out })
 	sort.Slice(k.SizeArgs, func(i, j int) bool { return k.SizeArgs[i].Symbol < k.SizeArgs[j].Symbol })
+	param := func(name string, v ir.Size) {
+		k.IntParams = append(k.IntParams, IntParam{Name: name, Value: v, Wide: syms.Max(v) >= 1<<31})
+	}
 	for _, a := range k.SizeArgs {
-		k.IntParams = append(k.IntParams, IntParam{Name: a.Name, Wide: syms.Max(ir.Sym(a.Symbol)) >= 1<<31})
+		param(a.Name, ir.Sym(a.Symbol))
 	}
 	if k.NumelArg() {
-		k.IntParams = append(k.IntParams, IntParam{Name: names.XNumel, Wide: syms.Max(k.NumelSize) >= 1<<31})
+		param(names.XNumel, k.NumelSize)
 	}
 	if k.RNumelArg() {
-		k.IntParams = append(k.IntParams, IntParam{Name: names.RNumel, Wide: syms.Max(k.RNumelSize) >= 1<<31})
+		param(names.RNumel, k.RNumelSize)
 	}
 	return k, nil
 }
@@ -492,14 +499,6 @@ func (k *Kernel) symbolicReduction(syms ir.Symbols, inner bool, h heuristics.Rul
 	return hint, strided
 }
 
-// satMul multiplies without wrapping past the int64 range.
-func satMul(a, b int64) int64 {
-	if a != 0 && b > (1<<62)/a {
-		return 1 << 62
-	}
-	return a * b
-}
-
 // setShape takes a launch shape chosen by the heuristics.
 func (k *Kernel) setShape(s heuristics.Shape) {
 	k.XBlock, k.RBlock, k.YBlock = s.XBlock, s.RBlock, s.YBlock
@@ -535,10 +534,7 @@ func setEvictions(k *Kernel, t *ir.Table, syms ir.Symbols, h heuristics.Rules) {
 		stmts = append(stmts, lp.Body)
 	}
 	space := k.Numel * max(k.RNumel, 1)
-	hints := map[string]int64{}
-	for name, sym := range syms {
-		hints[name] = sym.Hint
-	}
+	hints := syms.HintValues()
 	loads := map[string]int64{} // pointer -> its loads
 	indirect := map[string]bool{}
 	rowStores := k.Persistent

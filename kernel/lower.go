@@ -662,7 +662,7 @@ func (l *lowering) load(e *ir.Expr, sub map[string]ir.Index, at int) (value, err
 func (l *lowering) reduction(n *ir.Node, v value, at int) value {
 	info := n.Reduction.Info()
 	idxType := ir.Int32
-	if satMul(l.syms.Max(l.k.NumelSize), l.syms.Max(l.k.RNumelSize)) >= 1<<31 {
+	if l.syms.Max(l.k.NumelSize.Mul(l.k.RNumelSize)) >= 1<<31 {
 		idxType = ir.Int64
 	}
 	// Reductions of the same value in the same pass share it: welford_mean

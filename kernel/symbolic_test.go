@@ -41,7 +41,7 @@ func TestSymbolicReductionKernel(t *testing.T) {
 		}
 		got := []any{k.Persistent, k.NumelArg(), k.RNumelArg(), k.XMask, k.RMask, k.Index64, uptos, len(k.Configs), k.IntParams}
 		want := []any{true, true, true, true, true, false, []int64{128, 256, 512, 1024}, 0,
-			[]IntParam{{Name: "ks_S"}, {Name: "xnumel"}, {Name: "r0_numel"}}}
+			[]IntParam{{Name: "ks_S", Value: ir.Sym("S")}, {Name: "xnumel", Value: ir.Sym("B").Mul(ir.Sym("S"))}, {Name: "r0_numel", Value: ir.Sym("S")}}}
 		if d := cmp.Diff(want, got); d != "" {
 			t.Errorf("autotune %v: kernel (-want +got):\n%s", autotune, d)
 		}
@@ -67,7 +67,7 @@ func TestSymbolicIndexWidth(t *testing.T) {
 		"inputs":[{"name":"x","dtype":"float32","shape":["N"]}],
 		"nodes":[{"name":"y","op":"exp","args":["x"]}],"outputs":["y"]}`
 	k := mustKernels(t, src)[0]
-	if !k.Index64 || len(k.IntParams) != 1 || !k.IntParams[0].Wide || k.IntParams[0].Name != "xnumel" {
+	if !k.Index64 || len(k.IntParams) != 1 || !k.IntParams[0].Wide || k.IntParams[0].Name != "xnumel" || k.IntParams[0].Value != ir.Sym("N") {
 		t.Errorf("index64 %v, params %+v", k.Index64, k.IntParams)
 	}
 	static := mustKernels(t, graphHead+`{"name":"x","dtype":"float32","shape":[1024]}],"nodes":[{"name":"y","op":"exp","args":["x"]}],"outputs":["y"]}`)[0]

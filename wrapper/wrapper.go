@@ -37,6 +37,7 @@ type Module struct {
 	// SymbolReads how call() reads each from its inputs' shapes, in order.
 	Symbols     []ir.Symbol
 	SymbolReads []SymbolRead
+	symbols     ir.Symbols
 	// Filled in by the generator once the kernels are rendered.
 	KernelSources []string
 	HelperSources []string
@@ -73,26 +74,10 @@ func (m *Module) InputNames() []string {
 }
 
 // BaseSymbols are the symbols call() reads from its inputs, by name.
-func (m *Module) BaseSymbols() []ir.Symbol {
-	var out []ir.Symbol
-	for _, s := range m.Symbols {
-		if s.Def == nil {
-			out = append(out, s)
-		}
-	}
-	return out
-}
+func (m *Module) BaseSymbols() []ir.Symbol { return m.symbols.Base() }
 
 // DerivedSymbols are the symbols computed from others (S // 2), by name.
-func (m *Module) DerivedSymbols() []ir.Symbol {
-	var out []ir.Symbol
-	for _, s := range m.Symbols {
-		if s.Def != nil {
-			out = append(out, s)
-		}
-	}
-	return out
-}
+func (m *Module) DerivedSymbols() []ir.Symbol { return m.symbols.Derived() }
 
 // Symbolic reports a module whose sizes are read at call time.
 func (m *Module) Symbolic() bool { return len(m.Symbols) > 0 }
@@ -214,6 +199,7 @@ func Build(s *fusion.Schedule, kernels []*kernel.Kernel) (*Module, error) {
 		DeviceIndex: g.DeviceIndex(),
 		Outputs:     g.Outputs,
 		Symbols:     g.Symbols.Sorted(),
+		symbols:     g.Symbols,
 	}
 	for _, k := range kernels {
 		if k.Extern == nil {
@@ -424,15 +410,9 @@ func smaller(a, b ir.Size, syms ir.Symbols) bool {
 
 // launchSizes are the sizes a kernel takes after its buffers.
 func launchSizes(k *kernel.Kernel) []ir.Size {
-	var out []ir.Size
-	for _, a := range k.SizeArgs {
-		out = append(out, ir.Sym(a.Symbol))
-	}
-	if k.NumelArg() {
-		out = append(out, k.NumelSize)
-	}
-	if k.RNumelArg() {
-		out = append(out, k.RNumelSize)
+	out := make([]ir.Size, len(k.IntParams))
+	for i, p := range k.IntParams {
+		out[i] = p.Value
 	}
 	return out
 }
