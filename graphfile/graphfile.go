@@ -680,13 +680,14 @@ func ParseSize(s string, syms ir.Symbols) (ir.Size, error) {
 }
 
 // The written form. Field order here is the canonical order.
-type fileGraph struct {
+// Its nodes are loop nodes (WriteGraph) or loop and op nodes (Write).
+type fileGraph[N any] struct {
 	Version int                   `json:"version"`
 	Name    string                `json:"name"`
 	Device  string                `json:"device"`
 	Symbols map[string]fileSymbol `json:"symbols,omitempty"`
 	Inputs  []fileBuffer          `json:"inputs"`
-	Nodes   []fileNode            `json:"nodes"`
+	Nodes   []N                   `json:"nodes"`
 	Outputs []string              `json:"outputs"`
 }
 
@@ -825,7 +826,7 @@ type fileExpr struct {
 // are written inside bodies; the rest are inferred on reading. To write op
 // nodes as op nodes, write the op program (Write).
 func WriteGraph(g *ir.Graph) ([]byte, error) {
-	f := fileGraph{Version: FormatVersion, Name: g.Name, Device: g.Device, Symbols: writeSymbols(g.Symbols),
+	f := fileGraph[fileNode]{Version: FormatVersion, Name: g.Name, Device: g.Device, Symbols: writeSymbols(g.Symbols),
 		Inputs: writeBuffers(g.Inputs), Nodes: []fileNode{}, Outputs: g.Outputs}
 	for _, n := range g.Nodes {
 		f.Nodes = append(f.Nodes, *toFileNode(n))

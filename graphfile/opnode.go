@@ -526,16 +526,7 @@ func toFileOpNode(n *ops.OpNode) *fileOpNode {
 // have been lowered: ReadProgram, or a Builder's), op nodes as written with
 // their fields in canonical order and scalars in canonical spelling.
 func Write(f *ops.Program) ([]byte, error) {
-	type file struct {
-		Version int                   `json:"version"`
-		Name    string                `json:"name"`
-		Device  string                `json:"device"`
-		Symbols map[string]fileSymbol `json:"symbols,omitempty"`
-		Inputs  []fileBuffer          `json:"inputs"`
-		Nodes   []any                 `json:"nodes"`
-		Outputs []string              `json:"outputs"`
-	}
-	out := file{Version: FormatVersion, Name: f.Name, Device: f.Device, Symbols: writeSymbols(f.Symbols),
+	out := fileGraph[any]{Version: FormatVersion, Name: f.Name, Device: f.Device, Symbols: writeSymbols(f.Symbols),
 		Inputs: writeBuffers(f.Inputs), Nodes: []any{}, Outputs: f.Outputs}
 	for _, n := range f.Nodes {
 		if n.Loop != nil {
