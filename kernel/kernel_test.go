@@ -15,6 +15,12 @@ import (
 
 func mustKernels(t *testing.T, src string) []*Kernel {
 	t.Helper()
+	return mustKernelsWith(t, src, heuristics.Rules{})
+}
+
+// mustKernelsWith is mustKernels with launch-shape rules h.
+func mustKernelsWith(t *testing.T, src string, h heuristics.Rules) []*Kernel {
+	t.Helper()
 	g, err := graphfile.Read([]byte(src))
 	if err != nil {
 		t.Fatal(err)
@@ -23,7 +29,7 @@ func mustKernels(t *testing.T, src string) []*Kernel {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ks, err := Build(s, heuristics.Rules{}, testNames)
+	ks, err := Build(s, h, testNames)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,8 +5,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/fusegen/fusegen/fusion"
-	"github.com/fusegen/fusegen/graphfile"
 	"github.com/fusegen/fusegen/heuristics"
 	"github.com/fusegen/fusegen/ir"
 )
@@ -19,19 +17,7 @@ func TestSymbolicReductionKernel(t *testing.T) {
 		"inputs":[{"name":"x","dtype":"float32","shape":["B","S","S"]}],
 		"nodes":[{"name":"y","op":"softmax","args":["x"],"dim":-1}],"outputs":["y"]}`
 	for _, autotune := range []bool{false, true} {
-		g, err := graphfile.Read([]byte(src))
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := fusion.Plan(g, fusion.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ks, err := Build(s, heuristics.Rules{Autotune: autotune}, testNames)
-		if err != nil {
-			t.Fatal(err)
-		}
-		k := ks[0]
+		k := mustKernelsWith(t, src, heuristics.Rules{Autotune: autotune})[0]
 		var uptos []int64
 		for _, b := range k.Blocks {
 			uptos = append(uptos, b.Upto)

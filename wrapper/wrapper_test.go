@@ -14,6 +14,16 @@ import (
 
 func build(t *testing.T, src string, opts fusion.Options) *Module {
 	t.Helper()
+	m, err := tryBuild(t, src, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// tryBuild reads, plans and lowers src, and returns what Build returns.
+func tryBuild(t *testing.T, src string, opts fusion.Options) (*Module, error) {
+	t.Helper()
 	g, err := graphfile.Read([]byte(src))
 	if err != nil {
 		t.Fatal(err)
@@ -26,11 +36,7 @@ func build(t *testing.T, src string, opts fusion.Options) *Module {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := Build(s, ks)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
+	return Build(s, ks)
 }
 
 func buildDefault(t *testing.T, src string) *Module { return build(t, src, fusion.Options{}) }

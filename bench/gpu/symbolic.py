@@ -28,6 +28,9 @@ import torch
 import torch.nn.functional as F
 import triton.testing
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from symbolic_prepare import tag  # noqa: E402  the static modules' file names
+
 
 def load(path, name):
     spec = importlib.util.spec_from_file_location(name, path)
@@ -82,10 +85,6 @@ def tolerance(dtype):
 
 def bench(fn):
     return triton.testing.do_bench(fn, warmup=25, rep=200, return_mode="median")
-
-
-def tag(sizes):
-    return "_".join("%s%d" % (k, sizes[k]) for k in sorted(sizes))
 
 
 def main():
