@@ -436,6 +436,24 @@ type instance struct {
 	bufs  []*bytes.Buffer               // scratch of include and stmts, one per nesting level
 	level int                           // how many of bufs are in use
 	kinds map[string]*template.Template // stmt kind -> its template "stmt/<Kind>"
+	plan  Planned                       // the data of the execution, where it keeps a plan
+}
+
+// Planned is data that keeps a plan of the values the code it renders
+// computes once (wrapper.Module: what a symbolic call() takes from _plan):
+// while it is rendered, the planned function looks values up in it.
+type Planned interface {
+	// PlanSlot is the index of a value in the plan, or -1.
+	PlanSlot(v any) int
+}
+
+// planned looks a value up in the plan of the data being rendered; -1
+// where there is none.
+func (in *instance) planned(v any) int {
+	if in.plan == nil {
+		return -1
+	}
+	return in.plan.PlanSlot(v)
 }
 
 func (r *Renderer) get() (*instance, error) {
@@ -451,6 +469,7 @@ func (r *Renderer) get() (*instance, error) {
 		"include":    in.include,
 		"stmts":      in.stmts,
 		"deviceInfo": func() overrides.Properties { return r.Properties },
+		"planned":    in.planned,
 	})
 	return in, nil
 }
@@ -556,6 +575,7 @@ func (r *Renderer) ExecuteFunc(name string, data any, f func(out []byte)) error 
 		return err
 	}
 	in.out.Reset()
+	in.plan, _ = data.(Planned)
 	var abandoned bool
 	if r.bounded {
 		abandoned, err = executeBounded(in.t, &in.out, name, data)
@@ -566,6 +586,7 @@ func (r *Renderer) ExecuteFunc(name string, data any, f func(out []byte)) error 
 		return fmt.Errorf("render %s for device %s: %v", name, r.Device, err)
 	}
 	in.depth, in.level = 0, 0 // a function that panicked left them raised
+	in.plan = nil
 	if err == nil {
 		f(in.out.Bytes())
 	}

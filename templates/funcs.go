@@ -68,6 +68,7 @@ var funcMap = sync.OnceValue(func() template.FuncMap {
 	m["deviceInfo"] = func() (overrides.Properties, error) {
 		return overrides.Properties{}, errors.New("deviceInfo is only available while rendering")
 	}
+	m["planned"] = func(any) int { return -1 }
 	guardedFormatting(m)
 	m["tuple"] = pyTuple
 	m["sizes"] = pySizes

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/fusegen/fusegen/fusion"
+	"github.com/fusegen/fusegen/ir"
 )
 
 // call() reads each symbol from the first input dim that gives it: a dim
@@ -30,9 +31,48 @@ func TestSymbolReads(t *testing.T) {
 			got = append(got, fmt.Sprintf("%s from %s[%d] / %s, check dims %v", r.Name, r.Input, r.Dim, r.Divisor, r.CheckDims))
 		}
 	}
-	want := []string{"B from b[0] / 1, check dims true", "S from rows[0] / B, check dims true", "S_div_2 = S // 2"}
+	// b's shape is unpacked, which checks its dims; rows is read by a
+	// division alone, so its read checks them.
+	want := []string{"B from b[0] / 1, check dims false", "S from rows[0] / B, check dims true", "S_div_2 = S // 2"}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("reads (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]ShapeRead{{Input: "b", Dims: []string{"B"}, SizeNames: []string{`"B"`}}}, m.ShapeReads, cmp.AllowUnexported(ShapeRead{})); d != "" {
+		t.Errorf("shape reads (-want +got):\n%s", d)
+	}
+	// The plan: the three launches, every symbolic tuple and compound size
+	// call() spells once, and the derived symbol; S_div_2 divides no read,
+	// so call() takes it from the plan alone.
+	var items []string
+	for _, it := range m.Plan.Items {
+		switch {
+		case it.Launch != nil:
+			items = append(items, fmt.Sprintf("launch %d", it.Launch.Slot))
+		case it.Symbol != nil:
+			items = append(items, "symbol "+it.Symbol.Name)
+		case it.Tuple:
+			items = append(items, ir.SizesString(it.Sizes))
+		default:
+			items = append(items, it.Sizes[0].String())
+		}
+	}
+	wantItems := []string{"launch 0", "launch 1", "launch 2", "[B*S, 768]", "[B]", "[B, S_div_2]", "[S_div_2, 1]", "768*B*S", "B*S_div_2", "symbol S_div_2"}
+	if d := cmp.Diff(wantItems, items); d != "" {
+		t.Errorf("plan (-want +got):\n%s", d)
+	}
+	if len(m.Plan.BeforePlan) != 0 {
+		t.Errorf("computed before the plan: %v", m.Plan.BeforePlan)
+	}
+	for i, it := range m.Plan.Items {
+		if it.Index != i {
+			t.Errorf("item %d has index %d", i, it.Index)
+		}
+		if it.Tuple && m.PlanSlot(it.Sizes) != i {
+			t.Errorf("PlanSlot(%v) = %d, want %d", it.Sizes, m.PlanSlot(it.Sizes), i)
+		}
+	}
+	if m.PlanSlot([]ir.Size{ir.Int(768)}) != -1 || m.PlanSlot(ir.Sym("B")) != -1 {
+		t.Errorf("a static tuple or a read symbol is planned")
 	}
 	if d := cmp.Diff([]string{`"B"`, `"(S // 2)"`}, m.Inputs[2].SizeNames()); d != "" {
 		t.Errorf("size names (-want +got):\n%s", d)

@@ -37,7 +37,11 @@ type Module struct {
 	// SymbolReads how call() reads each from its inputs' shapes, in order.
 	Symbols     []ir.Symbol
 	SymbolReads []SymbolRead
-	symbols     ir.Symbols
+	// ShapeReads are the inputs whose shapes call() unpacks into symbols,
+	// and Plan what it computes from them once per set of values.
+	ShapeReads []ShapeRead
+	Plan       *Plan
+	symbols    ir.Symbols
 	// Filled in by the generator once the kernels are rendered.
 	KernelSources []string
 	HelperSources []string
@@ -265,6 +269,19 @@ func Build(s *fusion.Schedule, kernels []*kernel.Kernel) (*Module, error) {
 		m.Returns = append(m.Returns, ret)
 	}
 	m.Steps = plan(s, kernels)
+	if m.Symbolic() {
+		m.ShapeReads = shapeReads(m)
+		unpacked := map[string]bool{}
+		for _, r := range m.ShapeReads {
+			unpacked[r.Input] = true
+		}
+		for i := range m.SymbolReads {
+			if unpacked[m.SymbolReads[i].Input] {
+				m.SymbolReads[i].CheckDims = false
+			}
+		}
+		m.Plan = buildPlan(m)
+	}
 	return m, nil
 }
 

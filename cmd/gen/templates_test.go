@@ -76,7 +76,7 @@ func TestTemplateAndOverlayErrors(t *testing.T) {
 		{"unknown field in device data", []string{"-templates", badData},
 			[]string{filepath.Join(badData, "devices/cuda.json") + `:3:3: unknown field "can_fuse_horizonal"; did you mean "can_fuse_horizontal"?`}},
 		{"replacement drops a define", []string{"-templates", dropped},
-			[]string{filepath.Join(dropped, "wrapper/call.tmpl") + `: does not define "device/reserved_names", "wrapper/call_body", "wrapper/name/symbol", "wrapper/reserved_names", "wrapper/sizes", "wrapper/step/alloc"`}},
+			[]string{filepath.Join(dropped, "wrapper/call.tmpl") + `: does not define "device/reserved_names", "wrapper/call_body", "wrapper/name/plan_value", "wrapper/name/symbol", "wrapper/plan", "wrapper/plan_key"`}},
 		{"mps has index 0 only", []string{"-device", "mps:1"},
 			[]string{graph, "render module.tmpl for device mps:", "devices/mps.tmpl:", "device mps:1: mps has only device index 0"}},
 	}
