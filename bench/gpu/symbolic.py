@@ -84,7 +84,28 @@ def tolerance(dtype):
 
 
 def bench(fn):
-    return triton.testing.do_bench(fn, warmup=25, rep=200, return_mode="median")
+    # Short rounds, many of them: the host's speed drifts over seconds on a
+    # shared machine, and interleaving finely spreads that over all four.
+    return triton.testing.do_bench(fn, warmup=5, rep=25, return_mode="median")
+
+
+ROUNDS = 25
+
+
+def kernel_us(fn, calls=50):
+    # The GPU time of one call's kernels (Triton and library ones), summed
+    # from the profiler: what do_bench measures less the host's share.
+    fn()
+    torch.cuda.synchronize()
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as prof:
+        for _ in range(calls):
+            fn()
+        torch.cuda.synchronize()
+    return sum(e.device_time for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA) / calls
+
+
+# The graphs the issue names; the others are extra stress cases.
+REQUIRED = ("ln_residual", "causal_softmax", "mlp")
 
 
 def main():
@@ -117,18 +138,19 @@ def main():
             err_compiled = max(rel_error(o, r) for o, r in zip(got_compiled, ref))
             ok = err_sym <= tol and err_static <= tol
             failures += not ok
-            # Five rounds, interleaved, each the median of do_bench; the
+            # ROUNDS rounds, interleaved, each the median of do_bench; the
             # median round is kept, so that drift between them cancels.
             fns = [lambda: sym.call(list(args)), lambda: static.call(list(args)), lambda: ref_fn(*args), lambda: compiled(*args)]
-            rounds = [[bench(f) for f in fns] for _ in range(5)]
-            t_sym, t_static, t_eager, t_compiled = [sorted(r[i] for r in rounds)[2] for i in range(4)]
+            rounds = [[bench(f) for f in fns] for _ in range(ROUNDS)]
+            t_sym, t_static, t_eager, t_compiled = [sorted(r[i] for r in rounds)[ROUNDS // 2] for i in range(4)]
+            k_sym, k_static = kernel_us(fns[0]), kernel_us(fns[1])
             row = {"graph": name, "sizes": sizes, "dtype": str(args[0].dtype).replace("torch.", ""),
                    "err_symbolic": err_sym, "err_static": err_static, "err_compiled": err_compiled, "ok": ok,
                    "symbolic_ms": t_sym, "static_ms": t_static, "eager_ms": t_eager, "compile_dynamic_ms": t_compiled,
-                   "rounds_ms": rounds}
+                   "rounds_ms": rounds, "kernel_us_symbolic": k_sym, "kernel_us_static": k_static}
             rows.append(row)
-            print("%-15s %-14s sym %.4f static %.4f eager %.4f compile %.4f  sym/static %.3f compile/sym %.3f  err %.1e %s" % (
-                name, tag(sizes), t_sym, t_static, t_eager, t_compiled, t_static / t_sym, t_compiled / t_sym, err_sym,
+            print("%-15s %-14s sym %.4f static %.4f eager %.4f compile %.4f  sym/static %.3f compile/sym %.3f  kernels %.1f/%.1f us  err %.1e %s" % (
+                name, tag(sizes), t_sym, t_static, t_eager, t_compiled, t_static / t_sym, t_compiled / t_sym, k_sym, k_static, err_sym,
                 "ok" if ok else "FAIL"), flush=True)
     # call() refuses what breaks a relation or a range with a TypeError
     # naming the input and the dim.
@@ -179,19 +201,26 @@ def main():
     all_ratios = [r["compile_dynamic_ms"] / r["symbolic_ms"] for r in rows]
     lines = ["# Symbolic modules on %s (torch %s, Triton %s)" % (dev, torch.__version__, triton.__version__), "",
              "One module per graph for every size; the static module is generated for that size alone. "
-             "Times: triton.testing.do_bench median, ms, one process, same inputs, the median of five interleaved rounds "
-             "(every round is in the JSON file). "
-             "Errors: against eager in float64.", "",
-             "| graph | sizes | dtype | symbolic ms | static ms | eager ms | compile(dynamic=True) ms | symbolic / static speed | compile / symbolic | max rel err | ok |",
-             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "Times: triton.testing.do_bench median, ms, one process, same inputs, the median of %d interleaved rounds of "
+             "do_bench(rep=25 ms) (every round is in the JSON file). "
+             "Errors: against eager in float64." % ROUNDS, "",
+             "GPU kernel time: the profiler's sum of one call's kernels (Triton and library), without the host's share. "
+             "Graphs the issue names: %s; the others are extra stress cases." % ", ".join(REQUIRED), "",
+             "| graph | sizes | dtype | symbolic ms | static ms | eager ms | compile(dynamic=True) ms | symbolic / static speed | compile / symbolic | GPU kernel us symbolic / static | max rel err | ok |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
-        lines.append("| %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %.3f | %.3f | %.1e | %s |" % (
+        lines.append("| %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %.3f | %.3f | %.1f / %.1f | %.1e | %s |" % (
             r["graph"], " ".join("%s=%d" % kv for kv in sorted(r["sizes"].items())), r["dtype"], r["symbolic_ms"], r["static_ms"],
             r["eager_ms"], r["compile_dynamic_ms"], r["static_ms"] / r["symbolic_ms"], r["compile_dynamic_ms"] / r["symbolic_ms"],
-            r["err_symbolic"], "yes" if r["ok"] else "NO"))
+            r["kernel_us_symbolic"], r["kernel_us_static"], r["err_symbolic"], "yes" if r["ok"] else "NO"))
     lines.append("")
     for g, rs in geo.items():
         lines.append("- %s: compile(dynamic=True) / symbolic geometric mean %.3f" % (g, math.exp(sum(map(math.log, rs)) / len(rs))))
+    req = [r for r in rows if r["graph"] in REQUIRED]
+    if req:
+        rr = [r["compile_dynamic_ms"] / r["symbolic_ms"] for r in req]
+        lines.append("- the graphs the issue names: compile(dynamic=True) / symbolic geometric mean %.3f; symbolic / static speed at worst %.3f" % (
+            math.exp(sum(map(math.log, rr)) / len(rr)), min(r["static_ms"] / r["symbolic_ms"] for r in req)))
     if all_ratios:
         lines.append("- all rows: compile(dynamic=True) / symbolic geometric mean %.3f; symbolic / static speed at worst %.3f" % (
             math.exp(sum(map(math.log, all_ratios)) / len(all_ratios)), min(r["static_ms"] / r["symbolic_ms"] for r in rows)))
