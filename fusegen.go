@@ -180,11 +180,16 @@ func (gen *Generator) Generate(g *ir.Graph, opts Options) (*Result, error) {
 		return nil, err
 	}
 	for _, k := range mod.Kernels { // the Triton kernels; extern calls are steps of call()
-		src, err := r.Execute("triton/kernel", k)
-		if err != nil {
-			return nil, err
+		for _, form := range []*kernel.Kernel{k.Short, k} { // a looped reduction's persistent form first
+			if form == nil {
+				continue
+			}
+			src, err := r.Execute("triton/kernel", form)
+			if err != nil {
+				return nil, err
+			}
+			mod.KernelSources = append(mod.KernelSources, src)
 		}
-		mod.KernelSources = append(mod.KernelSources, src)
 	}
 	helpers, err := r.Helpers(mod.KernelSources)
 	if err != nil {

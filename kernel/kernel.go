@@ -34,7 +34,11 @@ type Kernel struct {
 	// Blocks, when set, are launch shapes chosen per call by r0_numel:
 	// entry i serves r0_numel up to Blocks[i].Upto (persistent
 	// reductions over a symbolic length, whose R0_BLOCK must cover the row).
-	Blocks     []Block
+	Blocks []Block
+	// Short is the persistent form of a looped reduction over a symbolic
+	// length, for the rows short enough (the Blocks marked Short): the same
+	// parameters, another kernel, picked per call as a launch shape is.
+	Short      *Kernel
 	XBlock     int64
 	RBlock     int64
 	NumWarps   int
@@ -85,11 +89,13 @@ type IntParam struct {
 }
 
 // Block is one launch shape of a kernel whose shape is chosen per call.
+// Short: the shape runs the kernel's persistent form (Kernel.Short).
 type Block struct {
 	Upto     int64
 	XBlock   int64
 	RBlock   int64
 	NumWarps int
+	Short    bool
 }
 
 // NumelArg reports an xnumel passed as an argument (a symbolic numel).
@@ -213,8 +219,11 @@ func Build(s *fusion.Schedule, h heuristics.Rules, names Names) ([]*Kernel, erro
 			out = append(out, buildExtern(s, k.Nodes[0]))
 			continue
 		}
-		km, err := buildKernel(s, k, id, h, names)
+		km, err := buildKernel(s, k, id, h, names, nil)
 		if err != nil {
+			return nil, err
+		}
+		if err := addShortForm(s, k, km, id, h, names); err != nil {
 			return nil, err
 		}
 		out = append(out, km)
@@ -346,7 +355,33 @@ func buildExtern(s *fusion.Schedule, n *ir.Node) *Kernel {
 	return k
 }
 
-func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int, h heuristics.Rules, names Names) (*Kernel, error) {
+// addShortForm gives a looped reduction over a symbolic length whose
+// Blocks start with rows short enough to be persistent its persistent form
+// for them: the looped code would run its loop once there, with a loop's
+// accumulator and without a persistent kernel's eviction hints. A form
+// whose parameters differ from the looped one's is not kept.
+func addShortForm(s *fusion.Schedule, fk *fusion.Kernel, k *Kernel, id int, h heuristics.Rules, names Names) error {
+	if !k.Reduction || k.Persistent || len(k.Blocks) < 2 {
+		return nil
+	}
+	short := k.Blocks[:len(k.Blocks)-1]
+	sk, err := buildKernel(s, fk, id, h, names, short)
+	if err != nil {
+		return err
+	}
+	if !slices.Equal(sk.Pointers, k.Pointers) || !slices.Equal(sk.IntParams, k.IntParams) || sk.Debug != k.Debug {
+		return nil
+	}
+	k.Short = sk
+	for i := range short {
+		k.Blocks[i].Short = true
+	}
+	return nil
+}
+
+// buildKernel lowers one fused kernel. With short set, it lowers the
+// persistent form of a looped symbolic reduction for those launch shapes.
+func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int, h heuristics.Rules, names Names, short []Block) (*Kernel, error) {
 	syms := s.Graph.Symbols
 	k := &Kernel{
 		Numel:      syms.Hint(fk.Group.Numel),
@@ -369,6 +404,11 @@ func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int, h heuristics.Rul
 		shape, strided = heuristics.Reduction(k.Numel, k.RNumel, inner, h)
 		if k.RNumelArg() {
 			shape, strided = k.symbolicReduction(syms, inner, h)
+		}
+		if short != nil {
+			last := short[len(short)-1]
+			shape = heuristics.Shape{XBlock: last.XBlock, RBlock: last.RBlock, NumWarps: last.NumWarps, NumStages: 1, Persistent: true}
+			k.Blocks, strided = slices.Clone(short), false
 		}
 		k.setShape(shape)
 	} else if x, ok := tileSplit(s, fk); ok && !k.NumelArg() {

@@ -61,3 +61,43 @@ func TestSymbolicIndexWidth(t *testing.T) {
 		t.Errorf("static kernel: symbolic %v, params %+v", static.Symbolic(), static.IntParams)
 	}
 }
+
+// A sum over rows of N up to 10^6 is looped; rows short enough to be
+// persistent run its persistent form, which takes the same parameters:
+// the Blocks up to the persistent limit are marked Short, the last is the
+// looped shape.
+func TestSymbolicShortForm(t *testing.T) {
+	src := `{"version":1,"name":"t","device":"cuda","symbols":{"B":{"hint":4,"min":1,"max":512},"N":{"hint":50000,"min":16,"max":1000000}},
+		"inputs":[{"name":"x","dtype":"float32","shape":["B","N"]}],
+		"nodes":[{"name":"s","op":"sum","args":["x"],"dims":[1]}],"outputs":["s"]}`
+	k := mustKernels(t, src)[0]
+	if k.Persistent || k.Short == nil || !k.Short.Persistent {
+		t.Fatalf("persistent %v, short form %v", k.Persistent, k.Short != nil)
+	}
+	if k.Short.Name != "triton_per_fused_sum_0" || k.Name != "triton_red_fused_sum_0" {
+		t.Errorf("names %s, %s", k.Short.Name, k.Name)
+	}
+	if d := cmp.Diff(k.IntParams, k.Short.IntParams); d != "" {
+		t.Errorf("parameters (-looped +persistent):\n%s", d)
+	}
+	n := len(k.Blocks)
+	for i, b := range k.Blocks {
+		if b.Short != (i < n-1) {
+			t.Errorf("block %d %+v: short %v", i, b, b.Short)
+		}
+		if b.Short && b.RBlock < b.Upto {
+			t.Errorf("block %+v: R0_BLOCK below the rows it serves", b)
+		}
+	}
+	if last := k.Blocks[n-1]; last.Upto != 1000000 || last.RBlock != k.RBlock {
+		t.Errorf("last block %+v, looped R0_BLOCK %d", last, k.RBlock)
+	}
+	if d := cmp.Diff(k.Blocks[:n-1], k.Short.Blocks, cmp.Comparer(func(a, b Block) bool { return a.Upto == b.Upto && a.RBlock == b.RBlock && a.XBlock == b.XBlock })); d != "" {
+		t.Errorf("the persistent form's shapes (-looped +persistent):\n%s", d)
+	}
+	// A static looped reduction has no second form.
+	static := mustKernels(t, graphHead+`{"name":"x","dtype":"float32","shape":[4,50000]}],"nodes":[{"name":"s","op":"sum","args":["x"],"dims":[1]}],"outputs":["s"]}`)[0]
+	if static.Short != nil {
+		t.Errorf("a static kernel has a short form")
+	}
+}
