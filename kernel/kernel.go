@@ -112,6 +112,11 @@ func (k *Kernel) LaunchShapes() []Block {
 	return []Block{{Upto: k.RNumel, XBlock: k.XBlock, RBlock: k.RBlock, NumWarps: k.NumWarps}}
 }
 
+// LaunchFlags reports a kernel that takes X_EVEN, ONE_PROGRAM and, for a
+// reduction, R0_EVEN: constexprs the wrapper sets per launch from the
+// sizes (a kernel of symbolic sizes, neither tiled nor autotuned).
+func (k *Kernel) LaunchFlags() bool { return k.Symbolic() && !k.Tiled && len(k.Configs) == 0 }
+
 // Symbolic reports a kernel that takes sizes at run time.
 func (k *Kernel) Symbolic() bool { return k.NumelArg() || k.RNumelArg() || len(k.SizeArgs) > 0 }
 
