@@ -5,25 +5,27 @@ import (
 	"github.com/fusegen/fusegen/kernel"
 )
 
-// Plan is what call() of a symbolic module computes from its symbols once
-// for each set of their values (_plan, remembered in _plans), so that a
-// call at sizes seen before costs what a static module's does: the range
-// checks, each symbolic kernel's launch (its compiled variant, grid and
-// block sizes), the derived symbols and every tuple of sizes or compound
-// size call() would otherwise build on each call.
+// Plan is what call() of a symbolic module computes from its inputs'
+// shapes once for each set of them (_plan, remembered in _plans by those
+// shapes), so that a call at sizes seen before costs what a static
+// module's does: reading the symbols and checking their ranges, each
+// symbolic kernel's launch (its compiled variant, grid and constexprs),
+// and every tuple of sizes or compound size call() would otherwise build
+// on each call.
 type Plan struct {
+	// Inputs are the inputs whose shapes give the symbols, in the order of
+	// their first read: their shapes are the key of _plans.
+	Inputs []string
 	// Items in the order _plan returns them and call() unpacks them: the
-	// launches first, by slot, then the sizes, then the derived symbols.
-	Items []PlanItem
-	// BeforePlan names the derived symbols call() computes before it looks
-	// its plan up, because a divided read divides by them.
-	BeforePlan map[string]bool
-	tuples     map[string]int
-	scalars    map[string]int
+	// launches first, by slot, then the sizes, then the symbols, read and
+	// derived, in read order.
+	Items   []PlanItem
+	tuples  map[string]int
+	scalars map[string]int
 }
 
 // PlanItem is one value of a plan: a launch, a tuple of sizes or one size
-// (Sizes, Tuple), or a derived symbol (Symbol).
+// (Sizes, Tuple), or a symbol (Symbol), which call() unpacks into its local.
 type PlanItem struct {
 	Index  int
 	Launch *Step
@@ -58,7 +60,7 @@ func (m *Module) PlanSlot(v any) int {
 
 // buildPlan collects what a symbolic module's call() takes from its plan.
 func buildPlan(m *Module) *Plan {
-	p := &Plan{BeforePlan: map[string]bool{}, tuples: map[string]int{}, scalars: map[string]int{}}
+	p := &Plan{tuples: map[string]int{}, scalars: map[string]int{}}
 	for i := range m.Steps {
 		if s := &m.Steps[i]; s.Kind == "launch" && s.Kernel.Symbolic() && len(s.Kernel.Configs) == 0 {
 			p.Items = append(p.Items, PlanItem{Index: len(p.Items), Launch: s})
@@ -79,7 +81,7 @@ func buildPlan(m *Module) *Plan {
 			return
 		}
 		if x.C == 1 && len(x.Syms.Factors()) == 1 {
-			return // a symbol: a local of call() already (a derived one from the plan)
+			return // a symbol: call() has it as a local, from the plan
 		}
 		key := x.String()
 		if _, ok := p.scalars[key]; !ok {
@@ -128,44 +130,20 @@ func buildPlan(m *Module) *Plan {
 			}
 		}
 	}
+	read := map[string]bool{}
 	for _, r := range m.SymbolReads {
-		if r.Def != nil {
-			sym := r.Symbol
-			p.Items = append(p.Items, PlanItem{Index: len(p.Items), Symbol: &sym})
-		}
-	}
-	// A divided read divides by symbols read or derived before it; the
-	// derived ones among them, and what they derive from, call() computes
-	// before the lookup.
-	def := map[string]*ir.Index{}
-	for _, r := range m.SymbolReads {
-		if r.Def != nil {
-			def[r.Name] = r.Def
-		}
-	}
-	var need func(name string)
-	need = func(name string) {
-		d, ok := def[name]
-		if !ok || p.BeforePlan[name] {
-			return
-		}
-		p.BeforePlan[name] = true
-		for _, n := range d.Symbols() {
-			need(n)
-		}
-	}
-	for _, r := range m.SymbolReads {
-		if r.Def == nil && !r.Divisor.Is(1) {
-			for _, n := range r.Divisor.Syms.Factors() {
-				need(n)
-			}
+		sym := r.Symbol
+		p.Items = append(p.Items, PlanItem{Index: len(p.Items), Symbol: &sym})
+		if r.Def == nil && !read[r.Input] {
+			read[r.Input] = true
+			p.Inputs = append(p.Inputs, r.Input)
 		}
 	}
 	return p
 }
 
-// ShapeRead is an input whose shape call() unpacks, which checks its dims
-// at once: Dims names, dim by dim, the symbol it gives ("" where none).
+// ShapeRead is an input whose shape _plan unpacks, which checks its dims at
+// once: Dims names, dim by dim, the symbol it gives ("" where none).
 type ShapeRead struct {
 	Input     string
 	Dims      []string

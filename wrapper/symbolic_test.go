@@ -41,8 +41,8 @@ func TestSymbolReads(t *testing.T) {
 		t.Errorf("shape reads (-want +got):\n%s", d)
 	}
 	// The plan: the three launches, every symbolic tuple and compound size
-	// call() spells once, and the derived symbol; S_div_2 divides no read,
-	// so call() takes it from the plan alone.
+	// call() spells once, and the symbols in read order; its key is the
+	// shapes of the inputs that give them.
 	var items []string
 	for _, it := range m.Plan.Items {
 		switch {
@@ -56,12 +56,12 @@ func TestSymbolReads(t *testing.T) {
 			items = append(items, it.Sizes[0].String())
 		}
 	}
-	wantItems := []string{"launch 0", "launch 1", "launch 2", "[B*S, 768]", "[B]", "[B, S_div_2]", "[S_div_2, 1]", "768*B*S", "B*S_div_2", "symbol S_div_2"}
+	wantItems := []string{"launch 0", "launch 1", "launch 2", "[B*S, 768]", "[B]", "[B, S_div_2]", "[S_div_2, 1]", "768*B*S", "B*S_div_2", "symbol B", "symbol S", "symbol S_div_2"}
 	if d := cmp.Diff(wantItems, items); d != "" {
 		t.Errorf("plan (-want +got):\n%s", d)
 	}
-	if len(m.Plan.BeforePlan) != 0 {
-		t.Errorf("computed before the plan: %v", m.Plan.BeforePlan)
+	if d := cmp.Diff([]string{"b", "rows"}, m.Plan.Inputs); d != "" {
+		t.Errorf("plan inputs (-want +got):\n%s", d)
 	}
 	for i, it := range m.Plan.Items {
 		if it.Index != i {

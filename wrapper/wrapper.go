@@ -37,8 +37,9 @@ type Module struct {
 	// SymbolReads how call() reads each from its inputs' shapes, in order.
 	Symbols     []ir.Symbol
 	SymbolReads []SymbolRead
-	// ShapeReads are the inputs whose shapes call() unpacks into symbols,
-	// and Plan what it computes from them once per set of values.
+	// ShapeReads are the inputs whose shapes _plan unpacks into symbols,
+	// and Plan what call() computes from its inputs' shapes once for each
+	// set of them.
 	ShapeReads []ShapeRead
 	Plan       *Plan
 	symbols    ir.Symbols
