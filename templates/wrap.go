@@ -132,9 +132,17 @@ func split(line string, inside bool) []string {
 	}
 	inner := indent + "    "
 	out := []string{head}
-	if len(inner)+len(body) <= LineLength && !strings.HasSuffix(body, ",") {
+	// Black explodes the contents of a tuple or list (an atom, not a call's
+	// or a subscript's brackets) at its commas even when they would fit.
+	items, op := delimiterSplit(strings.TrimSuffix(body, ","))
+	switch {
+	case op == "," && isAtom(head):
+		for _, it := range items {
+			out = append(out, split(inner+it+",", true)...)
+		}
+	case len(inner)+len(body) <= LineLength && !strings.HasSuffix(body, ","):
 		out = append(out, inner+body)
-	} else {
+	default:
 		out = append(out, split(inner+body, true)...)
 	}
 	return append(out, indent+tail)
@@ -178,6 +186,18 @@ func rightHand(line string, inside bool) (head, body, tail string, ok bool) {
 		return line[:p[0]+1], strings.TrimSpace(line[p[0]+1 : p[1]]), line[p[1]:], true
 	}
 	return "", "", "", false
+}
+
+// isAtom reports a head line whose opening bracket starts a parenthesized
+// expression, tuple or list: not a call's or subscript's, which follow a
+// name or a closing bracket.
+func isAtom(head string) bool {
+	h := strings.TrimRight(head[:len(head)-1], " ")
+	if h == "" {
+		return true
+	}
+	c := h[len(h)-1]
+	return !(c == '_' || c == ')' || c == ']' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z')
 }
 
 func endsWithBracket(s string) bool {

@@ -34,6 +34,10 @@ func TestWrapLines(t *testing.T) {
 			"    if (\n        p_attn_proj_weight.dtype != torch.float32\n        or p_attn_proj_weight.device != _device_xxxxxxx\n    ):",
 		},
 		{"    short = call(a, b)", "    short = call(a, b)"},
+		{ // targets that fit on their own line are still exploded: a tuple
+			"        _run, _fn, _md, _grid, _i0, _i1, _i2, _c0, _c1, _c2, _c3, _c4, _c5, _c6, _c7 = _v0",
+			"        (\n            _run,\n            _fn,\n            _md,\n            _grid,\n            _i0,\n            _i1,\n            _i2,\n            _c0,\n            _c1,\n            _c2,\n            _c3,\n            _c4,\n            _c5,\n            _c6,\n            _c7,\n        ) = _v0",
+		},
 		{ // a comment's text is never split
 			"    x = f(aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbbbbbbbbbbb)  # see c, d, e and f, g, h",
 			"    x = f(aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbbbbbbbbbbb)  # see c, d, e and f, g, h",

@@ -19,39 +19,34 @@ type Plan struct {
 	// Items in the order _plan returns them and call() unpacks them: the
 	// launches first, by slot, then the sizes, then the symbols, read and
 	// derived, in read order.
-	Items   []PlanItem
-	tuples  map[string]int
-	scalars map[string]int
+	Items  []PlanItem
+	tuples map[string]int
 }
 
-// PlanItem is one value of a plan: a launch, a tuple of sizes or one size
-// (Sizes, Tuple), or a symbol (Symbol), which call() unpacks into its local.
+// PlanItem is one value of a plan: a launch (its integers included), a
+// tuple of sizes (Sizes), or a symbol (Symbol), which call() unpacks into
+// its local.
 type PlanItem struct {
 	Index  int
 	Launch *Step
 	Sizes  []ir.Size
-	Tuple  bool
 	Symbol *ir.Symbol
 }
 
-// PlanSlot is the index of a value among the plan's items: v is a tuple of
-// sizes ([]ir.Size) or one size; -1 where the plan does not hold it (a
-// static module, a static value, or a single symbol, which call() has as
-// a local).
+// PlanSlot is the index of a tuple of sizes ([]ir.Size) among the plan's
+// items; -1 where the plan does not hold it (a static module or a static
+// tuple).
 // Templates look values up through the planned function, bound to the
 // module being rendered.
 func (m *Module) PlanSlot(v any) int {
 	if m.Plan == nil {
 		return -1
 	}
-	var i int
-	var ok bool
-	switch v := v.(type) {
-	case []ir.Size:
-		i, ok = m.Plan.tuples[ir.SizesString(v)]
-	case ir.Size:
-		i, ok = m.Plan.scalars[v.String()]
+	xs, ok := v.([]ir.Size)
+	if !ok {
+		return -1
 	}
+	i, ok := m.Plan.tuples[ir.SizesString(xs)]
 	if !ok {
 		return -1
 	}
@@ -60,7 +55,7 @@ func (m *Module) PlanSlot(v any) int {
 
 // buildPlan collects what a symbolic module's call() takes from its plan.
 func buildPlan(m *Module) *Plan {
-	p := &Plan{tuples: map[string]int{}, scalars: map[string]int{}}
+	p := &Plan{tuples: map[string]int{}}
 	for i := range m.Steps {
 		if s := &m.Steps[i]; s.Kind == "launch" && s.Kernel.Symbolic() && len(s.Kernel.Configs) == 0 {
 			p.Items = append(p.Items, PlanItem{Index: len(p.Items), Launch: s})
@@ -73,20 +68,7 @@ func buildPlan(m *Module) *Plan {
 		key := ir.SizesString(xs)
 		if _, ok := p.tuples[key]; !ok {
 			p.tuples[key] = len(p.Items)
-			p.Items = append(p.Items, PlanItem{Index: len(p.Items), Sizes: xs, Tuple: true})
-		}
-	}
-	scalar := func(x ir.Size) {
-		if x.Syms == "" {
-			return
-		}
-		if x.C == 1 && len(x.Syms.Factors()) == 1 {
-			return // a symbol: call() has it as a local, from the plan
-		}
-		key := x.String()
-		if _, ok := p.scalars[key]; !ok {
-			p.scalars[key] = len(p.Items)
-			p.Items = append(p.Items, PlanItem{Index: len(p.Items), Sizes: []ir.Size{x}})
+			p.Items = append(p.Items, PlanItem{Index: len(p.Items), Sizes: xs})
 		}
 	}
 	for _, in := range m.Inputs {
@@ -106,10 +88,6 @@ func buildPlan(m *Module) *Plan {
 		case "alloc":
 			tuple(s.Shape)
 			tuple(s.Stride)
-		case "launch":
-			for _, x := range s.Sizes {
-				scalar(x)
-			}
 		case "extern":
 			e := s.Kernel.Extern
 			for i := range e.Args {

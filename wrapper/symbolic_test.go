@@ -40,9 +40,9 @@ func TestSymbolReads(t *testing.T) {
 	if d := cmp.Diff([]ShapeRead{{Input: "b", Dims: []string{"B"}, SizeNames: []string{`"B"`}}}, m.ShapeReads, cmp.AllowUnexported(ShapeRead{})); d != "" {
 		t.Errorf("shape reads (-want +got):\n%s", d)
 	}
-	// The plan: the three launches, every symbolic tuple and compound size
-	// call() spells once, and the symbols in read order; its key is the
-	// shapes of the inputs that give them.
+	// The plan: the three launches (their integers included), every
+	// symbolic tuple call() spells once, and the symbols in read order; its
+	// key is the shapes of the inputs that give them.
 	var items []string
 	for _, it := range m.Plan.Items {
 		switch {
@@ -50,13 +50,11 @@ func TestSymbolReads(t *testing.T) {
 			items = append(items, fmt.Sprintf("launch %d", it.Launch.Slot))
 		case it.Symbol != nil:
 			items = append(items, "symbol "+it.Symbol.Name)
-		case it.Tuple:
-			items = append(items, ir.SizesString(it.Sizes))
 		default:
-			items = append(items, it.Sizes[0].String())
+			items = append(items, ir.SizesString(it.Sizes))
 		}
 	}
-	wantItems := []string{"launch 0", "launch 1", "launch 2", "[B*S, 768]", "[B]", "[B, S_div_2]", "[S_div_2, 1]", "768*B*S", "B*S_div_2", "symbol B", "symbol S", "symbol S_div_2"}
+	wantItems := []string{"launch 0", "launch 1", "launch 2", "[B*S, 768]", "[B]", "[B, S_div_2]", "[S_div_2, 1]", "symbol B", "symbol S", "symbol S_div_2"}
 	if d := cmp.Diff(wantItems, items); d != "" {
 		t.Errorf("plan (-want +got):\n%s", d)
 	}
@@ -67,12 +65,12 @@ func TestSymbolReads(t *testing.T) {
 		if it.Index != i {
 			t.Errorf("item %d has index %d", i, it.Index)
 		}
-		if it.Tuple && m.PlanSlot(it.Sizes) != i {
+		if it.Sizes != nil && m.PlanSlot(it.Sizes) != i {
 			t.Errorf("PlanSlot(%v) = %d, want %d", it.Sizes, m.PlanSlot(it.Sizes), i)
 		}
 	}
 	if m.PlanSlot([]ir.Size{ir.Int(768)}) != -1 || m.PlanSlot(ir.Sym("B")) != -1 {
-		t.Errorf("a static tuple or a read symbol is planned")
+		t.Errorf("a static tuple or a size is planned")
 	}
 	if d := cmp.Diff([]string{`"B"`, `"(S // 2)"`}, m.Inputs[2].SizeNames()); d != "" {
 		t.Errorf("size names (-want +got):\n%s", d)
