@@ -30,6 +30,7 @@ import triton.testing
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from symbolic_prepare import tag  # noqa: E402  the static modules' file names
+from symbolic_report import render  # noqa: E402
 
 
 def load(path, name):
@@ -103,9 +104,6 @@ def kernel_us(fn, calls=50):
         torch.cuda.synchronize()
     return sum(e.device_time for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA) / calls
 
-
-# The graphs the issue names; the others are extra stress cases.
-REQUIRED = ("ln_residual", "causal_softmax", "mlp")
 
 
 def main():
@@ -194,50 +192,14 @@ def main():
             archive_rows.append({"archive": os.path.basename(a.archive), "sizes": batch, "inputs": [list(t.shape) for t in inputs],
                                  "err": err, "ok": ok})
             print("archive %s %s err %.1e %s" % (os.path.basename(a.archive), batch, err, "ok" if ok else "FAIL"), flush=True)
-    dev = torch.cuda.get_device_name()
-    geo = {}
-    for r in rows:
-        geo.setdefault(r["graph"], []).append(r["compile_dynamic_ms"] / r["symbolic_ms"])
-    all_ratios = [r["compile_dynamic_ms"] / r["symbolic_ms"] for r in rows]
-    lines = ["# Symbolic modules on %s (torch %s, Triton %s)" % (dev, torch.__version__, triton.__version__), "",
-             "One module per graph for every size; the static module is generated for that size alone. "
-             "Times: triton.testing.do_bench median, ms, one process, same inputs, the median of %d interleaved rounds of "
-             "do_bench(rep=25 ms) (every round is in the JSON file). "
-             "Errors: against eager in float64." % ROUNDS, "",
-             "GPU kernel time: the profiler's sum of one call's kernels (Triton and library), without the host's share. "
-             "Graphs the issue names: %s; the others are extra stress cases." % ", ".join(REQUIRED), "",
-             "| graph | sizes | dtype | symbolic ms | static ms | eager ms | compile(dynamic=True) ms | symbolic / static speed | compile / symbolic | GPU kernel us symbolic / static | max rel err | ok |",
-             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
-    for r in rows:
-        lines.append("| %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %.3f | %.3f | %.1f / %.1f | %.1e | %s |" % (
-            r["graph"], " ".join("%s=%d" % kv for kv in sorted(r["sizes"].items())), r["dtype"], r["symbolic_ms"], r["static_ms"],
-            r["eager_ms"], r["compile_dynamic_ms"], r["static_ms"] / r["symbolic_ms"], r["compile_dynamic_ms"] / r["symbolic_ms"],
-            r["kernel_us_symbolic"], r["kernel_us_static"], r["err_symbolic"], "yes" if r["ok"] else "NO"))
-    lines.append("")
-    for g, rs in geo.items():
-        lines.append("- %s: compile(dynamic=True) / symbolic geometric mean %.3f" % (g, math.exp(sum(map(math.log, rs)) / len(rs))))
-    req = [r for r in rows if r["graph"] in REQUIRED]
-    if req:
-        rr = [r["compile_dynamic_ms"] / r["symbolic_ms"] for r in req]
-        lines.append("- the graphs the issue names: compile(dynamic=True) / symbolic geometric mean %.3f; symbolic / static speed at worst %.3f" % (
-            math.exp(sum(map(math.log, rr)) / len(rr)), min(r["static_ms"] / r["symbolic_ms"] for r in req)))
-    if all_ratios:
-        lines.append("- all rows: compile(dynamic=True) / symbolic geometric mean %.3f; symbolic / static speed at worst %.3f" % (
-            math.exp(sum(map(math.log, all_ratios)) / len(all_ratios)), min(r["static_ms"] / r["symbolic_ms"] for r in rows)))
-    lines += ["", "| bad input (ln_residual) | what call() raised | ok |", "|---|---|---|"]
-    for r in relation_rows:
-        lines.append("| %s | %s | %s |" % (r["case"], r["error"].replace("|", "/"), "yes" if r["ok"] else "NO"))
-    if archive_rows:
-        lines += ["", "| archive | symbols | user input shapes | max rel err vs ep.module() | ok |", "|---|---|---|---:|---|"]
-        for r in archive_rows:
-            lines.append("| %s | %s | %s | %.1e | %s |" % (r["archive"], " ".join("%s=%d" % kv for kv in sorted(r["sizes"].items())),
-                                                         r["inputs"], r["err"], "yes" if r["ok"] else "NO"))
-    text = "\n".join(lines) + "\n"
+    data = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "triton": triton.__version__,
+            "rows": rows, "relations": relation_rows, "archive": archive_rows}
+    text = render(data)
     print(text)
     with open(os.path.join(a.out, "symbolic-h200.md"), "w") as f:
         f.write(text)
     with open(os.path.join(a.out, "symbolic-h200.json"), "w") as f:
-        json.dump({"device": dev, "torch": torch.__version__, "rows": rows, "relations": relation_rows, "archive": archive_rows}, f, indent=1)
+        json.dump(data, f, indent=1)
     sys.exit(1 if failures else 0)
 
 
