@@ -32,6 +32,7 @@ import triton.testing
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import export_models  # noqa: E402
+from profiling import cuda_events  # noqa: E402
 
 
 def load_module(path, name):
@@ -67,17 +68,8 @@ def fresh_like(t):
 
 
 def gpu_kernels(fn, calls=3):
-    fn()
-    torch.cuda.synchronize()
-    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as prof:
-        for _ in range(calls):
-            fn()
-        torch.cuda.synchronize()
-    n = 0
-    for e in prof.events():
-        if e.device_type == torch.autograd.DeviceType.CUDA and not e.name.startswith(("Memcpy", "Memset")):
-            n += 1
-    return n / calls
+    events = cuda_events(fn, calls)
+    return sum(1 for e in events if not e.name.startswith(("Memcpy", "Memset"))) / calls
 
 
 def main():

@@ -30,6 +30,7 @@ import triton.testing
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from symbolic_prepare import tag  # noqa: E402  the static modules' file names
+from profiling import cuda_events  # noqa: E402
 from symbolic_report import render  # noqa: E402
 
 
@@ -96,14 +97,7 @@ ROUNDS = 25
 def kernel_us(fn, calls=50):
     # The GPU time of one call's kernels (Triton and library ones), summed
     # from the profiler: what do_bench measures less the host's share.
-    fn()
-    torch.cuda.synchronize()
-    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as prof:
-        for _ in range(calls):
-            fn()
-        torch.cuda.synchronize()
-    return sum(e.device_time for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA) / calls
-
+    return sum(e.device_time for e in cuda_events(fn, calls)) / calls
 
 
 def main():
