@@ -8,7 +8,11 @@
 # examples), and runs on each file, in one Python process, a syntax check
 # (ast.parse), pyflakes and black (the file must be as black formats it:
 # Debian's black, line length 88). Prints one line per file and a final
-# line "python checks: N passed, M failed"; exits non-zero if any failed.
+# line "python checks: N passed, M failed". Then runs the host code of every
+# module of symbolic sizes among them (the golden cases with symbols, as
+# generated for cuda, and the example graphs with symbols) against the
+# stand-ins of torch and Triton in scripts/hostcheck (check.py says what it
+# checks): "host checks: N passed, M failed". Exits non-zero if any failed.
 #
 # Needs Go and a python3 that can import pyflakes and black. Debian's
 # /usr/bin/python3 is preferred (a pyenv python3 does not see Debian's
@@ -148,5 +152,25 @@ print(f"python checks: {passed} passed, {failed + gen_failed} failed")
 sys.exit(1 if failed + gen_failed else 0)
 PYEOF
 rc=$?
+
+# The host code of the modules of symbolic sizes runs against stand-ins of
+# torch and Triton (scripts/hostcheck): each golden case with symbols, as
+# generated for cuda, and each example graph with symbols.
+host=()
+for golden in golden/testdata/*/cuda.py.golden; do
+	dir=$(dirname "$golden")
+	if grep -q '"symbols"' "$dir/graph.json" 2>/dev/null; then
+		host+=("$tmp/golden/${golden#golden/testdata/}" "$dir/graph.json")
+		host[-2]=${host[-2]%.golden}
+	fi
+done
+for graph in examples/*.json; do
+	if grep -q '"symbols"' "$graph"; then
+		host+=("$tmp/generated/cuda/$(basename "$graph" .json).py" "$graph")
+	fi
+done
+if [ "${#host[@]}" -gt 0 ]; then
+	"$PY" scripts/hostcheck/check.py --root "$tmp" "${host[@]}" || rc=1
+fi
 set -e
 exit $rc
