@@ -662,21 +662,14 @@ func ParseSize(s string, syms ir.Symbols) (ir.Size, error) {
 	if err != nil {
 		return ir.Size{}, fmt.Errorf("size %q: %v", s, err)
 	}
-	if sz, ok := ix.AsSize(); ok {
-		return sz, nil
-	}
 	if vars := ix.Vars(); len(vars) > 0 {
 		return ir.Size{}, fmt.Errorf("size %q names %q, which is no declared symbol (declare it in \"symbols\")", s, vars[0])
 	}
-	d, err := ir.DeriveSymbol(syms, ix)
+	sz, err := syms.Derive(ix)
 	if err != nil {
 		return ir.Size{}, fmt.Errorf("size %q: %v", s, err)
 	}
-	if old, ok := syms[d.Name]; ok && (old.Def == nil || !old.Def.Equal(*d.Def)) {
-		return ir.Size{}, fmt.Errorf("size %q would be the derived symbol %s, which names another symbol", s, d.Name)
-	}
-	syms[d.Name] = d
-	return ir.Sym(d.Name), nil
+	return sz, nil
 }
 
 // The written form. Field order here is the canonical order.

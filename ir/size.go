@@ -276,6 +276,25 @@ func DeriveSymbol(syms Symbols, def Index) (Symbol, error) {
 	return Symbol{Name: derivedName(def), Hint: def.Eval(syms.HintValues()), Min: b.Lo, Max: b.Hi, Def: &d}, nil
 }
 
+// Derive is the size def stands for: def itself when it is an integer
+// times symbols, else the derived symbol for it (DeriveSymbol), which
+// Derive adds to syms unless it is there already. Equal definitions give
+// one symbol.
+func (syms Symbols) Derive(def Index) (Size, error) {
+	if sz, ok := def.AsSize(); ok {
+		return sz, nil
+	}
+	d, err := DeriveSymbol(syms, def)
+	if err != nil {
+		return Size{}, err
+	}
+	if old, ok := syms[d.Name]; ok && (old.Def == nil || !old.Def.Equal(*d.Def)) {
+		return Size{}, fmt.Errorf("would be the derived symbol %s, which names another symbol", d.Name)
+	}
+	syms[d.Name] = d
+	return Sym(d.Name), nil
+}
+
 // derivedName spells def as an identifier: S // 2 is S_div_2, S + 1 is
 // S_plus_1, 2*S - 1 is n2_S_minus_1.
 func derivedName(def Index) string {

@@ -257,6 +257,24 @@ func TestLoweringNumerics(t *testing.T) {
 			},
 		},
 		{
+			name: "constant pad of two dims",
+			graph: `"inputs": [{"name": "x", "dtype": "float32", "shape": [3, 4]}],
+			"nodes": [{"name": "y", "op": "pad", "args": ["x"], "pad": [1, 2, 0, 1], "value": -1}],
+			"outputs": ["y"]`,
+			want: func(in map[string]*nd) map[string]*nd {
+				x := in["x"]
+				y := newND(4, 7)
+				each(y.shape, func(i []int64) {
+					v := -1.0
+					if i[0] < 3 && i[1] >= 1 && i[1] < 5 {
+						v = x.at(i[0], i[1]-1)
+					}
+					y.set(v, i...)
+				})
+				return map[string]*nd{"y": y}
+			},
+		},
+		{
 			name: "chunk, split and cat",
 			graph: `"inputs": [{"name": "x", "dtype": "float32", "shape": [3, 7]}, {"name": "k", "dtype": "int32", "shape": [3, 2]}],
 			"nodes": [{"outputs": ["a", "b", "c"], "op": "chunk", "args": ["x"], "chunks": 3, "dim": 1},

@@ -33,11 +33,11 @@ func opPad(x *Tensor, pad []int64, value *Scalar, syms ir.Symbols) (*Tensor, err
 	for k := 0; k < len(pad)/2; k++ {
 		lo[n-1-k], hi[n-1-k] = pad[2*k], pad[2*k+1]
 	}
-	// A padded dim's size is its size plus the amounts, which is no single
-	// product of symbols when the size is symbolic (S + 2).
+	// A padded symbolic dim's size is a derived symbol (S + 2); cropping
+	// one would leave a size that depends on its value below the amounts.
 	for d := range n {
-		if (lo[d] != 0 || hi[d] != 0) && !x.shape[d].IsStatic() {
-			return nil, ferr("pad", "padding or cropping dim %d of symbolic size %s is not supported (its size would be %s plus %d, no product of symbols)", d, x.shape[d], x.shape[d], lo[d]+hi[d])
+		if (lo[d] < 0 || hi[d] < 0) && !x.shape[d].IsStatic() {
+			return nil, ferr("pad", "cropping dim %d of symbolic size %s is not supported: what is left depends on its value", d, x.shape[d])
 		}
 	}
 	// Crop first (a negative amount is a slice), then pad.
@@ -58,7 +58,9 @@ func opPad(x *Tensor, pad []int64, value *Scalar, syms ir.Symbols) (*Tensor, err
 	shape := slices.Clone(src.shape)
 	for d := range n {
 		if lo[d] != 0 || hi[d] != 0 {
-			shape[d] = ir.Int(shape[d].C + lo[d] + hi[d])
+			if shape[d], err = addSizes([]ir.Size{src.shape[d], ir.Int(lo[d] + hi[d])}, syms); err != nil {
+				return nil, ferr("pad", "dim %d: %v", d, err)
+			}
 		}
 	}
 	if err := ir.CheckShape(shape, "pad", syms); err != nil {
@@ -74,9 +76,13 @@ func opPad(x *Tensor, pad []int64, value *Scalar, syms ir.Symbols) (*Tensor, err
 				if lo[d] == 0 && hi[d] == 0 {
 					continue
 				}
-				sub[d] = idx[d].Add(ir.ConstIndex(shape[d].C - lo[d])).Mod(shape[d]).Mod(src.shape[d])
-				in := eop("logical_and", eop("ge", eindex(ir.Int64, idx[d]), iconst(ir.Int64, lo[d])),
-					eop("lt", eindex(ir.Int64, idx[d]), iconst(ir.Int64, lo[d]+src.shape[d].C)))
+				// i + (size - lo), the size being src's plus lo and hi
+				sub[d] = idx[d].Add(ir.SizeIndex(src.shape[d])).Add(ir.ConstIndex(hi[d])).Mod(shape[d]).Mod(src.shape[d])
+				end := iconst(ir.Int64, lo[d]+src.shape[d].C)
+				if !src.shape[d].IsStatic() {
+					end = eindex(ir.Int64, ir.SizeIndex(src.shape[d]).Add(ir.ConstIndex(lo[d])))
+				}
+				in := eop("logical_and", eop("ge", eindex(ir.Int64, idx[d]), iconst(ir.Int64, lo[d])), eop("lt", eindex(ir.Int64, idx[d]), end))
 				if cond == nil {
 					cond = in
 				} else {

@@ -558,8 +558,9 @@ func opChunk(x *Tensor, chunks, dim int64) ([]*Tensor, error) {
 
 // opCat is torch.cat. Piece k (size s_k at offset o_k along dim, of T in
 // all) is loaded at ((i + T - o_k) % T) % s_k, which is always in bounds and
-// is i - o_k where a where() selects piece k: no masked loads.
-func opCat(ts []*Tensor, dim int64) (*Tensor, error) {
+// is i - o_k where a where() selects piece k: no masked loads. T - o_k is
+// the sizes from piece k on, so that no size is ever subtracted.
+func opCat(ts []*Tensor, dim int64, syms ir.Symbols) (*Tensor, error) {
 	if len(ts) == 0 {
 		return nil, ferr("args", "cat needs at least one tensor")
 	}
@@ -588,14 +589,21 @@ func opCat(ts []*Tensor, dim int64) (*Tensor, error) {
 		}
 		sizes[i] = t.shape[d]
 	}
-	// The total and each offset (the sum of the sizes before it) must be
-	// one size (S + S = 2*S), which the loader compares and wraps by.
-	total, ok := sumSizes(sizes)
-	if !ok {
-		return nil, ferr("args", "cat along dim %d: sizes %s do not add up to one size (want all static, or all multiples of one product of symbols, as S + S = 2*S)", d, shapeStr(sizes))
-	}
+	// The total, each offset (the sizes before a piece) and each back (the
+	// sizes from it on) are one size each, which the loader compares and
+	// wraps by: S + S = 2*S, or a derived symbol (S + T).
+	backs := make([]ir.Size, len(ts))
+	total, err := addSizes(sizes, syms)
 	for i := range ts {
-		offsets[i], _ = sumSizes(sizes[:i])
+		if err == nil {
+			offsets[i], err = addSizes(sizes[:i], syms)
+		}
+		if err == nil {
+			backs[i], err = addSizes(sizes[i:], syms)
+		}
+	}
+	if err != nil {
+		return nil, ferr("args", "cat along dim %d of sizes %s: %v", d, shapeStr(sizes), err)
 	}
 	if len(ts) == 1 {
 		return ts[0], nil
@@ -614,8 +622,7 @@ func opCat(ts []*Tensor, dim int64) (*Tensor, error) {
 			i := idx[d]
 			piece := func(k int) *ir.Expr {
 				sub := slices.Clone(idx)
-				back := ir.Size{C: total.C - offsets[k].C, Syms: total.Syms}
-				sub[d] = i.Add(ir.SizeIndex(back)).Mod(total).Mod(pieces[k].shape[d])
+				sub[d] = i.Add(ir.SizeIndex(backs[k])).Mod(total).Mod(pieces[k].shape[d])
 				return pieces[k].load(sub)
 			}
 			// A balanced tree of selections over pieces lo..hi-1: the

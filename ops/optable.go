@@ -257,7 +257,7 @@ var opTable = func() map[string]*opSpec {
 			return one(opTriangle(a.args[0], i64(n.Attrs.Diagonal, 0), true))
 		}},
 		"cat": {1, -1, []string{"dim"}, nil, false, func(l *lowerer, n *OpNode, a *opArgs) ([]*Tensor, error) {
-			return one(opCat(a.args, i64(n.Attrs.Dim, 0)))
+			return one(opCat(a.args, i64(n.Attrs.Dim, 0), l.syms()))
 		}},
 
 		// Indexing.

@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"maps"
 	"math"
 	"strconv"
 	"strings"
@@ -328,5 +329,7 @@ func graphSymbols(syms ir.Symbols) ir.Symbols {
 	if len(syms) == 0 {
 		return nil
 	}
-	return syms
+	// A copy: lowering adds the derived symbols the ops make (S + T of a
+	// cat), which are the graph's, not the file's.
+	return maps.Clone(syms)
 }

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -25,6 +26,15 @@ var testSyms = ir.Symbols{
 	"B": {Name: "B", Hint: 8, Min: 1, Max: 64},
 	"S": {Name: "S", Hint: 512, Min: 2, Max: 4096},
 	"H": {Name: "H", Hint: 8, Min: 1, Max: 32},
+}
+
+// opPadMust pads x by testSyms, for a case that builds on a pad.
+func opPadMust(x *Tensor, pad []int64) *Tensor {
+	t, err := opPad(x, pad, nil, testSyms)
+	if err != nil {
+		panic(err)
+	}
+	return t
 }
 
 func sz(xs ...any) []ir.Size {
@@ -105,9 +115,9 @@ func TestViewsSymbolic(t *testing.T) {
 		{"slice within min", sz(symB, symS), func(x *Tensor) (*Tensor, error) { return opSlice(x, 1, ptr(int64(0)), ptr(int64(2)), 1, testSyms) }, "[B, 2]"},
 		{"select 0", sz(symB, symS, 768), func(x *Tensor) (*Tensor, error) { return opSelect(x, 1, 0, testSyms) }, "[B, 768]"},
 		{"static slice", sz(symB, 10), func(x *Tensor) (*Tensor, error) { return opSlice(x, 1, ptr(int64(2)), ptr(int64(-1)), 2, testSyms) }, "[B, 4]"},
-		{"cat S + S", sz(symB, symS), func(x *Tensor) (*Tensor, error) { return opCat([]*Tensor{x, x}, 1) }, "[B, 2*S]"},
-		{"cat static", sz(symB, 3), func(x *Tensor) (*Tensor, error) { return opCat([]*Tensor{x, x}, 1) }, "[B, 6]"},
-		{"cat along B keeps S", sz(symB, symS), func(x *Tensor) (*Tensor, error) { return opCat([]*Tensor{x, x, x}, 0) }, "[3*B, S]"},
+		{"cat S + S", sz(symB, symS), func(x *Tensor) (*Tensor, error) { return opCat([]*Tensor{x, x}, 1, testSyms) }, "[B, 2*S]"},
+		{"cat static", sz(symB, 3), func(x *Tensor) (*Tensor, error) { return opCat([]*Tensor{x, x}, 1, testSyms) }, "[B, 6]"},
+		{"cat along B keeps S", sz(symB, symS), func(x *Tensor) (*Tensor, error) { return opCat([]*Tensor{x, x, x}, 0, testSyms) }, "[3*B, S]"},
 
 		{"numel mismatch", sz(symB, symS, 768), func(x *Tensor) (*Tensor, error) { return opReshape(x, sz(symB, 768)) },
 			"shape: view size mismatch: shape [B, 768] (768*B elements) is invalid for an input of shape [B, S, 768] (768*B*S elements)"},
@@ -133,11 +143,18 @@ func TestViewsSymbolic(t *testing.T) {
 		{"narrow within min", sz(symS, 4), func(x *Tensor) (*Tensor, error) { return opNarrow(x, 0, 0, 2, testSyms) }, "[2, 4]"},
 		{"cat S + 1", sz(symB, symS), func(x *Tensor) (*Tensor, error) {
 			y := symInput(sz(symB, 1))
-			return opCat([]*Tensor{x, y}, 1)
-		}, "args: cat along dim 1: sizes [S, 1] do not add up to one size (want all static, or all multiples of one product of symbols, as S + S = 2*S)"},
-		{"cat B + S", sz(symS), func(x *Tensor) (*Tensor, error) { return opCat([]*Tensor{x, symInput(sz(symB))}, 0) },
-			"args: cat along dim 0: sizes [S, B] do not add up to one size (want all static, or all multiples of one product of symbols, as S + S = 2*S)"},
-		{"cat mismatched other dim", sz(symB, symS), func(x *Tensor) (*Tensor, error) { return opCat([]*Tensor{x, symInput(sz(symS, symS))}, 1) },
+			return opCat([]*Tensor{x, y}, 1, testSyms)
+		}, "[B, S_plus_1]"},
+		{"cat B + S", sz(symS), func(x *Tensor) (*Tensor, error) { return opCat([]*Tensor{x, symInput(sz(symB))}, 0, testSyms) }, "[B_plus_S]"},
+		{"cat of a cat adds to its definition", sz(symB, symS), func(x *Tensor) (*Tensor, error) {
+			y := symInput(sz(symB, 1))
+			xy, err := opCat([]*Tensor{x, y}, 1, testSyms)
+			if err != nil {
+				return nil, err
+			}
+			return opCat([]*Tensor{xy, y}, 1, testSyms)
+		}, "[B, S_plus_2]"},
+		{"cat mismatched other dim", sz(symB, symS), func(x *Tensor) (*Tensor, error) { return opCat([]*Tensor{x, symInput(sz(symS, symS))}, 1, testSyms) },
 			"args[1]: sizes of tensors must match except in dim 1: shapes [B, S] and [S, S] differ in dim 0"},
 		{"split", sz(symS, 4), func(x *Tensor) (*Tensor, error) {
 			r, err := opSplit(x, 2, 0)
@@ -153,8 +170,20 @@ func TestViewsSymbolic(t *testing.T) {
 			}
 			return r[0], nil
 		}, "dim: chunk of dim 0 of symbolic size S is not supported: the pieces' sizes depend on its value"},
-		{"pad a symbolic dim", sz(symB, symS), func(x *Tensor) (*Tensor, error) { return opPad(x, []int64{1, 1}, nil, testSyms) },
-			"pad: padding or cropping dim 1 of symbolic size S is not supported (its size would be S plus 2, no product of symbols)"},
+		{"pad a symbolic dim", sz(symB, symS), func(x *Tensor) (*Tensor, error) { return opPad(x, []int64{1, 1}, nil, testSyms) }, "[B, S_plus_2]"},
+		{"crop a symbolic dim", sz(symB, symS), func(x *Tensor) (*Tensor, error) { return opPad(x, []int64{-1, 0}, nil, testSyms) },
+			"pad: cropping dim 1 of symbolic size S is not supported: what is left depends on its value"},
+		{"cat of a product of derived sizes", sz(symB, symS), func(x *Tensor) (*Tensor, error) {
+			p, err := opPad(x, []int64{1, 0}, nil, testSyms)
+			if err != nil {
+				return nil, err
+			}
+			q, err := opReshape(opPadMust(p, []int64{0, 0, 1, 0}), sz(-1))
+			if err != nil {
+				return nil, err
+			}
+			return opCat([]*Tensor{q, symInput(sz(symS))}, 0, testSyms)
+		}, "args: cat along dim 0 of sizes [B_plus_1*S_plus_1, S]: size B_plus_1*S_plus_1 is a product of derived sizes ((B + 1)*(S + 1)), which cannot be added to"},
 		{"pad a static dim", sz(symB, 5), func(x *Tensor) (*Tensor, error) { return opPad(x, []int64{1, 2}, nil, testSyms) }, "[B, 8]"},
 		{"tril", sz(symB, symS, symS), func(x *Tensor) (*Tensor, error) { return opTriangle(x, 0, false) }, "[B, S, S]"},
 	} {
@@ -367,6 +396,14 @@ var symbolicPrograms = []sizedProgram{
 		b.Output("c", b.Cat([]*Tensor{x, b.Exp(x)}, 1))
 		b.Output("z", b.RMSNorm(b.Slice(x, 1, 0, 1<<62, 1), []int64{64}))
 	}},
+	{"cat of unequal sizes, a pad and a softmax over them (derived sizes)", func(b *Builder, B, S, H ir.Size) {
+		x := b.InputSizes("x", ir.Float32, B, S)
+		y := b.InputSizes("y", ir.Float32, B, H)
+		c := b.Cat([]*Tensor{x, y, x}, 1)
+		b.Output("c", c)
+		b.Output("s", b.Softmax(c, -1))
+		b.Output("p", b.Pad(x, []int64{1, 2}, Value(-1)))
+	}},
 }
 
 // TestSymbolicMatchesStatic lowers each symbolic program, and at several
@@ -389,6 +426,10 @@ func TestSymbolicMatchesStatic(t *testing.T) {
 			continue
 		}
 		for _, v := range values {
+			v = maps.Clone(v)
+			for _, d := range sg.Symbols.Derived() {
+				v[d.Name] = d.Def.Eval(v)
+			}
 			sb := NewBuilder("sym", "cuda")
 			p.build(sb, ir.Int(v["B"]), ir.Int(v["S"]), ir.Int(v["H"]))
 			g, err := sb.Build()
