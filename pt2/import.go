@@ -298,11 +298,26 @@ func (im *importer) hinted(s ir.Size) bool {
 // names.
 func (im *importer) symbolicSize(expr string) (ir.Size, error) {
 	s, err := parseSize(expr, im.symTable)
-	if err != nil {
-		var np notProduct
-		if errors.As(err, &np) {
-			return ir.Size{}, fmt.Errorf("symbolic size %s: %v (fusegen's sizes are an integer times symbols; sums, floor divisions and the like are not yet); -specialize generates for the hints", showExpr(expr), err)
+	var np notProduct
+	if errors.As(err, &np) {
+		// A sum or a floor division: a derived symbol, which the wrapper
+		// computes from the symbols it names.
+		ix, perr := parseIndex(expr, im.symTable)
+		if perr == nil {
+			s, perr = im.symTable.Derive(ix)
 		}
+		if c, static := s.Static(); perr == nil && static && c < 1 {
+			perr = fmt.Errorf("is %d, no size", c)
+		}
+		if perr != nil {
+			return ir.Size{}, fmt.Errorf("symbolic size %s: %v (fusegen's sizes are an integer times symbols, or a derived symbol: a sum or a floor division of them); -specialize generates for the hints", showExpr(expr), perr)
+		}
+		err = nil
+		for _, n := range ix.Symbols() {
+			im.usedSyms[n] = true
+		}
+	}
+	if err != nil {
 		return ir.Size{}, fmt.Errorf("symbolic size %s: %v", showExpr(expr), err)
 	}
 	for _, n := range s.Syms.Names() {

@@ -351,3 +351,166 @@ func (p *symParser) atMost(a, b ir.Size) bool {
 	ra, rb := p.syms.Range(a), p.syms.Range(b)
 	return ra.Hi <= rb.Lo
 }
+
+// A size that is no product (Add, FloorDiv: s27 + 1, s27 // 2) becomes a
+// derived symbol: parseIndex reads the expression, over integers and the
+// archive's symbols, into an index (sums, products by an integer times
+// symbols, floor divisions by one), which ir.Symbols.Derive names.
+
+// parseIndex reads a SymExpr's expression, srepr or str, into an index.
+func parseIndex(expr string, syms ir.Symbols) (ir.Index, error) {
+	if len(expr) > 4096 {
+		return ir.Index{}, fmt.Errorf("expression of %d characters", len(expr))
+	}
+	p := &symParser{src: expr, syms: syms}
+	p.next()
+	x, err := p.sum(0)
+	if err != nil {
+		return x, err
+	}
+	if p.tok != "" {
+		return x, fmt.Errorf("%q is not part of a sum of products", p.tok)
+	}
+	return x, nil
+}
+
+// sum is term (('+' | '-') term)*.
+func (p *symParser) sum(depth int) (ir.Index, error) {
+	x, err := p.term(depth)
+	for err == nil && (p.tok == "+" || p.tok == "-") {
+		neg := p.tok == "-"
+		p.next()
+		var y ir.Index
+		if y, err = p.term(depth); neg {
+			y = y.Scale(-1)
+		}
+		x = x.Add(y)
+	}
+	return x, err
+}
+
+// term is factor (('*' | '//') factor)*.
+func (p *symParser) term(depth int) (ir.Index, error) {
+	x, err := p.factor(depth)
+	for err == nil && (p.tok == "*" || p.tok == "/") {
+		div := p.tok == "/"
+		p.next()
+		if div {
+			if err = p.expect("/"); err != nil {
+				return x, fmt.Errorf("true division is no size")
+			}
+		}
+		var y ir.Index
+		if y, err = p.factor(depth); err == nil {
+			x, err = combine(x, y, div)
+		}
+	}
+	return x, err
+}
+
+// combine is x * y or x // y, where y (or, for a product, x) is an
+// integer times symbols.
+func combine(x, y ir.Index, div bool) (ir.Index, error) {
+	ys, yok := y.AsSize()
+	switch {
+	case div && yok && ys.C > 0:
+		return x.FloorDiv(ys), nil
+	case div:
+		return ir.Index{}, fmt.Errorf("a floor division by %s is no size", y.Expr())
+	case yok:
+		if largest(x) > maxSizeCoeff/max(abs(ys.C), 1) {
+			return ir.Index{}, fmt.Errorf("integer too large")
+		}
+		return x.Times(ys), nil
+	}
+	if xs, ok := x.AsSize(); ok {
+		return combine(y, ir.SizeIndex(xs), false)
+	}
+	return ir.Index{}, fmt.Errorf("a product of sums (%s and %s) is no size", x.Expr(), y.Expr())
+}
+
+// largest is the largest integer of an index, nested ones included.
+func largest(x ir.Index) int64 {
+	m := abs(x.Const)
+	for _, t := range x.Terms {
+		m = max(m, abs(t.Coeff.C))
+		if t.Inner != nil {
+			m = max(m, largest(*t.Inner))
+		}
+	}
+	return m
+}
+
+// factor is '-' factor, '(' sum ')', an integer, a symbol, or a sympy
+// constructor: Symbol, Integer, Add, Mul, FloorDiv, or a product the size
+// parser reads (Pow, Min, Max).
+func (p *symParser) factor(depth int) (ir.Index, error) {
+	if depth > 32 {
+		return ir.Index{}, fmt.Errorf("nested deeper than 32")
+	}
+	tok := p.tok
+	switch {
+	case tok == "-":
+		p.next()
+		x, err := p.factor(depth + 1)
+		return x.Scale(-1), err
+	case tok == "(":
+		p.next()
+		x, err := p.sum(depth + 1)
+		if err != nil {
+			return x, err
+		}
+		return x, p.expect(")")
+	case tok != "" && (tok[0] == '_' || tok[0]|0x20 >= 'a' && tok[0]|0x20 <= 'z'):
+		start := p.pos - len(tok)
+		p.next()
+		if p.tok != "(" {
+			s, err := p.symbol(tok)
+			return ir.SizeIndex(s), err
+		}
+		switch tok {
+		case "Add", "Mul", "FloorDiv":
+		default:
+			// Symbol, Integer, Pow, Min, Max: one size, read by the
+			// size parser from the constructor's name on.
+			p.pos, p.tok = start, ""
+			p.next()
+			s, err := p.atom(depth + 1)
+			return ir.SizeIndex(s), err
+		}
+		p.next()
+		var args []ir.Index
+		for {
+			x, err := p.sum(depth + 1)
+			if err != nil {
+				return x, err
+			}
+			args = append(args, x)
+			if p.tok != "," {
+				break
+			}
+			p.next()
+		}
+		if err := p.expect(")"); err != nil {
+			return ir.Index{}, err
+		}
+		if tok == "FloorDiv" {
+			if len(args) != 2 {
+				return ir.Index{}, fmt.Errorf("FloorDiv of %d arguments", len(args))
+			}
+			return combine(args[0], args[1], true)
+		}
+		out := args[0]
+		for _, a := range args[1:] {
+			var err error
+			if tok == "Add" {
+				out = out.Add(a)
+			} else if out, err = combine(out, a, false); err != nil {
+				return out, err
+			}
+		}
+		return out, nil
+	}
+	s, err := p.atom(depth + 1)
+	return ir.SizeIndex(s), err
+}
