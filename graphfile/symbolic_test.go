@@ -240,3 +240,48 @@ func TestDerivedSymbolRoundTrip(t *testing.T) {
 		t.Errorf("not stable:\n%s\n---\n%s", first, second)
 	}
 }
+
+// The derived symbols the ops make (a cat of unequal sizes, a pad) are the
+// lowered graph's: written as loop nodes with their definitions, the graph
+// reads back and writes the same bytes, and the program it came from keeps
+// only its own symbols.
+func TestOpsDerivedSymbolsRoundTrip(t *testing.T) {
+	src := `{"version":1,"name":"g","symbols":{"B":{"hint":4,"min":1,"max":64},"S":{"hint":100,"min":1,"max":4096},"T":{"hint":28,"min":1,"max":1024}},
+		"inputs":[{"name":"x","dtype":"float32","shape":["B","S"]},{"name":"y","dtype":"float32","shape":["B","T"]}],
+		"nodes":[{"name":"c","op":"cat","args":["x","y"],"dim":1},{"name":"p","op":"pad","args":["x"],"pad":[1,2]}],
+		"outputs":["c","p"]}`
+	p, err := ReadProgram([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := p.Lower()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Symbols) != 3 {
+		t.Errorf("the program's symbols changed: %v", p.Symbols)
+	}
+	for _, name := range []string{"S_plus_T", "S_plus_3"} {
+		if d, ok := g.Symbols[name]; !ok || d.Def == nil {
+			t.Errorf("the graph has no derived symbol %s: %v", name, g.Symbols)
+		}
+	}
+	first, err := WriteGraph(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(first, []byte(`"def": "S + T"`)) || !bytes.Contains(first, []byte(`"def": "S + 3"`)) {
+		t.Errorf("written form lacks the definitions:\n%s", first)
+	}
+	g2, err := Read(first)
+	if err != nil {
+		t.Fatalf("reading back: %v\n%s", err, first)
+	}
+	second, err := WriteGraph(g2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(first, second) {
+		t.Errorf("not stable:\n%s\n---\n%s", first, second)
+	}
+}
