@@ -57,7 +57,8 @@ func (m *Module) PlanSlot(v any) int {
 func buildPlan(m *Module) *Plan {
 	p := &Plan{tuples: map[string]int{}}
 	for i := range m.Steps {
-		if s := &m.Steps[i]; s.Kind == "launch" && s.Kernel.Symbolic() && len(s.Kernel.Configs) == 0 {
+		// in slot order: a launch step's Slot is its item's index
+		if s := &m.Steps[i]; s.Kind == "launch" && s.Kernel.Symbolic() {
 			p.Items = append(p.Items, PlanItem{Index: len(p.Items), Launch: s})
 		}
 	}
