@@ -272,26 +272,17 @@ func (p *symParser) call(fn string, depth int) (ir.Size, error) {
 		return ir.Size{}, notProduct{fmt.Sprintf("%s is not a product", fn)}
 	}
 	var args []ir.Size
-	for {
+	err := p.arguments(func() error {
 		if fn == "Pow" && len(args) == 1 {
 			k, err := p.exponent(depth)
-			if err != nil {
-				return ir.Size{}, err
-			}
 			args = append(args, ir.Int(k))
-		} else {
-			x, err := p.product(depth)
-			if err != nil {
-				return x, err
-			}
-			args = append(args, x)
+			return err
 		}
-		if p.tok != "," {
-			break
-		}
-		p.next()
-	}
-	if err := p.expect(")"); err != nil {
+		x, err := p.product(depth)
+		args = append(args, x)
+		return err
+	})
+	if err != nil {
 		return ir.Size{}, err
 	}
 	switch fn {
@@ -311,6 +302,20 @@ func (p *symParser) call(fn string, depth int) (ir.Size, error) {
 		return powSize(args[0], args[1].C)
 	}
 	return p.extremum(fn, args)
+}
+
+// arguments reads a constructor's arguments after its "(": one item at a
+// time, separated by commas, then the ")".
+func (p *symParser) arguments(item func() error) error {
+	for {
+		if err := item(); err != nil {
+			return err
+		}
+		if p.tok != "," {
+			return p.expect(")")
+		}
+		p.next()
+	}
 }
 
 // extremum decides Min or Max: the argument at most (at least) every
@@ -480,18 +485,12 @@ func (p *symParser) factor(depth int) (ir.Index, error) {
 		}
 		p.next()
 		var args []ir.Index
-		for {
+		err := p.arguments(func() error {
 			x, err := p.sum(depth + 1)
-			if err != nil {
-				return x, err
-			}
 			args = append(args, x)
-			if p.tok != "," {
-				break
-			}
-			p.next()
-		}
-		if err := p.expect(")"); err != nil {
+			return err
+		})
+		if err != nil {
 			return ir.Index{}, err
 		}
 		if tok == "FloorDiv" {
