@@ -22,7 +22,9 @@ import importlib.util
 import json
 import math
 import os
+import statistics
 import sys
+import time
 
 import torch
 import torch.nn.functional as F
@@ -98,6 +100,26 @@ def bench(fn):
 
 
 ROUNDS = 25
+# The order of the callables (0 symbolic, 1 static, 2 eager, 3 compile) in
+# even and odd rounds.
+ORDERS = ((0, 1, 2, 3), (1, 0, 3, 2))
+
+
+def host_us(*fns, calls=200, repeats=7):
+    # The host's time for one call of each callable, in microseconds: calls
+    # back to back, without waiting for the GPU (whose queue stays shorter
+    # than what would make the host wait), the median of repeats that
+    # alternate between the callables.
+    times = [[] for _ in fns]
+    for _ in range(repeats):
+        for t, fn in zip(times, fns):
+            torch.cuda.synchronize()
+            start = time.perf_counter()
+            for _ in range(calls):
+                fn()
+            t.append((time.perf_counter() - start) / calls * 1e6)
+    torch.cuda.synchronize()
+    return [statistics.median(t) for t in times]
 
 
 def kernel_us(fn, calls=50):
@@ -138,17 +160,26 @@ def main():
             failures += not ok
             # ROUNDS rounds, interleaved, each the median of do_bench; the
             # median round is kept, so that drift between them cancels.
+            # Every other round runs them in the other order, so that
+            # neither module always follows the same callable.
             fns = [lambda: sym.call(list(args)), lambda: static.call(list(args)), lambda: ref_fn(*args), lambda: compiled(*args)]
-            rounds = [[bench(f) for f in fns] for _ in range(ROUNDS)]
+            rounds = []
+            for i in range(ROUNDS):
+                times = [0.0] * len(fns)
+                for j in ORDERS[i % len(ORDERS)]:
+                    times[j] = bench(fns[j])
+                rounds.append(times)
             t_sym, t_static, t_eager, t_compiled = [sorted(r[i] for r in rounds)[ROUNDS // 2] for i in range(4)]
             k_sym, k_static = kernel_us(fns[0]), kernel_us(fns[1])
+            h_sym, h_static = host_us(fns[0], fns[1])
             row = {"graph": name, "sizes": sizes, "dtype": str(args[0].dtype).replace("torch.", ""),
                    "err_symbolic": err_sym, "err_static": err_static, "err_compiled": err_compiled, "ok": ok,
                    "symbolic_ms": t_sym, "static_ms": t_static, "eager_ms": t_eager, "compile_dynamic_ms": t_compiled,
-                   "rounds_ms": rounds, "kernel_us_symbolic": k_sym, "kernel_us_static": k_static}
+                   "rounds_ms": rounds, "kernel_us_symbolic": k_sym, "kernel_us_static": k_static,
+                   "host_us_symbolic": h_sym, "host_us_static": h_static}
             rows.append(row)
-            print("%-15s %-14s sym %.4f static %.4f eager %.4f compile %.4f  sym/static %.3f compile/sym %.3f  kernels %.1f/%.1f us  err %.1e %s" % (
-                name, tag(sizes), t_sym, t_static, t_eager, t_compiled, t_static / t_sym, t_compiled / t_sym, k_sym, k_static, err_sym,
+            print("%-15s %-14s sym %.4f static %.4f eager %.4f compile %.4f  sym/static %.3f compile/sym %.3f  kernels %.1f/%.1f us  host %.1f/%.1f us  err %.1e %s" % (
+                name, tag(sizes), t_sym, t_static, t_eager, t_compiled, t_static / t_sym, t_compiled / t_sym, k_sym, k_static, h_sym, h_static, err_sym,
                 "ok" if ok else "FAIL"), flush=True)
     # call() refuses what breaks a relation or a range with a TypeError
     # naming the input and the dim.

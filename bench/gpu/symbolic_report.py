@@ -33,17 +33,20 @@ def render(data):
              "One module per graph for every size; the static module is generated for that size alone. "
              "Times: triton.testing.do_bench median, ms, one process, same inputs: the median of %d interleaved rounds "
              "of do_bench(rep=25 ms) (every round is in the JSON file). The speeds are paired: the median over the rounds "
-             "of the ratio within each round. Errors: against eager in float64." % rounds, "",
+             "of the ratio within each round; odd rounds run the callables in the other order (static, symbolic, compile, eager). "
+             "Errors: against eager in float64." % rounds, "",
              "GPU kernel time: the profiler's sum of one call's kernels (Triton and library), without the host's share. "
-             "Graphs the issue names: %s; the others are extra stress cases." % ", ".join(REQUIRED), "",
+             "Host time: the host's time for one call(), 200 calls back to back without waiting for the GPU, the median of 7 "
+             "repeats. Graphs the issue names: %s; the others are extra stress cases." % ", ".join(REQUIRED), "",
              "| graph | sizes | dtype | symbolic ms | static ms | eager ms | compile(dynamic=True) ms | symbolic / static speed "
-             "| compile / symbolic | GPU kernel us symbolic / static | max rel err | ok |",
-             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "| compile / symbolic | GPU kernel us symbolic / static | host us symbolic / static | max rel err | ok |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
-        lines.append("| %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %.3f | %.3f | %.1f / %.1f | %.1e | %s |" % (
+        lines.append("| %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %.3f | %.3f | %.1f / %.1f | %.1f / %.1f | %.1e | %s |" % (
             r["graph"], " ".join("%s=%d" % kv for kv in sorted(r["sizes"].items())), r["dtype"], r["symbolic_ms"], r["static_ms"],
             r["eager_ms"], r["compile_dynamic_ms"], paired(r, 1, 0), paired(r, 3, 0),
-            r["kernel_us_symbolic"], r["kernel_us_static"], r["err_symbolic"], "yes" if r["ok"] else "NO"))
+            r["kernel_us_symbolic"], r["kernel_us_static"], r["host_us_symbolic"], r["host_us_static"],
+            r["err_symbolic"], "yes" if r["ok"] else "NO"))
     lines.append("")
     graphs = []
     for r in rows:
