@@ -503,14 +503,21 @@ func buildKernel(s *fusion.Schedule, fk *fusion.Kernel, id int, h heuristics.Rul
 // persistent; then R0_BLOCK must cover each row, so one shape per power of
 // two over the length's range is kept (Blocks) and the wrapper picks by
 // r0_numel at each call. A looped one takes the hint's shape for long rows
-// and, for rows short enough to be persistent, the persistent shape of
-// their power of two: the loop then runs once, as a persistent kernel would.
+// (the longest's where the hint's would be persistent) and, for rows short
+// enough to be persistent, the persistent shape of their power of two: the
+// loop then runs once, as a persistent kernel would. A strided reduction
+// (over a dim that is not the innermost) has no such table.
 func (k *Kernel) symbolicReduction(syms ir.Symbols, inner bool, h heuristics.Rules) (heuristics.Shape, bool) {
 	rng := syms.Range(k.RNumelSize)
-	top, strided := heuristics.Reduction(k.Numel, heuristics.NextPow2(rng.Hi), inner, h)
+	top, topStrided := heuristics.Reduction(k.Numel, heuristics.NextPow2(rng.Hi), inner, h)
 	if !top.Persistent {
 		looped, strided := heuristics.Reduction(k.Numel, k.RNumel, inner, h)
-		if strided || looped.Persistent {
+		if looped.Persistent {
+			// The hint's row is short enough to be persistent and the
+			// longest is not: long rows take the longest's looped shape.
+			looped, strided = top, topStrided
+		}
+		if strided {
 			return looped, strided
 		}
 		for p := heuristics.NextPow2(rng.Lo); p < rng.Hi; p *= 2 {
@@ -541,7 +548,7 @@ func (k *Kernel) symbolicReduction(syms ir.Symbols, inner bool, h heuristics.Rul
 	if hint.XBlock == 0 {
 		hint = top
 	}
-	return hint, strided
+	return hint, topStrided
 }
 
 // setShape takes a launch shape chosen by the heuristics.

@@ -101,3 +101,37 @@ func TestSymbolicShortForm(t *testing.T) {
 		t.Errorf("a static kernel has a short form")
 	}
 }
+
+// A reduction whose hint's rows are short enough to be persistent and
+// whose longest are not is looped, so that no row outgrows R0_BLOCK: a
+// strided one (rows of at most 64 are persistent there) with no table, an
+// inner one with the persistent shapes of the short rows (Short) and the
+// longest's looped shape last.
+func TestSymbolicHintPersistentMaxLooped(t *testing.T) {
+	for _, tt := range []struct {
+		name, shape string
+		dims        string
+		blocks      bool
+	}{
+		{"strided", `["B", "S", 8]`, `[1]`, false},
+		{"inner", `["B", "S"]`, `[1]`, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			src := `{"version":1,"name":"t","device":"cuda","symbols":{"B":{"hint":3,"min":1,"max":64},"S":{"hint":12,"min":2,"max":100000}},
+				"inputs":[{"name":"x","dtype":"float32","shape":` + tt.shape + `}],
+				"nodes":[{"name":"s","op":"sum","args":["x"],"dims":` + tt.dims + `}],"outputs":["s"]}`
+			k := mustKernels(t, src)[0]
+			if k.Persistent {
+				t.Fatalf("persistent with R0_BLOCK %d for rows up to 100000", k.RBlock)
+			}
+			if got := len(k.Blocks) > 0; got != tt.blocks {
+				t.Errorf("blocks %+v, want a table: %v", k.Blocks, tt.blocks)
+			}
+			for i, b := range k.Blocks {
+				if last := i == len(k.Blocks)-1; last != (b.Upto == 100000) || !last && b.RBlock < b.Upto {
+					t.Errorf("block %d %+v: want persistent short rows, then the longest", i, b)
+				}
+			}
+		})
+	}
+}

@@ -48,6 +48,7 @@ func TestFixturesImport(t *testing.T) {
 	}{
 		{"gpt2_block", false, 12, []string{"x"}, []string{"add_3"}, []string{"addmm", "bmm"}},
 		{"gpt2_dynamic", true, 12, []string{"x"}, []string{"add_146"}, []string{"addmm", "bmm"}},
+		{"cat_pad_dynamic", false, 0, []string{"x", "y"}, []string{"t_softmax", "sum_1", "constant_pad_nd"}, nil},
 		{"llama_block", false, 9, []string{"x"}, []string{"add_6"}, []string{"bmm", "mm"}},
 		{"resnet_block", false, 12, []string{"x"}, []string{"relu_1"}, []string{"aten.convolution.default"}},
 		{"lm_head", false, 3, []string{"ids", "target"}, []string{"div", "amax"}, []string{"mm"}},
@@ -276,6 +277,40 @@ func TestDynamicArchive(t *testing.T) {
 	}
 }
 
+// An archive whose sizes are sums of its symbols (a cat of two dynamic
+// lengths, s27 + s94, and a pad of it, s27 + s94 + 3) reads into derived
+// symbols, and the ops' own sizes for the cat and the pad are those symbols.
+func TestDerivedSizeArchive(t *testing.T) {
+	data := fixture(t, "cat_pad_dynamic")
+	p, err := pt2.Read(bytes.NewReader(data), int64(len(data)), pt2.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"s17", "s27", "s94"} {
+		if s, ok := p.Symbols[name]; !ok || s.Def != nil {
+			t.Errorf("symbol %s: %+v, want a symbol of the archive's own", name, s)
+		}
+	}
+	g, err := p.Lower()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ir.Validate(g); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"t_softmax": "[s17, s27_plus_s94, 8]", "sum_1": "[s17, 8]", "constant_pad_nd": "[s17, s27_plus_s94_plus_3, 8]"}
+	for name, shape := range want {
+		if got := ir.SizesString(g.Lookup(name).Shape); got != shape {
+			t.Errorf("output %s: shape %s, want %s", name, got, shape)
+		}
+	}
+	for _, name := range []string{"s27_plus_s94", "s27_plus_s94_plus_3"} {
+		if s, ok := g.Symbols[name]; !ok || s.Def == nil {
+			t.Errorf("graph symbol %s: %+v, want a derived symbol", name, s)
+		}
+	}
+}
+
 // IsArchive tells an archive from a graph file by content.
 func TestIsArchive(t *testing.T) {
 	if !pt2.IsArchive(fixture(t, "fallbacks")) || pt2.IsArchive([]byte(`{"version": 1}`)) {
@@ -305,7 +340,7 @@ func TestReadThenLower(t *testing.T) {
 // counts are in docs/pt2.md.
 func TestCoverageOfFixtures(t *testing.T) {
 	counts := map[string]map[string]bool{}
-	for _, name := range []string{"gpt2_block", "gpt2_dynamic", "llama_block", "resnet_block", "lm_head", "ops_mix", "fallbacks"} {
+	for _, name := range []string{"gpt2_block", "gpt2_dynamic", "cat_pad_dynamic", "llama_block", "resnet_block", "lm_head", "ops_mix", "fallbacks"} {
 		data := fixture(t, name)
 		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 		if err != nil {

@@ -155,12 +155,25 @@ rc=$?
 
 # The host code of the modules of symbolic sizes runs against stand-ins of
 # torch and Triton (scripts/hostcheck): each golden case with symbols, as
-# generated for cuda, and each example graph with symbols.
+# generated for cuda, and each example graph with symbols. A case of an
+# archive that is not specialized gives its symbols through the graph file
+# the importer lowers it to (scripts/hostcheck/graphof).
 host=()
+go build -o "$tmp/graphof" ./scripts/hostcheck/graphof || die "go build ./scripts/hostcheck/graphof failed"
 for golden in golden/testdata/*/cuda.py.golden; do
 	dir=$(dirname "$golden")
-	if grep -q '"symbols"' "$dir/graph.json" 2>/dev/null; then
-		host+=("$tmp/golden/${golden#golden/testdata/}" "$dir/graph.json")
+	graph=$dir/graph.json
+	archive=
+	if [ -f "$dir/case.json" ]; then
+		archive=$("$PY" -c 'import json, sys; c = json.load(open(sys.argv[1])); print("" if c.get("specialize") else c.get("archive", ""))' "$dir/case.json")
+	fi
+	if [ -n "$archive" ]; then
+		graph=$tmp/archive-graphs/$(basename "$dir").json
+		mkdir -p "$tmp/archive-graphs"
+		"$tmp/graphof" "$dir/$archive" "$graph" || rc=1
+	fi
+	if grep -q '"symbols"' "$graph" 2>/dev/null; then
+		host+=("$tmp/golden/${golden#golden/testdata/}" "$graph")
 		host[-2]=${host[-2]%.golden}
 	fi
 done

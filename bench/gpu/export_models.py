@@ -5,6 +5,7 @@ Usage (on the device machine, which has torch):
     python3 bench/gpu/export_models.py --tiny OUT_DIR     tiny versions: pt2/testdata (committed)
     python3 bench/gpu/export_models.py --full OUT_DIR     full-size versions, on cuda, for
                                                            bench/gpu/pt2_models.py
+    --only NAME exports that model alone.
 
 Each model is written as OUT_DIR/<name>.pt2 (sample inputs included) and
 OUT_DIR/<name>.targets, the sorted ATen targets of its graph. The models:
@@ -14,6 +15,8 @@ OUT_DIR/<name>.targets, the sorted ATen targets of its graph. The models:
   lm_head          embedding, LayerNorm, tied LM head, cross-entropy loss (and the logits' max)
   ops_mix          F.pad, tril, triu, x[:, idx] (a negative index), ~mask
   gpt2_dynamic     gpt2_block exported with dynamic batch and sequence dims
+  cat_pad_dynamic  a cat of two inputs of dynamic lengths, a softmax and a sum over it, a pad:
+                   sizes that are sums of symbols (s0 + s1, s0 + s1 + 3) (tiny only)
   fallbacks        ops with no lowering: sort (two results), topk, cumsum (tiny only)
 """
 import argparse
@@ -114,6 +117,15 @@ class LMHead(nn.Module):
         return loss, logits.amax(-1)
 
 
+class CatPad(nn.Module):
+    """A cat along a dynamic dim of two inputs of their own dynamic lengths,
+    reduced and padded: the archive's sizes are sums of its symbols."""
+
+    def forward(self, x, y):
+        c = torch.cat([x, y], 1)
+        return c.softmax(1), c.sum(1), F.pad(c, (0, 0, 1, 2), value=-1.0)
+
+
 class OpsMix(nn.Module):
     """Padding, triangles, tensor indexing (a negative index included) and a
     bool not: constant_pad_nd, tril, triu, index.Tensor, bitwise_not."""
@@ -171,6 +183,9 @@ def models(full):
     ]
     if not full:
         out.append(("fallbacks", Fallbacks(), (torch.randn(4, 10),), None, torch.float32))
+        batch_dim = Dim("batch", min=1, max=64)
+        out.append(("cat_pad_dynamic", CatPad(), (torch.randn(3, 5, 8), torch.randn(3, 7, 8)),
+                    ({0: batch_dim, 1: Dim("s", min=2, max=1024)}, {0: batch_dim, 1: Dim("t", min=2, max=1024)}), torch.float32))
     return out
 
 
@@ -193,11 +208,14 @@ def main():
     g = ap.add_mutually_exclusive_group(required=True)
     g.add_argument("--tiny", metavar="OUT_DIR")
     g.add_argument("--full", metavar="OUT_DIR")
+    ap.add_argument("--only", metavar="NAME")
     a = ap.parse_args()
     out = a.tiny or a.full
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(0)
     for name, model, args, dyn, dtype in models(bool(a.full)):
+        if a.only and name != a.only:
+            continue
         export(name, model, args, out, dyn, dtype, "cuda" if a.full else "cpu")
 
 
