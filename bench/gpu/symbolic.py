@@ -2,7 +2,7 @@
 
 Usage (on the device machine, from the repository root, after
 bench/gpu/symbolic_prepare.py filled DIR):
-    python3 bench/gpu/symbolic.py --modules .gpu/sym --out OUT [--archive A.pt2 --archive-module M.py]
+    python3 bench/gpu/symbolic.py --modules .gpu/sym --out OUT [--archive A.pt2 --archive-module M.py --archive-sizes JSON ...] [--archives-only]
 
 For each graph of bench/gpu/symbolic/ and each size of its sizes.json:
  1. check: the symbolic module's call() on fresh random inputs of that size
@@ -12,10 +12,13 @@ For each graph of bench/gpu/symbolic/ and each size of its sizes.json:
  2. time with triton.testing.do_bench (median) the symbolic module, the
     static module, torch eager and torch.compile(dynamic=True) of the eager
     function, all in this process on the same inputs.
-A dynamic torch.export archive, when given, is checked at each symbol
-assignment of --archive-sizes against ep.module() on the same inputs (its
-module from gen without -specialize: one module for all of them).
-Writes OUT/symbolic-h200.md and OUT/symbolic-h200.json.
+Each dynamic torch.export archive given (--archive, --archive-module and
+--archive-sizes once per archive) is checked at each symbol assignment of
+its sizes against ep.module() on the same inputs (its module from gen
+without -specialize: one module for all of them).
+Writes OUT/symbolic-h200.md and OUT/symbolic-h200.json; with
+--archives-only, only the archives are checked, into
+OUT/symbolic-archives-h200.md and .json.
 """
 import argparse
 import importlib.util
@@ -132,21 +135,47 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--modules", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--archive")
-    ap.add_argument("--archive-module")
-    ap.add_argument("--archive-sizes", default="[]", help="JSON list of symbol values, one dict per check")
+    ap.add_argument("--archive", action="append", default=[])
+    ap.add_argument("--archive-module", action="append", default=[])
+    ap.add_argument("--archive-sizes", action="append", default=[], help="JSON list of symbol values, one dict per check")
+    ap.add_argument("--archives-only", action="store_true")
     a = ap.parse_args()
+    if not len(a.archive) == len(a.archive_module) == len(a.archive_sizes):
+        ap.error("give --archive, --archive-module and --archive-sizes once for each archive")
     os.makedirs(a.out, exist_ok=True)
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
-    cases = json.load(open(os.path.join(a.modules, "sizes.json")))
+    rows, relations, failures = [], [], 0
+    if not a.archives_only:
+        rows, relations, failures = graph_rows(a.modules)
+    archives = []
+    for path, module, sizes in zip(a.archive, a.archive_module, a.archive_sizes):
+        got, failed = archive_rows(path, module, json.loads(sizes))
+        archives += got
+        failures += failed
+    data = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "triton": triton.__version__,
+            "rows": rows, "relations": relations, "archive": archives}
+    text = render(data)
+    print(text)
+    name = "symbolic-archives-h200" if a.archives_only else "symbolic-h200"
+    with open(os.path.join(a.out, name + ".md"), "w") as f:
+        f.write(text)
+    with open(os.path.join(a.out, name + ".json"), "w") as f:
+        json.dump(data, f, indent=1)
+    sys.exit(1 if failures else 0)
+
+
+def graph_rows(modules):
+    # Each graph at each size: checked, then timed; then the TypeErrors of
+    # bad inputs to ln_residual.
+    cases = json.load(open(os.path.join(modules, "sizes.json")))
     rows, failures = [], 0
     for name, size_list in cases.items():
-        sym = load(os.path.join(a.modules, name + ".py"), "sym_" + name)
+        sym = load(os.path.join(modules, name + ".py"), "sym_" + name)
         ref_fn = REFERENCES[name]
         compiled = torch.compile(ref_fn, dynamic=True)
         for sizes in size_list:
-            static = load(os.path.join(a.modules, "%s__%s.py" % (name, tag(sizes))), "static_%s_%s" % (name, tag(sizes)))
+            static = load(os.path.join(modules, "%s__%s.py" % (name, tag(sizes))), "static_%s_%s" % (name, tag(sizes)))
             args = sym.get_args(**sizes)
             ref = ref_fn(*[t.double() if t.is_floating_point() else t for t in args])
             got_sym = sym.call(list(args))
@@ -184,7 +213,7 @@ def main():
     # call() refuses what breaks a relation or a range with a TypeError
     # naming the input and the dim.
     relation_rows = []
-    ln = load(os.path.join(a.modules, "ln_residual.py"), "sym_ln_errors")
+    ln = load(os.path.join(modules, "ln_residual.py"), "sym_ln_errors")
     x, res, w, b = ln.get_args(B=2, S=64)
     for what, bad, want in [
         ("res with S = 63 where x has 64", [x, res[:, :63], w, b], "input res dim 1: size 63, want S = 64"),
@@ -202,36 +231,31 @@ def main():
         failures += not ok
         relation_rows.append({"case": what, "error": got, "ok": ok})
         print("relation %s -> %s %s" % (what, got, "ok" if ok else "FAIL"), flush=True)
-    archive_rows = []
-    if a.archive:
-        ep = torch.export.load(a.archive)
-        # The archive may have been exported on the CPU, with its devices in
-        # the graph: the reference runs there, on copies of the inputs.
-        model = ep.module()
-        mod = load(a.archive_module, "sym_archive")
-        params = mod.load_params(a.archive)
-        for sizes in json.loads(a.archive_sizes):
-            inputs = mod.get_args(**sizes)[len(params):]
-            batch = sizes
-            with torch.no_grad():
-                ref = model(*[t.cpu() for t in inputs])
-            ref = [r.cuda() for r in (ref if isinstance(ref, (tuple, list)) else (ref,))]
-            got = mod.call(list(params) + list(inputs))
-            err = max(rel_error(o, r) for o, r in zip(got, ref))
-            ok = err <= tolerance(inputs[0].dtype) if inputs[0].is_floating_point() else err == 0
-            failures += not ok
-            archive_rows.append({"archive": os.path.basename(a.archive), "sizes": batch, "inputs": [list(t.shape) for t in inputs],
-                                 "err": err, "ok": ok})
-            print("archive %s %s err %.1e %s" % (os.path.basename(a.archive), batch, err, "ok" if ok else "FAIL"), flush=True)
-    data = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "triton": triton.__version__,
-            "rows": rows, "relations": relation_rows, "archive": archive_rows}
-    text = render(data)
-    print(text)
-    with open(os.path.join(a.out, "symbolic-h200.md"), "w") as f:
-        f.write(text)
-    with open(os.path.join(a.out, "symbolic-h200.json"), "w") as f:
-        json.dump(data, f, indent=1)
-    sys.exit(1 if failures else 0)
+    return rows, relation_rows, failures
+
+
+def archive_rows(path, module, size_list):
+    # The archive's module at each assignment of its symbols against
+    # ep.module() on the same inputs.
+    ep = torch.export.load(path)
+    # The archive may have been exported on the CPU, with its devices in
+    # the graph: the reference runs there, on copies of the inputs.
+    model = ep.module()
+    mod = load(module, "sym_archive_" + os.path.basename(path).replace(".", "_"))
+    params = mod.load_params(path)
+    rows, failures = [], 0
+    for sizes in size_list:
+        inputs = mod.get_args(**sizes)[len(params):]
+        with torch.no_grad():
+            ref = model(*[t.cpu() for t in inputs])
+        ref = [r.cuda() for r in (ref if isinstance(ref, (tuple, list)) else (ref,))]
+        got = mod.call(list(params) + list(inputs))
+        err = max(rel_error(o, r) for o, r in zip(got, ref))
+        ok = err <= tolerance(inputs[0].dtype) if inputs[0].is_floating_point() else err == 0
+        failures += not ok
+        rows.append({"archive": os.path.basename(path), "sizes": sizes, "inputs": [list(t.shape) for t in inputs], "err": err, "ok": ok})
+        print("archive %s %s err %.1e %s" % (os.path.basename(path), sizes, err, "ok" if ok else "FAIL"), flush=True)
+    return rows, failures
 
 
 if __name__ == "__main__":

@@ -28,8 +28,26 @@ def geomean(xs):
 
 def render(data):
     rows = data["rows"]
-    rounds = len(rows[0]["rounds_ms"]) if rows else 0
-    lines = ["# Symbolic modules on %s (torch %s, Triton %s)" % (data["device"], data["torch"], data.get("triton", "?")), "",
+    lines = ["# Symbolic modules on %s (torch %s, Triton %s)" % (data["device"], data["torch"], data.get("triton", "?")), ""]
+    if rows:
+        lines += graph_lines(data)
+    if data["relations"]:
+        lines += ["", "| bad input (ln_residual) | what call() raised | ok |", "|---|---|---|"]
+        for r in data["relations"]:
+            lines.append("| %s | %s | %s |" % (r["case"], r["error"].replace("|", "/"), "yes" if r["ok"] else "NO"))
+    if data["archive"]:
+        lines += ["", "Dynamic torch.export archives, one module each (gen without -specialize), against ep.module() on the same inputs:",
+                  "", "| archive | symbols | user input shapes | max rel err vs ep.module() | ok |", "|---|---|---|---:|---|"]
+        for r in data["archive"]:
+            lines.append("| %s | %s | %s | %.1e | %s |" % (r["archive"], " ".join("%s=%d" % kv for kv in sorted(r["sizes"].items())),
+                                                         r["inputs"], r["err"], "yes" if r["ok"] else "NO"))
+    return "\n".join(lines) + "\n"
+
+
+def graph_lines(data):
+    rows = data["rows"]
+    rounds = len(rows[0]["rounds_ms"])
+    lines = [
              "One module per graph for every size; the static module is generated for that size alone. "
              "Times: triton.testing.do_bench median, ms, one process, same inputs: the median of %d interleaved rounds "
              "of do_bench(rep=25 ms) (every round is in the JSON file). The speeds are paired: the median over the rounds "
@@ -60,15 +78,7 @@ def render(data):
         if rs:
             lines.append("- %s: compile(dynamic=True) / symbolic geometric mean %.3f; symbolic / static speed at worst %.3f" % (
                 label, geomean([paired(r, 3, 0) for r in rs]), min(paired(r, 1, 0) for r in rs)))
-    lines += ["", "| bad input (ln_residual) | what call() raised | ok |", "|---|---|---|"]
-    for r in data["relations"]:
-        lines.append("| %s | %s | %s |" % (r["case"], r["error"].replace("|", "/"), "yes" if r["ok"] else "NO"))
-    if data["archive"]:
-        lines += ["", "| archive | symbols | user input shapes | max rel err vs ep.module() | ok |", "|---|---|---|---:|---|"]
-        for r in data["archive"]:
-            lines.append("| %s | %s | %s | %.1e | %s |" % (r["archive"], " ".join("%s=%d" % kv for kv in sorted(r["sizes"].items())),
-                                                         r["inputs"], r["err"], "yes" if r["ok"] else "NO"))
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 if __name__ == "__main__":
