@@ -242,7 +242,8 @@ def archive_rows(path, module, size_list):
     # the graph: the reference runs there, on copies of the inputs.
     model = ep.module()
     mod = load(module, "sym_archive_" + os.path.basename(path).replace(".", "_"))
-    params = mod.load_params(path)
+    # A module of an archive without parameters has no load_params.
+    params = mod.load_params(path) if hasattr(mod, "load_params") else []
     rows, failures = [], 0
     for sizes in size_list:
         inputs = mod.get_args(**sizes)[len(params):]
