@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -133,5 +134,38 @@ func TestSymbolicHintPersistentMaxLooped(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Over hints, ranges and layouts: a persistent kernel over a symbolic
+// length has a launch shape whose R0_BLOCK covers every row of the
+// length's range (the last Upto reaches its maximum, each R0_BLOCK its
+// Upto), and so do the persistent Blocks (Short) of a looped one.
+func TestSymbolicRowsCovered(t *testing.T) {
+	for _, shape := range []string{`["B", "S"]`, `["B", "S", 8]`, `["B", 3, "S"]`} {
+		for _, r := range [][3]int64{{12, 2, 50}, {12, 2, 100000}, {300, 1, 300}, {300, 100, 20000}, {5000, 64, 1000000}, {40, 40, 70}} {
+			for _, op := range []string{`"op":"sum","args":["x"],"dims":[1]`, `"op":"softmax","args":["x"],"dim":1`} {
+				src := fmt.Sprintf(`{"version":1,"name":"t","device":"cuda","symbols":{"B":{"hint":3,"min":1,"max":64},"S":{"hint":%d,"min":%d,"max":%d}},
+					"inputs":[{"name":"x","dtype":"float32","shape":%s}],
+					"nodes":[{"name":"y",%s}],"outputs":["y"]}`, r[0], r[1], r[2], shape, op)
+				for _, k := range mustKernels(t, src) {
+					if !k.RNumelArg() {
+						continue
+					}
+					where := fmt.Sprintf("%s over %s, S %v: %s", op, shape, r, k.Name)
+					if k.Persistent && (len(k.Blocks) == 0 || k.Blocks[len(k.Blocks)-1].Upto < r[2]) {
+						t.Errorf("%s: persistent, blocks %+v do not reach rows of %d", where, k.Blocks, r[2])
+					}
+					for _, b := range k.Blocks {
+						if (k.Persistent || b.Short) && b.RBlock < b.Upto {
+							t.Errorf("%s: block %+v: R0_BLOCK below the rows it serves", where, b)
+						}
+						if !k.Persistent && !b.Short && b.Upto != r[2] {
+							t.Errorf("%s: looped block %+v is not the last", where, b)
+						}
+					}
+				}
+			}
+		}
 	}
 }
