@@ -1,9 +1,10 @@
 """Whole-process generation times of the symbolic graphs against their
 static forms: runs `gen -o TMP GRAPH` for each graph of bench/gpu/symbolic/
 and for the static graph of each size symbolic_prepare.py wrote, N times
-each, interleaved, and prints the median wall time of each.
+each, interleaved, and prints the median wall time of each; each --archive
+runs with and without -specialize (the static form at the hints).
 
-Usage: python3 bench/gpu/gen_process_times.py --gen .gpu/gen --static .gpu/sym [--runs 60]
+Usage: python3 bench/gpu/gen_process_times.py --gen .gpu/gen --static .gpu/sym [--runs 60] [--archive A.pt2 ...]
 """
 import argparse
 import glob
@@ -24,6 +25,7 @@ def main():
     ap.add_argument("--static", required=True, help="the folder symbolic_prepare.py filled")
     ap.add_argument("--runs", type=int, default=60)
     ap.add_argument("--json")
+    ap.add_argument("--archive", action="append", default=[])
     a = ap.parse_args()
     cases = json.load(open(os.path.join(HERE, "sizes.json")))
     with tempfile.TemporaryDirectory() as tmp:
@@ -31,11 +33,16 @@ def main():
         graphs = {}
         for name in cases:
             graphs[name] = [os.path.join(HERE, name + ".json")] + sorted(glob.glob(os.path.join(a.static, name + "__*.json")))
-        times = {g: [] for gs in graphs.values() for g in gs}
+        commands = {g: [g] for gs in graphs.values() for g in gs}
+        for path in a.archive:
+            name = os.path.basename(path)
+            graphs[name] = [name, name + " -specialize"]
+            commands[name], commands[name + " -specialize"] = [path], ["-specialize", path]
+        times = {g: [] for g in commands}
         for _ in range(a.runs):
-            for g in times:
+            for g, args in commands.items():
                 t0 = time.perf_counter()
-                subprocess.run([a.gen, "-o", out, g], check=True)
+                subprocess.run([a.gen, "-o", out] + args, check=True)
                 times[g].append(time.perf_counter() - t0)
     cpu = platform.processor() or platform.machine()
     try:
