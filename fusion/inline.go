@@ -169,7 +169,8 @@ func inlineInto(e *ir.Expr, n *ir.Node, sizes ir.Env) *ir.Expr {
 		for d, ix := range c.Index {
 			sub[ir.RangeVar(d)] = ix
 		}
-		body := substExpr(n.Body, sub, sizes)
+		// A guarded read of n guards every load of n's body.
+		body := ir.GuardLoads(substExpr(n.Body, sub, sizes), c.Guards)
 		if len(c.Indirect) == 0 {
 			return body
 		}

@@ -177,6 +177,13 @@ func substExpr(e *ir.Expr, sub map[string]ir.Index, sizes ir.Env) *ir.Expr {
 			}
 			c.Index = idx
 		}
+		if c.Guards != nil {
+			gs := make([]ir.Guard, len(c.Guards))
+			for i, g := range c.Guards {
+				gs[i] = ir.Guard{Index: g.Index.Subst(sub).Simplify(sizes), Lo: g.Lo, Size: g.Size}
+			}
+			c.Guards = gs
+		}
 		if c.Op == ir.OpIndex {
 			c.Expr = c.Expr.Subst(sub).Simplify(sizes)
 		}

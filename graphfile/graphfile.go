@@ -115,7 +115,7 @@ var (
 	callFields    = []string{"target", "args", "positional", "keywords", "scalars", "out_shape", "results", "result_of", "index"}
 	operandFields = []string{"kind", "name", "arg", "args", "value", "dtype", "items"}
 	viewFields    = []string{"buffer", "shape", "strides", "offset"}
-	exprFields    = []string{"op", "args", "dtype", "buffer", "index", "indirect", "value", "expr"}
+	exprFields    = []string{"op", "args", "dtype", "buffer", "index", "indirect", "guards", "value", "expr"}
 )
 
 func join(path, field string) string {
@@ -498,6 +498,16 @@ func (r *reader) expr(v any, path string, depth int) *ir.Expr {
 	for i, a := range r.arrayAt(m["indirect"], path, "indirect", false) {
 		e.Indirect = append(e.Indirect, r.expr(a, path+".indirect["+strconv.Itoa(i)+"]", depth+1))
 	}
+	for i, a := range r.arrayAt(m["guards"], path, "guards", false) {
+		at := path + ".guards[" + strconv.Itoa(i) + "]"
+		gm := r.object(a, at)
+		r.fields(gm, at, "index", "lo", "size")
+		if gm == nil {
+			break
+		}
+		e.Guards = append(e.Guards, ir.Guard{Index: r.index(gm["index"], join(at, "index")),
+			Lo: r.size(gm["lo"], func() string { return join(at, "lo") }), Size: r.size(gm["size"], func() string { return join(at, "size") })})
+	}
 	if ix, ok := m["index"]; ok {
 		e.Index = []ir.Index{}
 		for i, s := range r.array(ix, join(path, "index"), true) {
@@ -623,21 +633,21 @@ func (r *reader) sizesAt(v any, path, field string, required bool) []ir.Size {
 	}
 	out := make([]ir.Size, len(a))
 	for i, x := range a {
-		out[i] = r.size(x, path, field, i)
+		out[i] = r.size(x, func() string { return join(path, field) + "[" + strconv.Itoa(i) + "]" })
 	}
 	return out
 }
 
 // size reads one size: a JSON integer, or a string that is an integer
-// times declared symbols ("B", "2*S", "B*S"). The element's path is spelled
-// only where it fails.
-func (r *reader) size(v any, path, field string, i int) ir.Size {
+// times declared symbols ("B", "2*S", "B*S"). The element's path (where)
+// is spelled only where it fails.
+func (r *reader) size(v any, where func() string) ir.Size {
 	if n, ok := v.(json.Number); ok {
 		if c, err := strconv.ParseInt(string(n), 10, 64); err == nil {
 			return ir.Int(c)
 		}
 	}
-	at := join(path, field) + "[" + strconv.Itoa(i) + "]"
+	at := where()
 	s, ok := v.(string)
 	if !ok {
 		return ir.Int(r.int(v, at, true))
@@ -721,13 +731,26 @@ func (xs fileSizes) MarshalJSON() ([]byte, error) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		if c, ok := x.Static(); ok {
-			b = strconv.AppendInt(b, c, 10)
-		} else {
-			b = strconv.AppendQuote(b, x.String())
-		}
+		one, _ := fileSize(x).MarshalJSON()
+		b = append(b, one...)
 	}
 	return append(b, ']'), nil
+}
+
+// fileSize is one size: an integer, or its spelling over symbols.
+type fileSize ir.Size
+
+func (x fileSize) MarshalJSON() ([]byte, error) {
+	if c, ok := ir.Size(x).Static(); ok {
+		return strconv.AppendInt(nil, c, 10), nil
+	}
+	return strconv.AppendQuote(nil, ir.Size(x).String()), nil
+}
+
+type fileGuard struct {
+	Index string   `json:"index"`
+	Lo    fileSize `json:"lo"`
+	Size  fileSize `json:"size"`
 }
 
 type fileBuffer struct {
@@ -807,6 +830,7 @@ type fileExpr struct {
 	Buffer   string          `json:"buffer,omitempty"`
 	Index    []string        `json:"index,omitempty"`
 	Indirect []*fileExpr     `json:"indirect,omitempty"`
+	Guards   []fileGuard     `json:"guards,omitempty"`
 	Value    json.RawMessage `json:"value,omitempty"`
 	Expr     string          `json:"expr,omitempty"`
 	Args     []*fileExpr     `json:"args,omitempty"`
@@ -911,6 +935,9 @@ func toFileExpr(e *ir.Expr) *fileExpr {
 	}
 	for _, a := range e.Indirect {
 		f.Indirect = append(f.Indirect, toFileExpr(a))
+	}
+	for _, g := range e.Guards {
+		f.Guards = append(f.Guards, fileGuard{Index: g.Index.String(), Lo: fileSize(g.Lo), Size: fileSize(g.Size)})
 	}
 	return f
 }

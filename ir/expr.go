@@ -18,6 +18,11 @@ type Expr struct {
 	Buffer   string
 	Index    []Index
 	Indirect []*Expr
+	// Guards, on a load: the load reads only where every guard holds and
+	// gives 0 elsewhere, where its value goes unused (a cat reads a piece
+	// only where the piece is, a pad its input only inside it), so its
+	// index need be within the buffer only there.
+	Guards []Guard
 
 	// constant: the value in canonical spelling: an integer, a float in
 	// shortest round-trip form, true/false, or inf, -inf, nan.
@@ -25,6 +30,40 @@ type Expr struct {
 
 	// index: the loop-index expression whose value this is.
 	Expr Index
+}
+
+// Guard holds where Index lies in [Lo, Lo + Size). In a graph a guard's
+// Index is one of its node's loop variables; fusion substitutes it as it
+// does a load's index.
+type Guard struct {
+	Index Index
+	Lo    Size
+	Size  Size
+}
+
+// GuardLoads returns e with every load in it guarded by gs too (copies
+// where it changes; e itself when gs is empty).
+func GuardLoads(e *Expr, gs []Guard) *Expr {
+	if len(gs) == 0 || e == nil {
+		return e
+	}
+	c := *e
+	if c.Op == OpLoad {
+		c.Guards = append(append([]Guard(nil), e.Guards...), gs...)
+	}
+	if e.Args != nil {
+		c.Args = make([]*Expr, len(e.Args))
+		for i, a := range e.Args {
+			c.Args[i] = GuardLoads(a, gs)
+		}
+	}
+	if e.Indirect != nil {
+		c.Indirect = make([]*Expr, len(e.Indirect))
+		for i, a := range e.Indirect {
+			c.Indirect[i] = GuardLoads(a, gs)
+		}
+	}
+	return &c
 }
 
 // The leaf and structural ops.

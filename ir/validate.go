@@ -3,6 +3,7 @@ package ir
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -406,8 +407,8 @@ func (v *exprChecker) check(e *Expr) (DType, error) {
 	if len(e.Args) != arity {
 		return "", ErrorAt(v.path()+".args", "%s takes %d argument(s), got %d", e.Op, arity, len(e.Args))
 	}
-	if e.Op != OpLoad && (e.Buffer != "" || e.Index != nil || e.Indirect != nil) {
-		return "", ErrorAt(v.path(), "buffer, index and indirect belong to load only")
+	if e.Op != OpLoad && (e.Buffer != "" || e.Index != nil || e.Indirect != nil || e.Guards != nil) {
+		return "", ErrorAt(v.path(), "buffer, index, indirect and guards belong to load only")
 	}
 	if e.Op != OpConstant && e.Value != "" {
 		return "", ErrorAt(v.path()+".value", "value belongs to constant only")
@@ -551,7 +552,24 @@ func (v *exprChecker) checkLoad(e *Expr) (DType, error) {
 			return "", ErrorAt(v.path()+".indirect["+strconv.Itoa(k)+"]", "an indirect index must be an integer, got %s", t)
 		}
 	}
+	// The index must be within the buffer where the guards hold: each
+	// guarded variable v becomes Lo + a fresh variable of range Size.
+	env, guard, err := v.guardedEnv(e.Guards)
+	if err != nil {
+		return "", err
+	}
+	outer := v.env
+	v.env = env
+	defer func() { v.env = outer }()
+	where := ""
+	if guard != nil {
+		where = " where its guards hold"
+	}
 	for d, ix := range e.Index {
+		orig := ix
+		if guard != nil {
+			ix = ix.Subst(guard)
+		}
 		if k, ok := ix.IsIndirect(); ok {
 			if k >= len(e.Indirect) {
 				return "", ErrorAt(v.path()+".index["+strconv.Itoa(d)+"]", "%s names no entry of indirect (it has %d)", ix, len(e.Indirect))
@@ -568,9 +586,9 @@ func (v *exprChecker) checkLoad(e *Expr) (DType, error) {
 		if !ix.nonNegative(v.env) || !ix.below(b.Shape[d], v.env) {
 			bounds := ix.Bounds(v.env)
 			if !b.Shape[d].IsStatic() || ix.HasSymbols() || ix.hasSymbolicExtent(v.env) {
-				return "", ErrorAt(v.path()+".index["+strconv.Itoa(d)+"]", "index %s is not provably within [0, %s) (it ranges over [%d, %d] at the symbols' extremes), outside dimension %d of %q", ix, b.Shape[d], bounds.Lo, bounds.Hi, d, e.Buffer)
+				return "", ErrorAt(v.path()+".index["+strconv.Itoa(d)+"]", "index %s is not provably within [0, %s)%s (it ranges over [%d, %d] at the symbols' extremes), outside dimension %d of %q", orig, b.Shape[d], where, bounds.Lo, bounds.Hi, d, e.Buffer)
 			}
-			return "", ErrorAt(v.path()+".index["+strconv.Itoa(d)+"]", "index %s ranges over [%d, %d], outside dimension %d of %q (size %s)", ix, bounds.Lo, bounds.Hi, d, e.Buffer, b.Shape[d])
+			return "", ErrorAt(v.path()+".index["+strconv.Itoa(d)+"]", "index %s ranges over [%d, %d]%s, outside dimension %d of %q (size %s)", orig, bounds.Lo, bounds.Hi, where, d, e.Buffer, b.Shape[d])
 		}
 	}
 	for k, used := range usedIndirect {
@@ -579,6 +597,51 @@ func (v *exprChecker) checkLoad(e *Expr) (DType, error) {
 		}
 	}
 	return v.result(e, b.DType)
+}
+
+// guardedEnv is the env a guarded load's index is checked in, and the
+// substitution of each guarded variable v by Lo + a fresh variable (v
+// primed) of range Size; env and nil without guards.
+func (v *exprChecker) guardedEnv(gs []Guard) (Env, map[string]Index, error) {
+	if len(gs) == 0 {
+		return v.env, nil, nil
+	}
+	env := Env{Symbols: v.env.Symbols, Sizes: maps.Clone(v.env.Sizes)}
+	sub := map[string]Index{}
+	for i, g := range gs {
+		at := v.path() + ".guards[" + strconv.Itoa(i) + "]"
+		name, ok := g.Index.IsVar()
+		if _, known := v.env.Sizes[name]; !ok || !known {
+			return Env{}, nil, ErrorAt(at+".index", "a guard's index must be a loop variable of this node (%s), got %s", v.varList(), g.Index)
+		}
+		if _, dup := sub[name]; dup {
+			return Env{}, nil, ErrorAt(at+".index", "a second guard on %s", name)
+		}
+		if err := checkGuardSize(g.Lo, 0, v.env.Symbols); err != nil {
+			return Env{}, nil, ErrorAt(at+".lo", "%v", err)
+		}
+		if err := checkGuardSize(g.Size, 1, v.env.Symbols); err != nil {
+			return Env{}, nil, ErrorAt(at+".size", "%v", err)
+		}
+		fresh := name + "'"
+		env.Sizes[fresh] = g.Size
+		sub[name] = VarIndex(fresh).Add(SizeIndex(g.Lo))
+	}
+	return env, sub, nil
+}
+
+// checkGuardSize checks a guard's bound: at least least, over declared
+// symbols.
+func checkGuardSize(s Size, least int64, syms Symbols) error {
+	for _, n := range s.Syms.Names() {
+		if _, ok := syms[n]; !ok {
+			return fmt.Errorf("names %q, which is no declared symbol", n)
+		}
+	}
+	if r := syms.Range(s); r.Lo < least {
+		return fmt.Errorf("%s can be %d; it must be at least %d", s, r.Lo, least)
+	}
+	return nil
 }
 
 // checkIndex checks that an index mentions only this node's loop variables

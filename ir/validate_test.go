@@ -22,6 +22,8 @@ func ld(buf string, index ...string) *Expr {
 
 func op(o Op, args ...*Expr) *Expr { return &Expr{Op: o, Args: args} }
 
+func guarded(e *Expr, gs ...Guard) *Expr { e.Guards = gs; return e }
+
 func cst(t DType, v string) *Expr { return &Expr{Op: OpConstant, DType: t, Value: v} }
 
 // baseGraph is valid: inputs of several dtypes, a pointwise node y and a
@@ -237,7 +239,7 @@ func TestValidateErrors(t *testing.T) {
 		{"bitwise on float", func(g *Graph) { g.Nodes[0].Body = op("bitwise_or", ld("x", "i0", "i1"), ld("x", "i0", "i1")) }, []string{y + ": bitwise_or needs integer or bool operands, got float32"}},
 		{"declared expr dtype", func(g *Graph) { g.Nodes[0].Body.DType = Float64 }, []string{y + ".dtype: declared dtype float64 but exp computes float32"}},
 		{"declared load dtype", func(g *Graph) { g.Nodes[0].Body.Args[0].DType = Float16 }, []string{y + ".args[0].dtype: declared dtype float16 but load computes float32"}},
-		{"buffer on non-load", func(g *Graph) { g.Nodes[0].Body.Buffer = "x" }, []string{y + ": buffer, index and indirect belong to load only"}},
+		{"buffer on non-load", func(g *Graph) { g.Nodes[0].Body.Buffer = "x" }, []string{y + ": buffer, index, indirect and guards belong to load only"}},
 		{"value on non-load", func(g *Graph) { g.Nodes[0].Body.Value = "1" }, []string{y + ".value: value belongs to constant only"}},
 		{"cast without dtype", setBody(&Expr{Op: OpCast, Args: []*Expr{ld("x", "i0", "i1")}}), []string{y + ".args[0].dtype: cast needs a target dtype"}},
 		{"deep", func(g *Graph) {
@@ -308,6 +310,17 @@ func TestValidateErrors(t *testing.T) {
 			g.Nodes[0].Ranges = Sizes(1<<20, 1<<12)
 			g.Nodes[0].Body = &Expr{Op: OpIndex, DType: Int32, Expr: mustIndex(t, "4096*i0 + i1")}
 		}, []string{y + ".expr: value can reach 4294967295, beyond int32"}},
+		{"guarded load out of bounds", setBody(guarded(ld("x", "i0", "i1 - 1"), Guard{Index: VarIndex("i1"), Lo: Int(0), Size: Int(8)})),
+			[]string{y + `.args[0].index[1]: index i1 - 1 ranges over [-1, 6] where its guards hold, outside dimension 1 of "x" (size 8)`}},
+		{"unguarded negative index", setBody(ld("x", "i0", "i1 - 1")), []string{y + `.args[0].index[1]: index i1 - 1 ranges over [-1, 6]`}},
+		{"guard on no variable", setBody(guarded(ld("x", "i0", "i1"), Guard{Index: mustIndex(t, "i1 + 1"), Lo: Int(0), Size: Int(8)})),
+			[]string{y + ".args[0].guards[0].index: a guard's index must be a loop variable of this node (i0, i1), got i1 + 1"}},
+		{"guard twice on one variable", setBody(guarded(ld("x", "i0", "i1"), Guard{Index: VarIndex("i1"), Lo: Int(0), Size: Int(8)}, Guard{Index: VarIndex("i1"), Lo: Int(0), Size: Int(4)})),
+			[]string{y + ".args[0].guards[1].index: a second guard on i1"}},
+		{"guard of size 0", setBody(guarded(ld("x", "i0", "i1"), Guard{Index: VarIndex("i1"), Lo: Int(0), Size: Int(0)})),
+			[]string{y + ".args[0].guards[0].size: 0 can be 0; it must be at least 1"}},
+		{"guard on a constant", setBody(guarded(cst(Float32, "1"), Guard{Index: VarIndex("i1"), Lo: Int(0), Size: Int(8)})),
+			[]string{y + ".args[0]: buffer, index, indirect and guards belong to load only"}},
 		{"index op unknown variable", func(g *Graph) { g.Nodes[0].Body = &Expr{Op: OpIndex, DType: Int64, Expr: VarIndex("r0")} }, []string{y + `.expr: unknown loop variable "r0"`}},
 
 		// Outputs.
@@ -371,6 +384,12 @@ func TestValidateAccepts(t *testing.T) {
 		{"argmin of int", func(g *Graph) { g.Nodes[1].Reduction = ArgMin; g.Nodes[1].Body = ld("n", "i0", "r0") }},
 		{"prod of int", func(g *Graph) { g.Nodes[1].Reduction = Prod; g.Nodes[1].Body = ld("n", "i0", "r0") }},
 		{"welford_weight", func(g *Graph) { g.Nodes[1].Reduction = WelfordWeight }},
+		{"guarded load", func(g *Graph) {
+			// y over [4, 12] reads x's 8 columns at i1 - 4 where 4 <= i1 < 12.
+			g.Nodes[0].Ranges = Sizes(4, 12)
+			g.Nodes[0].Body = op("exp", guarded(ld("x", "i0", "i1 - 4"), Guard{Index: VarIndex("i1"), Lo: Int(4), Size: Int(8)}))
+			g.Nodes[1].ReductionRanges = Sizes(12)
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

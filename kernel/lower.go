@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -41,6 +42,9 @@ type lowering struct {
 	spelling     map[string]ir.Index // neutral index names -> the target's
 	reduce       bool
 	looped       bool
+	// guards are the masks of the guarded loads whose producer is being
+	// recomputed: every load under them takes them too.
+	guards []value
 }
 
 func newLowering(s *fusion.Schedule, fk *fusion.Kernel, k *Kernel, names Names) *lowering {
@@ -298,6 +302,9 @@ func (l *lowering) signature(e *ir.Expr, sub map[string]ir.Index) string {
 		switch e.Op {
 		case ir.OpLoad:
 			idx := l.loadIndex(e, sub)
+			for _, g := range e.Guards {
+				fmt.Fprintf(&b, "guard[%s in %s+%s]", g.Index.Subst(sub).Simplify(l.env), g.Lo, g.Size)
+			}
 			if p, ok := l.nodes[e.Buffer]; ok && p.Kind == ir.Pointwise && len(e.Indirect) == 0 {
 				walk(p.Body, producerSubst(p, idx))
 			} else {
@@ -574,7 +581,61 @@ func (l *lowering) cached(key string, v value, at int, mk func(name string) Stmt
 	return v
 }
 
+// guardValues lowers a load's guards to boolean values in kernel
+// coordinates, after the guards of the producers being recomputed.
+func (l *lowering) guardValues(gs []ir.Guard, sub map[string]ir.Index, at int) ([]value, error) {
+	out := slices.Clone(l.guards)
+	for _, g := range gs {
+		ix := &ir.Expr{Op: ir.OpIndex, DType: ir.Int64, Expr: g.Index.Subst(sub).Simplify(l.env)}
+		bound := func(b ir.Index) *ir.Expr {
+			if b.IsConst() {
+				return &ir.Expr{Op: ir.OpConstant, DType: ir.Int64, Value: strconv.FormatInt(b.Const, 10)}
+			}
+			return &ir.Expr{Op: ir.OpIndex, DType: ir.Int64, Expr: b}
+		}
+		// The side the index's range already keeps is left out.
+		lo, hi := ir.SizeIndex(g.Lo), ir.SizeIndex(g.Lo).Add(ir.SizeIndex(g.Size))
+		r := ix.Expr.Bounds(l.env)
+		var cond *ir.Expr
+		if !hi.IsConst() || r.Hi >= hi.Const {
+			cond = &ir.Expr{Op: "lt", DType: ir.Bool, Args: []*ir.Expr{ix, bound(hi)}}
+		}
+		if !lo.IsConst() || r.Lo < lo.Const {
+			above := &ir.Expr{Op: "ge", DType: ir.Bool, Args: []*ir.Expr{ix, bound(lo)}}
+			if cond == nil {
+				cond = above
+			} else {
+				cond = &ir.Expr{Op: "logical_and", DType: ir.Bool, Args: []*ir.Expr{above, cond}}
+			}
+		}
+		if cond == nil {
+			continue
+		}
+		v, err := l.expr(cond, nil, at)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func guardKey(gs []value) string {
+	var b strings.Builder
+	for _, g := range gs {
+		b.WriteString("&" + g.name)
+	}
+	return b.String()
+}
+
 func (l *lowering) load(e *ir.Expr, sub map[string]ir.Index, at int) (value, error) {
+	var guards []value
+	if p, ok := l.nodes[e.Buffer]; !ok || p.Kind != ir.Reduction {
+		var err error
+		if guards, err = l.guardValues(e.Guards, sub, at); err != nil {
+			return value{}, err
+		}
+	}
 	if p, ok := l.nodes[e.Buffer]; ok {
 		idx := l.loadIndex(e, sub)
 		if p.Kind == ir.Reduction {
@@ -586,12 +647,15 @@ func (l *lowering) load(e *ir.Expr, sub map[string]ir.Index, at int) (value, err
 			return v, nil
 		}
 		// A pointwise producer in this kernel: recompute it at this index,
-		// once per index and pass.
-		key := p.Name + "@" + indexKey(idx) + "@" + strconv.Itoa(at)
+		// once per index, guards and pass; its loads take the guards.
+		key := p.Name + "@" + indexKey(idx) + "@" + strconv.Itoa(at) + guardKey(guards)
 		if v, ok := l.inlined[key]; ok {
 			return v, nil
 		}
+		outer := l.guards
+		l.guards = guards
 		v, err := l.expr(p.Body, producerSubst(p, idx), at)
+		l.guards = outer
 		if err != nil {
 			return value{}, err
 		}
@@ -635,13 +699,25 @@ func (l *lowering) load(e *ir.Expr, sub map[string]ir.Index, at int) (value, err
 		}
 	}
 	shape.usesR = shape.usesR || offR
+	for _, g := range guards {
+		shape.usesR = shape.usesR || g.usesR
+		shape.phase = max(shape.phase, g.phase)
+	}
 	mask := l.mask(shape.usesR)
 	if len(indirect) == 0 && off.IsConst() || len(indirect) > 0 && scalarOffset(off, indirect) {
 		mask = "" // a fixed element: a scalar load needs (and allows) no mask
 	}
+	for _, g := range guards {
+		// A guarded load reads only where its guards hold.
+		if mask == "" {
+			mask = g.name
+		} else {
+			mask += " & " + g.name
+		}
+	}
 	shape.scalar = mask == ""
 	ptr := l.pointer(e.Buffer, false)
-	spelled := l.spell(off)
+	spelled := l.spell(off) + guardKey(guards)
 	key := l.cacheKey("load:"+ptr+":"+spelled, shape.usesR, at)
 	if v, ok := l.cse[key]; ok {
 		return v, nil
@@ -652,7 +728,7 @@ func (l *lowering) load(e *ir.Expr, sub map[string]ir.Index, at int) (value, err
 		l.k.Debug = true
 	}
 	return l.cached("load:"+ptr+":"+spelled, shape, at, func(name string) Stmt {
-		return Stmt{Kind: "load", Var: name, Ptr: ptr, Offset: spelled, offset: off, Mask: mask, DType: shape.dtype, Upcast: b.DType.IsHalf(),
+		return Stmt{Kind: "load", Var: name, Ptr: ptr, Offset: l.spell(off), offset: off, Mask: mask, DType: shape.dtype, Upcast: b.DType.IsHalf(),
 			indirect: len(checks) > 0}
 	}), nil
 }

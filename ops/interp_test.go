@@ -168,6 +168,12 @@ func (it *interp) eval(e *ir.Expr, env map[string]int64) (float64, error) {
 	case ir.OpIndex:
 		return float64(e.Expr.Eval(env)), nil
 	case ir.OpLoad:
+		for _, g := range e.Guards {
+			// A guarded load outside its guard reads nothing.
+			if v, lo := g.Index.Eval(env), ir.SizeIndex(g.Lo).Eval(env); v < lo || v >= lo+ir.SizeIndex(g.Size).Eval(env) {
+				return 0, nil
+			}
+		}
 		b := it.g.Lookup(e.Buffer)
 		strides := ivs(b.StridesOrContiguous())
 		shape := ivs(b.Shape)

@@ -68,16 +68,30 @@ func opPad(x *Tensor, pad []int64, value *Scalar, syms ir.Symbols) (*Tensor, err
 	}
 	return &Tensor{shape: shape, dtype: x.dtype, ops: mergeOps(src.ops, []string{"constant_pad_nd"}),
 		load: func(idx []ir.Index) *ir.Expr {
-			// Every read stays inside src (the index wraps into it); the
-			// condition picks the fill outside.
+			// src is read at i - lo under a guard lo <= i < lo + size on its
+			// loads (a masked load) where every padded dim's index is a loop
+			// variable of its own; else every read stays inside src (the
+			// index wraps into it). The condition picks the fill outside.
 			sub := slices.Clone(idx)
+			guarded := true
+			for d := range n {
+				if _, ok := idx[d].IsVar(); !ok && (lo[d] != 0 || hi[d] != 0) {
+					guarded = false
+				}
+			}
 			var cond *ir.Expr
+			var guards []ir.Guard
 			for d := range n {
 				if lo[d] == 0 && hi[d] == 0 {
 					continue
 				}
-				// i + (size - lo), the size being src's plus lo and hi
-				sub[d] = idx[d].Add(ir.SizeIndex(src.shape[d])).Add(ir.ConstIndex(hi[d])).Mod(shape[d]).Mod(src.shape[d])
+				if guarded {
+					sub[d] = idx[d].Add(ir.ConstIndex(-lo[d]))
+					guards = append(guards, ir.Guard{Index: idx[d], Lo: ir.Int(lo[d]), Size: src.shape[d]})
+				} else {
+					// i + (size - lo), the size being src's plus lo and hi
+					sub[d] = idx[d].Add(ir.SizeIndex(src.shape[d])).Add(ir.ConstIndex(hi[d])).Mod(shape[d]).Mod(src.shape[d])
+				}
 				end := iconst(ir.Int64, lo[d]+src.shape[d].C)
 				if !src.shape[d].IsStatic() {
 					end = eindex(ir.Int64, ir.SizeIndex(src.shape[d]).Add(ir.ConstIndex(lo[d])))
@@ -92,7 +106,7 @@ func opPad(x *Tensor, pad []int64, value *Scalar, syms ir.Symbols) (*Tensor, err
 			if cond == nil {
 				return src.load(idx)
 			}
-			return eop(ir.OpWhere, cond, src.load(sub), econst(x.dtype, fill))
+			return eop(ir.OpWhere, cond, ir.GuardLoads(src.load(sub), guards), econst(x.dtype, fill))
 		}}, nil
 }
 

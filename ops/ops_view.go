@@ -557,9 +557,12 @@ func opChunk(x *Tensor, chunks, dim int64) ([]*Tensor, error) {
 }
 
 // opCat is torch.cat. Piece k (size s_k at offset o_k along dim, of T in
-// all) is loaded at ((i + T - o_k) % T) % s_k, which is always in bounds and
-// is i - o_k where a where() selects piece k: no masked loads. T - o_k is
-// the sizes from piece k on, so that no size is ever subtracted.
+// all) is read at i - o_k under a guard o_k <= i < o_k + s_k on its loads,
+// where a where() selects it: a masked load, as Inductor's. Where the
+// index along dim is no loop variable of its own (a view of the cat), a
+// guard could not name it: the piece is read at ((i + T - o_k) % T) % s_k,
+// which is always in bounds and is i - o_k where the piece is selected. T -
+// o_k is the sizes from piece k on, so that no size is ever subtracted.
 func opCat(ts []*Tensor, dim int64, syms ir.Symbols) (*Tensor, error) {
 	if len(ts) == 0 {
 		return nil, ferr("args", "cat needs at least one tensor")
@@ -620,8 +623,13 @@ func opCat(ts []*Tensor, dim int64, syms ir.Symbols) (*Tensor, error) {
 	return &Tensor{shape: shape, dtype: dt, ops: mergeOps(append(ops, []string{"cat"})...),
 		load: func(idx []ir.Index) *ir.Expr {
 			i := idx[d]
+			_, guarded := i.IsVar()
 			piece := func(k int) *ir.Expr {
 				sub := slices.Clone(idx)
+				if guarded {
+					sub[d] = i.Add(ir.SizeIndex(offsets[k]).Scale(-1))
+					return ir.GuardLoads(pieces[k].load(sub), []ir.Guard{{Index: i, Lo: offsets[k], Size: pieces[k].shape[d]}})
+				}
 				sub[d] = i.Add(ir.SizeIndex(backs[k])).Mod(total).Mod(pieces[k].shape[d])
 				return pieces[k].load(sub)
 			}

@@ -309,6 +309,22 @@ func TestDerivedSizeArchive(t *testing.T) {
 			t.Errorf("graph symbol %s: %+v, want a derived symbol", name, s)
 		}
 	}
+	// The cat's and the pad's guarded loads write to a graph file and read
+	// back to the same bytes.
+	file, err := graphfile.WriteGraph(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(file, []byte(`"guards": [`)) {
+		t.Error("the written graph has no guarded load")
+	}
+	g2, err := graphfile.Read(file)
+	if err != nil {
+		t.Fatalf("the written graph does not read back: %v", err)
+	}
+	if again, _ := graphfile.WriteGraph(g2); !bytes.Equal(again, file) {
+		t.Error("the written graph does not write back to the same bytes")
+	}
 }
 
 // IsArchive tells an archive from a graph file by content.
