@@ -309,6 +309,16 @@ class _NodeEval:
         if len(index) != buf.dim():
             raise InterpError(f"load of {name!r}: {len(index)} indices for {buf.dim()} dimensions")
         idx, bad = [], None
+        # A guarded load reads only where each guard's variable lies in
+        # [lo, lo + size), and gives 0 elsewhere: outside, it reads element 0.
+        inside = None
+        for g in e.get("guards") or []:
+            v = self.index(g["index"])
+            lo, n = g["lo"], g["size"]
+            if not isinstance(lo, int) or not isinstance(n, int):
+                raise InterpError(f"load of {name!r}: a guard of symbolic bounds {lo!r}, {n!r}")
+            ok = (v >= lo) & (v < lo + n)
+            inside = ok if inside is None else inside & ok
         for d, s in enumerate(index):
             size = buf.shape[d]
             if isinstance(s, str) and s.strip().startswith("$"):
@@ -322,6 +332,8 @@ class _NodeEval:
                     bad = _union(bad, iv.undef)
             else:
                 t = self.index(s)
+            if inside is not None:
+                t = torch.where(inside, t, torch.zeros_like(t))
             if t.numel() and (int(t.min()) < 0 or int(t.max()) >= size):
                 raise InterpError(
                     f"load of {name!r}: index {s!r} spans [{int(t.min())}, {int(t.max())}], "
@@ -331,6 +343,10 @@ class _NodeEval:
         if undef is not None:
             u = undef[tuple(idx)] if idx else undef
             bad = _union(bad, u)
+        if inside is not None:
+            t = torch.where(inside, t, torch.zeros_like(t))
+            if bad is not None:
+                bad = bad & inside
         return Value(t, dtype, bad)
 
     def _constant(self, e):
