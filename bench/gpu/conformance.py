@@ -92,7 +92,11 @@ def references():
             F.conv2d(x, w, stride=2), F.conv2d(xc, w, b), F.conv1d(seq, k1, padding="valid", stride=2),
             F.conv3d(vol, k3, groups=2, padding=(1, 0, 1))),
         "op_aten": lambda x, h: (torch.exp(torch.cumsum(x.t(), 1)), torch.tril(h, -1), torch.clamp_min(x, 0.5),
-                                 torch.flip(h, [0, 1]), x.sum(1), torch.clamp(x, None, 0.5)),
+                                 torch.flip(h, [0, 1]), x.sum(1), torch.clamp(x, None, 0.5),
+                                 torch.sort(h, -1, True)[0], torch.sort(h, -1, True)[1] * 2, *torch.topk(x, 3),
+                                 torch.cumsum(x, 0, dtype=torch.float64), F.gelu(x, approximate="tanh"),
+                                 torch.stack([x, torch.clamp_min(x, 0.5)], 0),
+                                 torch.arange(0, 16, 1, dtype=torch.float32, device=x.device) + x, x.t().contiguous()),
         "op_matmul": lambda x, w, b, at, m, q, k, c, a16, m16, v, T, U, bi: (
             F.linear(x, w, b), F.linear(at, m.t()), torch.relu(at @ m), torch.bmm(q, k),
             torch.addmm(c, a16, m16, beta=0.5, alpha=2), torch.matmul(at, v), torch.matmul(T, m),
@@ -130,6 +134,8 @@ def references():
         "two_outputs": lambda a, b: (a + b, a * b),
         "var_mean": lambda x: t.var_mean(x, dim=1, correction=1),
         "cross_entropy": lambda logits, target: (F.cross_entropy(logits, target),),
+        # The example of symbolic sizes, at its hints (get_args()).
+        "layernorm_symbolic": lambda x, res, w, b: (F.layer_norm(x + res, (768,), w, b, 1e-5), x + res),
         # Other graphs of bench/gpu/graphs with an "_odd" name.
         "transpose": lambda x, y: (x.T * y,),
     }
