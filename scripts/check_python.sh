@@ -157,9 +157,9 @@ rc=$?
 # torch and Triton (scripts/hostcheck): each golden case with symbols, as
 # generated for cuda, and each example graph with symbols. A case of an
 # archive that is not specialized gives its symbols through the graph file
-# the importer lowers it to (scripts/hostcheck/graphof).
+# the importer lowers it to (bench/gpu/lower).
 host=()
-go build -o "$tmp/graphof" ./scripts/hostcheck/graphof || die "go build ./scripts/hostcheck/graphof failed"
+go build -o "$tmp/lower" ./bench/gpu/lower || die "go build ./bench/gpu/lower failed"
 for golden in golden/testdata/*/cuda.py.golden; do
 	dir=$(dirname "$golden")
 	graph=$dir/graph.json
@@ -170,7 +170,7 @@ for golden in golden/testdata/*/cuda.py.golden; do
 	if [ -n "$archive" ]; then
 		graph=$tmp/archive-graphs/$(basename "$dir").json
 		mkdir -p "$tmp/archive-graphs"
-		"$tmp/graphof" "$dir/$archive" "$graph" || rc=1
+		"$tmp/lower" "$dir/$archive" >"$graph" || rc=1
 	fi
 	if grep -q '"symbols"' "$graph" 2>/dev/null; then
 		host+=("$tmp/golden/${golden#golden/testdata/}" "$graph")
