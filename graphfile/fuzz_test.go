@@ -27,6 +27,8 @@ var fuzzGraphSeeds = []string{
 	`{"version":1,"name":"m","inputs":[{"name":"x","dtype":"float32","shape":[2,3,4]},{"name":"w","dtype":"float32","shape":[5,4]}],"nodes":[{"name":"y","op":"linear","args":["x","w"]},{"name":"z","op":"matmul","args":["x","v"]},{"name":"v","op":"select","args":["w"],"dim":0,"index":1}],"outputs":["y","z"]}`,
 	`{"version":1,"name":"a","inputs":[{"name":"x","dtype":"float32","shape":[8,16]}],"nodes":[{"name":"c","op":"aten","target":"aten.cumsum.default","args":["x",1],"dtype":"float32","shape":[8,16]}],"outputs":["c"]}`,
 	`{"version":1,"name":"c","inputs":[{"name":"x","dtype":"float32","shape":[1,4,7,7]},{"name":"w","dtype":"float32","shape":[2,2,3,2]}],"nodes":[{"name":"y","op":"conv2d","args":["x","w"],"padding":"same","groups":2,"dilation":[2,1]},{"name":"s","op":"aten","target":"aten.sum.dim_IntList","args":["x",[1],false],"dtype":"float32","shape":[1,7,7]}],"outputs":["y","s"]}`,
+	`{"version":1,"name":"gd","symbols":{"S":{"hint":4,"min":1,"max":8}},"inputs":[{"name":"x","dtype":"float32","shape":[2,"S"]}],"nodes":[{"name":"y","kind":"pointwise","ranges":[2,12],"body":{"op":"load","buffer":"x","index":["i0","i1 - 4"],"guards":[{"index":"i1","lo":4,"size":"S"}]}}],"outputs":["y"]}`,
+	`{"version":1,"name":"gp","symbols":{"S":{"hint":4,"min":1,"max":8}},"inputs":[{"name":"x","dtype":"float32","shape":[2,"S"]}],"nodes":[{"name":"p","op":"pad","args":["x"],"pad":[1,2]}],"outputs":["p"]}`,
 	``,
 	`{`,
 	`[]`,
