@@ -1,6 +1,7 @@
 package ops_test
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -149,5 +150,59 @@ func TestViewChainsStayShallow(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// cat and pad read their inputs under guards where the dim's index is a
+// loop variable of the node (a masked load at i - offset), and at wrapped
+// indices, without guards, where it is a view's (a reshape of the cat).
+func TestCatPadGuards(t *testing.T) {
+	guards := func(g *ir.Graph, node string) (out []string) {
+		g.Node(node).Body.Walk(func(e *ir.Expr) {
+			if e.Op != ir.OpLoad {
+				return
+			}
+			var gs []string
+			for _, gd := range e.Guards {
+				gs = append(gs, fmt.Sprintf("%s in [%s, %s + %s)", gd.Index, gd.Lo, gd.Lo, gd.Size))
+			}
+			out = append(out, fmt.Sprintf("%s[%s] %s", e.Buffer, e.Index[len(e.Index)-1], strings.Join(gs, ", ")))
+		})
+		return out
+	}
+	b := ops.NewBuilder("c", "cuda")
+	x := b.Input("x", ir.Float32, 4, 5)
+	y := b.Input("y", ir.Float32, 4, 3)
+	c := b.Cat([]*ops.Tensor{x, y}, 1)
+	b.Output("c", c)
+	b.Output("p", b.Pad(x, []int64{2, 1}))
+	b.Output("r", b.Exp(b.Reshape(b.Cat([]*ops.Tensor{y, x}, 1), 32)))
+	g, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		node string
+		want []string
+	}{
+		{"c", []string{"x[i1] i1 in [0, 0 + 5)", "y[i1 - 5] i1 in [5, 5 + 3)"}},
+		{"p", []string{"x[i1 - 2] i1 in [2, 2 + 5)"}},
+		{"r", []string{"y[((i0 % 8) % 3)] ", "x[((((i0 % 8) + 5) % 8) % 5)] "}},
+	} {
+		if got := guards(g, tt.node); !slices.Equal(got, tt.want) {
+			t.Errorf("%s loads %q, want %q", tt.node, got, tt.want)
+		}
+	}
+	got, in := interpret(t, g)
+	for i := range int64(4) {
+		for j := range int64(8) {
+			want := float64(float32(in["y"].at(i, max(j-5, 0))))
+			if j < 5 {
+				want = float64(float32(in["x"].at(i, j)))
+			}
+			if o := got["c"][i*8+j]; o != want {
+				t.Fatalf("c[%d, %d] = %v, want %v", i, j, o, want)
+			}
+		}
 	}
 }
