@@ -93,7 +93,7 @@ def references():
             F.conv3d(vol, k3, groups=2, padding=(1, 0, 1))),
         "op_aten": lambda x, h: (torch.exp(torch.cumsum(x.t(), 1)), torch.tril(h, -1), torch.clamp_min(x, 0.5),
                                  torch.flip(h, [0, 1]), x.sum(1), torch.clamp(x, None, 0.5),
-                                 torch.sort(h, -1, True)[0], torch.sort(h, -1, True)[1] * 2, *torch.topk(x, 3),
+                                 torch.sort(h, -1, True)[0], torch.sort(h, -1, True)[1] * 2, torch.topk(x, 3)[0],
                                  torch.cumsum(x, 0, dtype=torch.float64), F.gelu(x, approximate="tanh"),
                                  torch.stack([x, torch.clamp_min(x, 0.5)], 0),
                                  torch.arange(0, 16, 1, dtype=torch.float32, device=x.device) + x, x.t().contiguous()),
