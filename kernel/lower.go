@@ -584,15 +584,15 @@ func (l *lowering) cached(key string, v value, at int, mk func(name string) Stmt
 // guardValues lowers a load's guards to boolean values in kernel
 // coordinates, after the guards of the producers being recomputed.
 func (l *lowering) guardValues(gs []ir.Guard, sub map[string]ir.Index, at int) ([]value, error) {
+	bound := func(b ir.Index) *ir.Expr {
+		if b.IsConst() {
+			return &ir.Expr{Op: ir.OpConstant, DType: ir.Int64, Value: strconv.FormatInt(b.Const, 10)}
+		}
+		return &ir.Expr{Op: ir.OpIndex, DType: ir.Int64, Expr: b}
+	}
 	out := slices.Clone(l.guards)
 	for _, g := range gs {
 		ix := &ir.Expr{Op: ir.OpIndex, DType: ir.Int64, Expr: g.Index.Subst(sub).Simplify(l.env)}
-		bound := func(b ir.Index) *ir.Expr {
-			if b.IsConst() {
-				return &ir.Expr{Op: ir.OpConstant, DType: ir.Int64, Value: strconv.FormatInt(b.Const, 10)}
-			}
-			return &ir.Expr{Op: ir.OpIndex, DType: ir.Int64, Expr: b}
-		}
 		// The side the index's range already keeps is left out.
 		lo, hi := ir.SizeIndex(g.Lo), ir.SizeIndex(g.Lo).Add(ir.SizeIndex(g.Size))
 		r := ix.Expr.Bounds(l.env)
@@ -629,23 +629,22 @@ func guardKey(gs []value) string {
 }
 
 func (l *lowering) load(e *ir.Expr, sub map[string]ir.Index, at int) (value, error) {
-	var guards []value
-	if p, ok := l.nodes[e.Buffer]; !ok || p.Kind != ir.Reduction {
-		var err error
-		if guards, err = l.guardValues(e.Guards, sub, at); err != nil {
-			return value{}, err
+	p, inKernel := l.nodes[e.Buffer]
+	if inKernel && p.Kind == ir.Reduction {
+		// The row's result, computed already: nothing is read.
+		v, done := l.reduced[p.Name]
+		flat := l.flatIndex(p.Ranges, l.loadIndex(e, sub))
+		if !done || !l.group.IsRowIndex(flat) {
+			return value{}, fmt.Errorf("reads reduction %q at %s inside the kernel computing it", p.Name, flat)
 		}
+		return v, nil
 	}
-	if p, ok := l.nodes[e.Buffer]; ok {
+	guards, err := l.guardValues(e.Guards, sub, at)
+	if err != nil {
+		return value{}, err
+	}
+	if inKernel {
 		idx := l.loadIndex(e, sub)
-		if p.Kind == ir.Reduction {
-			v, done := l.reduced[p.Name]
-			flat := l.flatIndex(p.Ranges, idx)
-			if !done || !l.group.IsRowIndex(flat) {
-				return value{}, fmt.Errorf("reads reduction %q at %s inside the kernel computing it", p.Name, flat)
-			}
-			return v, nil
-		}
 		// A pointwise producer in this kernel: recompute it at this index,
 		// once per index, guards and pass; its loads take the guards.
 		key := p.Name + "@" + indexKey(idx) + "@" + strconv.Itoa(at) + guardKey(guards)
@@ -717,8 +716,9 @@ func (l *lowering) load(e *ir.Expr, sub map[string]ir.Index, at int) (value, err
 	}
 	shape.scalar = mask == ""
 	ptr := l.pointer(e.Buffer, false)
-	spelled := l.spell(off) + guardKey(guards)
-	key := l.cacheKey("load:"+ptr+":"+spelled, shape.usesR, at)
+	spelled := l.spell(off)
+	loadKey := "load:" + ptr + ":" + spelled + guardKey(guards)
+	key := l.cacheKey(loadKey, shape.usesR, at)
 	if v, ok := l.cse[key]; ok {
 		return v, nil
 	}
@@ -727,8 +727,8 @@ func (l *lowering) load(e *ir.Expr, sub map[string]ir.Index, at int) (value, err
 		l.emit(c, shape.usesR, shape.phase, at)
 		l.k.Debug = true
 	}
-	return l.cached("load:"+ptr+":"+spelled, shape, at, func(name string) Stmt {
-		return Stmt{Kind: "load", Var: name, Ptr: ptr, Offset: l.spell(off), offset: off, Mask: mask, DType: shape.dtype, Upcast: b.DType.IsHalf(),
+	return l.cached(loadKey, shape, at, func(name string) Stmt {
+		return Stmt{Kind: "load", Var: name, Ptr: ptr, Offset: spelled, offset: off, Mask: mask, DType: shape.dtype, Upcast: b.DType.IsHalf(),
 			indirect: len(checks) > 0}
 	}), nil
 }

@@ -164,7 +164,7 @@ for golden in golden/testdata/*/cuda.py.golden; do
 	dir=$(dirname "$golden")
 	graph=$dir/graph.json
 	archive=
-	if [ -f "$dir/case.json" ]; then
+	if grep -qs '"archive"' "$dir/case.json"; then
 		archive=$("$PY" -c 'import json, sys; c = json.load(open(sys.argv[1])); print("" if c.get("specialize") else c.get("archive", ""))' "$dir/case.json")
 	fi
 	if [ -n "$archive" ]; then
