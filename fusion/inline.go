@@ -161,7 +161,7 @@ func readsIndirectly(e *ir.Expr, buffer string) bool {
 // inlineInto copies e with every load of n replaced by n's body at the
 // load's index; sizes are the reader's loop variables.
 func inlineInto(e *ir.Expr, n *ir.Node, sizes ir.Env) *ir.Expr {
-	return rebuild(e, func(c *ir.Expr) *ir.Expr {
+	return ir.Rebuild(e, func(c *ir.Expr) *ir.Expr {
 		if c.Op != ir.OpLoad || c.Buffer != n.Name {
 			return c
 		}
@@ -176,7 +176,7 @@ func inlineInto(e *ir.Expr, n *ir.Node, sizes ir.Env) *ir.Expr {
 		}
 		// Read at an indirect index: the loads of n's body whose index now
 		// holds the indirect values compute them as the reader's load did.
-		return rebuild(body, func(x *ir.Expr) *ir.Expr {
+		return ir.Rebuild(body, func(x *ir.Expr) *ir.Expr {
 			if x.Op != ir.OpLoad || !slices.ContainsFunc(x.Index, func(ix ir.Index) bool { _, ok := ix.FirstIndirect(); return ok }) {
 				return x
 			}

@@ -165,7 +165,7 @@ func partialSizes(n *ir.Node, s, chunk int64) ir.Env {
 
 // substExpr copies e with every index rewritten through sub.
 func substExpr(e *ir.Expr, sub map[string]ir.Index, sizes ir.Env) *ir.Expr {
-	return rebuild(e, func(c *ir.Expr) *ir.Expr {
+	return ir.Rebuild(e, func(c *ir.Expr) *ir.Expr {
 		if c.Index != nil {
 			idx := make([]ir.Index, len(c.Index))
 			for i, ix := range c.Index {
@@ -189,23 +189,4 @@ func substExpr(e *ir.Expr, sub map[string]ir.Index, sizes ir.Env) *ir.Expr {
 		}
 		return c
 	})
-}
-
-// rebuild copies e: every sub-expression is copied, its operands and
-// indirect values rebuilt first, and then handed to f, which may change the
-// copy or return another expression in its place.
-func rebuild(e *ir.Expr, f func(c *ir.Expr) *ir.Expr) *ir.Expr {
-	if e == nil {
-		return nil
-	}
-	c := *e
-	c.Args = nil
-	for _, a := range e.Args {
-		c.Args = append(c.Args, rebuild(a, f))
-	}
-	c.Indirect = nil
-	for _, a := range e.Indirect {
-		c.Indirect = append(c.Indirect, rebuild(a, f))
-	}
-	return f(&c)
 }

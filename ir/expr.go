@@ -1,5 +1,7 @@
 package ir
 
+import "slices"
+
 // Op names an expression operation.
 type Op string
 
@@ -41,29 +43,37 @@ type Guard struct {
 	Size  Size
 }
 
-// GuardLoads returns e with every load in it guarded by gs too (copies
-// where it changes; e itself when gs is empty).
+// GuardLoads returns a copy of e with every load in it guarded by gs too
+// (e itself when gs is empty).
 func GuardLoads(e *Expr, gs []Guard) *Expr {
-	if len(gs) == 0 || e == nil {
+	if len(gs) == 0 {
 		return e
 	}
+	return Rebuild(e, func(c *Expr) *Expr {
+		if c.Op == OpLoad {
+			c.Guards = append(slices.Clone(c.Guards), gs...)
+		}
+		return c
+	})
+}
+
+// Rebuild copies e: every sub-expression is copied, its operands and
+// indirect values rebuilt first, and then handed to f, which may change the
+// copy or return another expression in its place.
+func Rebuild(e *Expr, f func(c *Expr) *Expr) *Expr {
+	if e == nil {
+		return nil
+	}
 	c := *e
-	if c.Op == OpLoad {
-		c.Guards = append(append([]Guard(nil), e.Guards...), gs...)
+	c.Args = nil
+	for _, a := range e.Args {
+		c.Args = append(c.Args, Rebuild(a, f))
 	}
-	if e.Args != nil {
-		c.Args = make([]*Expr, len(e.Args))
-		for i, a := range e.Args {
-			c.Args[i] = GuardLoads(a, gs)
-		}
+	c.Indirect = nil
+	for _, a := range e.Indirect {
+		c.Indirect = append(c.Indirect, Rebuild(a, f))
 	}
-	if e.Indirect != nil {
-		c.Indirect = make([]*Expr, len(e.Indirect))
-		for i, a := range e.Indirect {
-			c.Indirect[i] = GuardLoads(a, gs)
-		}
-	}
-	return &c
+	return f(&c)
 }
 
 // The leaf and structural ops.
